@@ -1,0 +1,13 @@
+/* drumforge: training and inference engine for generative drum-sound models.
+ * Umbrella header for the public C API. */
+#ifndef DRUMFORGE_H
+#define DRUMFORGE_H
+
+#include "drumforge/status.h"
+#include "drumforge/tensor.h"
+#include "drumforge/runtime.h"
+#include "drumforge/rng.h"
+#include "drumforge/ops.h"
+#include "drumforge/optim.h"
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that drumforge's build, tests and demo need.
+# Usage: scripts/install-deps.sh [--no-data] [--no-torch]
+#   --no-data   skip the Hydrogen drum kits (the built-in default dataset)
+#   --no-torch  skip PyTorch (only needed to regenerate fixtures and for side-by-side benchmarks)
+set -euo pipefail
+want_data=1; want_torch=1
+for a in "$@"; do
+  case "$a" in
+    --no-data) want_data=0 ;;
+    --no-torch) want_torch=0 ;;
+    *) echo "install-deps.sh: unknown option '$a'" >&2; exit 2 ;;
+  esac
+done
+pkgs=(
+  build-essential cmake pkg-config git
+  libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev libhdf5-dev
+  libinih-dev libcjson-dev libpng-dev zlib1g-dev
+  python3 python3-numpy python3-h5py python3-soundfile
+)
+[ "$want_torch" = 1 ] && pkgs+=(python3-torch python3-torchaudio)
+[ "$want_data" = 1 ] && pkgs+=(hydrogen-drumkits hydrogen-data)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"

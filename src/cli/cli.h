@@ -1,0 +1,53 @@
+/* Shared pieces of the drumforge command line. Only the CLI prints errors and picks exit
+ * codes; the library returns statuses. */
+#ifndef DF_CLI_CLI_H
+#define DF_CLI_CLI_H
+
+#include "drumforge/drumforge.h"
+
+/* Exit codes. */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+/* One subcommand: name, one-line summary, entry point (argv[0] is the subcommand name). */
+typedef struct cli_command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Prints "drumforge CMD: <message>: <df_last_error()>" to stderr and returns CLI_FAILED. */
+int cli_fail(const char *cmd, df_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Prints "drumforge CMD: <message>" and a hint to use --help; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Parses a --device value and initialises the runtime, printing the fall-back notice on
+ * stderr. Returns CLI_OK or an exit code. */
+int cli_select_device(const char *cmd, const char *request, df_device *dev);
+
+/* Parses a non-negative integer / a float option value; on error prints and returns CLI_USAGE. */
+int cli_parse_long(const char *cmd, const char *opt, const char *text, long min, long max, long *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out);
+
+/* The subcommands (src/cli/cmd_*.c). */
+int cmd_demo(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_prepare(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_interpolate(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+#endif

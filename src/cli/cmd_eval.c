@@ -1,0 +1,14 @@
+/* drumforge eval: placeholder until issue 7 lands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cmd_eval(int argc, char **argv) {
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: drumforge eval ...\n\nNot available in this version yet (issue 7).\n");
+    return CLI_OK;
+  }
+  fprintf(stderr, "drumforge eval: not available in this version yet (issue 7)\n");
+  return CLI_USAGE;
+}

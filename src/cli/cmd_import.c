@@ -1,0 +1,14 @@
+/* drumforge import: placeholder until issue 5 lands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cmd_import(int argc, char **argv) {
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: drumforge import ...\n\nNot available in this version yet (issue 5).\n");
+    return CLI_OK;
+  }
+  fprintf(stderr, "drumforge import: not available in this version yet (issue 5)\n");
+  return CLI_USAGE;
+}

@@ -1,0 +1,64 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+int cli_fail(const char *cmd, df_status s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "drumforge %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  const char *detail = df_last_error();
+  if (detail && detail[0]) fprintf(stderr, ": %s", detail);
+  else fprintf(stderr, ": %s", df_status_name(s));
+  fprintf(stderr, "\n");
+  return CLI_FAILED;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "drumforge %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, " (see drumforge %s --help)\n", cmd);
+  return CLI_USAGE;
+}
+
+int cli_select_device(const char *cmd, const char *request, df_device *dev) {
+  df_device_request req;
+  if (df_parse_device_request(request ? request : "auto", &req) != DF_OK)
+    return cli_usage_error(cmd, "%s", df_last_error());
+  char notice[512];
+  df_status s = df_runtime_init(req, dev, notice, sizeof notice);
+  if (s != DF_OK) {
+    fprintf(stderr, "drumforge %s: %s\n", cmd, df_last_error());
+    return CLI_FAILED;
+  }
+  if (notice[0]) fprintf(stderr, "drumforge %s: %s\n", cmd, notice);
+  return CLI_OK;
+}
+
+int cli_parse_long(const char *cmd, const char *opt, const char *text, long min, long max,
+                   long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno || end == text || *end || v < min || v > max)
+    return cli_usage_error(cmd, "%s needs an integer in [%ld, %ld], got '%s'", opt, min, max, text);
+  *out = v;
+  return CLI_OK;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out) {
+  char *end;
+  errno = 0;
+  float v = strtof(text, &end);
+  if (errno || end == text || *end)
+    return cli_usage_error(cmd, "%s needs a number, got '%s'", opt, text);
+  *out = v;
+  return CLI_OK;
+}

@@ -1,0 +1,54 @@
+/* drumforge: the command. Dispatches to one subcommand per file (cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command commands[] = {
+    {"prepare", "turn audio folders or Hydrogen kits into HDF5 training shards", cmd_prepare},
+    {"inspect", "summarise a dataset, shard, checkpoint or run", cmd_inspect},
+    {"train", "train a model from an experiment config, resumably", cmd_train},
+    {"generate", "generate one-shots or loops from a checkpoint", cmd_generate},
+    {"encode", "map audio files to latents (autoencoder models)", cmd_encode},
+    {"interpolate", "walk between two sounds or latents", cmd_interpolate},
+    {"eval", "measure a run's quality (IS, Frechet distance, novelty, ...)", cmd_eval},
+    {"report", "write an HTML report of a run", cmd_report},
+    {"export", "write model weights as safetensors with PyTorch names", cmd_export},
+    {"import", "read safetensors weights back into a checkpoint", cmd_import},
+    {"demo", "a small end-to-end exercise of the engine", cmd_demo},
+    {"info", "show the build, the devices and the libraries", cmd_info},
+};
+static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drumforge COMMAND [OPTIONS]\n"
+          "       drumforge COMMAND --help\n\n"
+          "Training and inference engine for generative drum-sound models.\n\n"
+          "commands:\n");
+  for (int i = 0; i < n_commands; i++)
+    fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f,
+          "\noptions:\n"
+          "  -h, --help     show this help\n"
+          "  --version      show the version\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return CLI_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("drumforge %s\n", DF_VERSION);
+    return CLI_OK;
+  }
+  for (int i = 0; i < n_commands; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "drumforge: unknown command '%s' (see drumforge --help)\n", argv[1]);
+  return CLI_USAGE;
+}

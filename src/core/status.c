@@ -1,0 +1,42 @@
+#include "drumforge/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char last_error[1024];
+
+const char *df_status_name(df_status s) {
+  switch (s) {
+    case DF_OK: return "ok";
+    case DF_ERR_INVALID_ARG: return "invalid argument";
+    case DF_ERR_OOM: return "out of memory";
+    case DF_ERR_IO: return "i/o error";
+    case DF_ERR_FORMAT: return "bad file format";
+    case DF_ERR_CONFIG: return "config error";
+    case DF_ERR_CUDA: return "cuda error";
+    case DF_ERR_NO_DEVICE: return "no gpu";
+    case DF_ERR_UNSUPPORTED: return "unsupported";
+    case DF_ERR_NUMERIC: return "non-finite number";
+    case DF_ERR_INTERRUPTED: return "interrupted";
+    case DF_ERR_NOT_FOUND: return "not found";
+  }
+  return "unknown status";
+}
+
+const char *df_last_error(void) { return last_error; }
+
+void df_clear_error(void) { last_error[0] = '\0'; }
+
+df_status df_set_error(df_status s, const char *file, int line, const char *fmt, ...) {
+  char msg[sizeof last_error];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  /* Keep only the base name of the source file: messages stay one short line. */
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  snprintf(last_error, sizeof last_error, "%s (%s:%d)", msg, base, line);
+  return s;
+}
