@@ -9,5 +9,6 @@
 #include "drumforge/rng.h"
 #include "drumforge/ops.h"
 #include "drumforge/optim.h"
+#include "drumforge/fileio.h"
 
 #endif

@@ -1,0 +1,47 @@
+/* Crash-safe file writing: data goes to a temporary file beside the target ("NAME.tmp.PID"),
+ * is fsync'd, renamed over the target and the directory fsync'd, so a killed process never
+ * leaves a half-written file under the final name. */
+#ifndef DRUMFORGE_FILEIO_H
+#define DRUMFORGE_FILEIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "drumforge/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct df_atomic_file {
+  FILE *fp;            /* write through this (fwrite, fprintf) */
+  char path[4096];     /* the final name */
+  char tmp_path[4200]; /* the temporary name */
+} df_atomic_file;
+
+/* Opens PATH.tmp.PID for writing. */
+df_status df_atomic_open(df_atomic_file *f, const char *path);
+/* Flushes, fsyncs, closes and renames onto the final name; reports write errors such as a
+ * full disk naming the file. On failure the temporary file is removed. */
+df_status df_atomic_commit(df_atomic_file *f);
+/* Closes and removes the temporary file (after an error). */
+void df_atomic_abort(df_atomic_file *f);
+
+/* The temporary name df_atomic_open would use, for libraries that open files themselves
+ * (HDF5): write to it, then df_atomic_rename(tmp, path). */
+void df_atomic_tmp_name(const char *path, char *tmp, size_t len);
+/* fsync the file at tmp, rename it to path, fsync the directory. */
+df_status df_atomic_rename(const char *tmp, const char *path);
+
+/* Writes a whole buffer atomically. */
+df_status df_write_file_atomic(const char *path, const void *data, size_t len);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience). */
+df_status df_read_file(const char *path, char **data, size_t *len);
+
+/* mkdir -p. */
+df_status df_mkdirs(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

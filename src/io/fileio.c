@@ -1,0 +1,148 @@
+/* Crash-safe file writing (include/drumforge/fileio.h). */
+#include "drumforge/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void df_atomic_tmp_name(const char *path, char *tmp, size_t len) {
+  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+}
+
+df_status df_atomic_open(df_atomic_file *f, const char *path) {
+  memset(f, 0, sizeof *f);
+  if (strlen(path) >= sizeof f->path)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: path too long", path);
+  snprintf(f->path, sizeof f->path, "%s", path);
+  df_atomic_tmp_name(path, f->tmp_path, sizeof f->tmp_path);
+  f->fp = fopen(f->tmp_path, "wb");
+  if (!f->fp) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", f->tmp_path, strerror(errno));
+  return DF_OK;
+}
+
+void df_atomic_abort(df_atomic_file *f) {
+  if (f->fp) fclose(f->fp);
+  f->fp = NULL;
+  if (f->tmp_path[0]) unlink(f->tmp_path);
+}
+
+static df_status fsync_dir_of(const char *path) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", path);
+  const char *dir = dirname(copy);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  /* Some file systems refuse fsync on directories; the rename itself already happened. */
+  if (rc != 0 && err != EINVAL && err != EROFS)
+    return DF_FAIL(DF_ERR_IO, "%s: fsync of directory failed: %s", dir, strerror(err));
+  return DF_OK;
+}
+
+df_status df_atomic_commit(df_atomic_file *f) {
+  if (!f->fp) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: file is not open", f->path);
+  int bad = ferror(f->fp) || fflush(f->fp) != 0;
+  int err = errno;
+  if (!bad && fsync(fileno(f->fp)) != 0) {
+    bad = 1;
+    err = errno;
+  }
+  if (fclose(f->fp) != 0 && !bad) {
+    bad = 1;
+    err = errno;
+  }
+  f->fp = NULL;
+  if (bad) {
+    unlink(f->tmp_path);
+    return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", f->path, strerror(err));
+  }
+  if (rename(f->tmp_path, f->path) != 0) {
+    err = errno;
+    unlink(f->tmp_path);
+    return DF_FAIL(DF_ERR_IO, "%s: rename from temporary file failed: %s", f->path, strerror(err));
+  }
+  return fsync_dir_of(f->path);
+}
+
+df_status df_atomic_rename(const char *tmp, const char *path) {
+  int fd = open(tmp, O_RDONLY);
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", tmp, strerror(errno));
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) {
+    unlink(tmp);
+    return DF_FAIL(DF_ERR_IO, "%s: fsync failed: %s", path, strerror(err));
+  }
+  if (rename(tmp, path) != 0) {
+    err = errno;
+    unlink(tmp);
+    return DF_FAIL(DF_ERR_IO, "%s: rename from temporary file failed: %s", path, strerror(err));
+  }
+  return fsync_dir_of(path);
+}
+
+df_status df_write_file_atomic(const char *path, const void *data, size_t len) {
+  df_atomic_file f;
+  DF_TRY(df_atomic_open(&f, path));
+  if (len && fwrite(data, 1, len, f.fp) != len) {
+    int err = errno;
+    df_atomic_abort(&f);
+    return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, strerror(err));
+  }
+  return df_atomic_commit(&f);
+}
+
+df_status df_read_file(const char *path, char **data, size_t *len) {
+  *data = NULL;
+  *len = 0;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return DF_FAIL(errno == ENOENT ? DF_ERR_NOT_FOUND : DF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (fseek(fp, 0, SEEK_END) != 0) {
+    fclose(fp);
+    return DF_FAIL(DF_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
+  }
+  long size = ftell(fp);
+  if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+    fclose(fp);
+    return DF_FAIL(DF_ERR_IO, "%s: cannot tell size: %s", path, strerror(errno));
+  }
+  char *buf = malloc((size_t)size + 1);
+  if (!buf) {
+    fclose(fp);
+    return DF_FAIL(DF_ERR_OOM, "%s: cannot allocate %ld bytes", path, size);
+  }
+  if (fread(buf, 1, (size_t)size, fp) != (size_t)size) {
+    int err = ferror(fp) ? errno : 0;
+    free(buf);
+    fclose(fp);
+    return DF_FAIL(DF_ERR_IO, "%s: read failed: %s", path, err ? strerror(err) : "short read");
+  }
+  fclose(fp);
+  buf[size] = '\0';
+  *data = buf;
+  *len = (size_t)size;
+  return DF_OK;
+}
+
+df_status df_mkdirs(const char *path) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  size_t n = strlen(buf);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] == '/' || buf[i] == '\0') {
+      char c = buf[i];
+      buf[i] = '\0';
+      if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return DF_FAIL(DF_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
+      buf[i] = c;
+    }
+  }
+  return DF_OK;
+}

@@ -1,0 +1,60 @@
+/* Crash-safe writes: the committed file has the content, no temporary is left behind, an
+ * aborted write leaves the old file untouched, and errors name the file. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/testlib.h"
+
+int main(void) {
+  df_test_begin("test_fileio");
+  char dir[4096], path[4200], tmp[4300];
+  df_test_scratch_dir("fileio", dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/a/b/file.bin", dir);
+  char parent[4200];
+  snprintf(parent, sizeof parent, "%s/a/b", dir);
+  df_expect_ok(df_mkdirs(parent), "mkdirs creates nested folders");
+  df_expect_ok(df_write_file_atomic(path, "hello", 5), "atomic write");
+  char *data;
+  size_t len;
+  if (df_expect_ok(df_read_file(path, &data, &len), "read back")) {
+    df_expect_true(len == 5 && memcmp(data, "hello", 5) == 0, "content round-trips");
+    free(data);
+  }
+  df_atomic_tmp_name(path, tmp, sizeof tmp);
+  df_expect_true(access(tmp, F_OK) != 0, "no temporary file remains after commit");
+
+  df_atomic_file f;
+  df_expect_ok(df_atomic_open(&f, path), "open for overwrite");
+  fputs("half-written", f.fp);
+  df_atomic_abort(&f);
+  if (df_expect_ok(df_read_file(path, &data, &len), "read after abort")) {
+    df_expect_true(len == 5 && memcmp(data, "hello", 5) == 0, "abort leaves the old file intact");
+    free(data);
+  }
+  df_expect_true(access(tmp, F_OK) != 0, "abort removes the temporary file");
+
+  char missing[4300];
+  snprintf(missing, sizeof missing, "%s/nope/file", dir);
+  df_status s = df_write_file_atomic(missing, "x", 1);
+  df_expect_status(s, DF_ERR_IO, "writing into a missing folder fails");
+  df_expect_true(strstr(df_last_error(), "nope/file") != NULL, "the error names the file");
+  s = df_read_file(missing, &data, &len);
+  df_expect_status(s, DF_ERR_NOT_FOUND, "reading a missing file reports not found");
+
+  if (access("/dev/full", W_OK) == 0) {
+    /* A full disk: writes to /dev/full fail with ENOSPC at flush time. */
+    FILE *fp = fopen("/dev/full", "wb");
+    df_atomic_file full = {0};
+    full.fp = fp;
+    snprintf(full.path, sizeof full.path, "/dev/full");
+    snprintf(full.tmp_path, sizeof full.tmp_path, "%s/never-created", dir);
+    char big[8192];
+    memset(big, 'x', sizeof big);
+    fwrite(big, 1, sizeof big, fp);
+    s = df_atomic_commit(&full);
+    df_expect_status(s, DF_ERR_IO, "a full disk is reported");
+    df_expect_true(strstr(df_last_error(), "No space") != NULL, "the error says the disk is full");
+  }
+  return df_test_finish();
+}
