@@ -10,5 +10,6 @@
 #include "drumforge/ops.h"
 #include "drumforge/optim.h"
 #include "drumforge/fileio.h"
+#include "drumforge/config.h"
 
 #endif

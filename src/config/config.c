@@ -1,0 +1,344 @@
+/* INI experiment configs with typed, range-checked getters and unknown-key detection
+ * (include/drumforge/config.h). Parsing is libinih's; this file keeps the entries, their line
+ * numbers and which of them were read. */
+#include "drumforge/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/check.h"
+#include "drumforge/fileio.h"
+
+typedef struct entry {
+  char *key;    /* "section.key" */
+  char *value;  /* as given, or the default once read */
+  char *origin; /* file name, checkpoint, or "command line" */
+  int line;     /* 0 when not from a file */
+  int given;    /* present in the input */
+  int read;     /* asked for by a component */
+  int read_order;
+} entry;
+
+struct df_config {
+  entry *entries;
+  size_t n, cap;
+  int reads;
+};
+
+df_status df_config_new(df_config **out) {
+  *out = calloc(1, sizeof **out);
+  DF_CHECK_ALLOC(*out);
+  return DF_OK;
+}
+
+void df_config_free(df_config *cfg) {
+  if (!cfg) return;
+  for (size_t i = 0; i < cfg->n; i++) {
+    free(cfg->entries[i].key);
+    free(cfg->entries[i].value);
+    free(cfg->entries[i].origin);
+  }
+  free(cfg->entries);
+  free(cfg);
+}
+
+static entry *find(const df_config *cfg, const char *key) {
+  for (size_t i = 0; i < cfg->n; i++)
+    if (!strcmp(cfg->entries[i].key, key)) return &cfg->entries[i];
+  return NULL;
+}
+
+static df_status put(df_config *cfg, const char *key, const char *value, const char *origin,
+                     int line, int given) {
+  entry *e = find(cfg, key);
+  if (!e) {
+    if (cfg->n == cfg->cap) {
+      size_t cap = cfg->cap ? 2 * cfg->cap : 32;
+      entry *ne = realloc(cfg->entries, cap * sizeof *ne);
+      DF_CHECK_ALLOC(ne);
+      cfg->entries = ne;
+      cfg->cap = cap;
+    }
+    e = &cfg->entries[cfg->n++];
+    memset(e, 0, sizeof *e);
+    e->key = strdup(key);
+    DF_CHECK_ALLOC(e->key);
+  }
+  char *v = strdup(value), *o = strdup(origin ? origin : "");
+  if (!v || !o) {
+    free(v);
+    free(o);
+    return DF_FAIL(DF_ERR_OOM, "config: strdup failed");
+  }
+  free(e->value);
+  free(e->origin);
+  e->value = v;
+  e->origin = o;
+  e->line = line;
+  e->given = e->given || given;
+  return DF_OK;
+}
+
+/* ---- parsing: a line-counting reader so that entries remember their line ---- */
+typedef struct parse_ctx {
+  df_config *cfg;
+  const char *origin;
+  const char *text; /* remaining text */
+  int line;
+  int error_line; /* line of the first error found by on_entry */
+  df_status status;
+} parse_ctx;
+
+static char *read_line(char *str, int num, void *stream) {
+  parse_ctx *p = stream;
+  if (!*p->text) return NULL;
+  int i = 0;
+  while (i < num - 1 && p->text[i] && p->text[i] != '\n') i++;
+  int take = i + (p->text[i] == '\n' && i < num - 1);
+  memcpy(str, p->text, (size_t)take);
+  str[take] = '\0';
+  /* Allow "key = value  # comment" ('#' after whitespace starts a comment, like ';'). */
+  for (int j = 1; j < take; j++) {
+    if (str[j] == '#' && (str[j - 1] == ' ' || str[j - 1] == '\t')) {
+      str[j] = '\n';
+      str[j + 1] = '\0';
+      break;
+    }
+  }
+  p->text += take;
+  p->line++;
+  return str;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value) {
+  parse_ctx *p = user;
+  char key[256];
+  if (!section[0]) {
+    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", p->origin,
+                        p->line, name);
+    p->error_line = p->line;
+    return 0;
+  }
+  snprintf(key, sizeof key, "%s.%s", section, name);
+  entry *e = find(p->cfg, key);
+  if (e && e->given && e->line && !strcmp(e->origin, p->origin)) {
+    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' repeats line %d", p->origin, p->line,
+                        key, e->line);
+    p->error_line = p->line;
+    return 0;
+  }
+  p->status = put(p->cfg, key, value, p->origin, p->line, 1);
+  return p->status == DF_OK;
+}
+
+df_status df_config_parse(const char *text, const char *origin, df_config **out) {
+  DF_TRY(df_config_new(out));
+  parse_ctx p = {*out, origin, text, 0, 0, DF_OK};
+  int rc = ini_parse_stream(read_line, &p, on_entry, &p);
+  if (p.status != DF_OK || rc != 0) {
+    /* inih reports the first bad line; prefer it when it comes before a handler error. */
+    int syntax_first = rc > 0 && (p.status == DF_OK || rc < p.error_line);
+    df_status s = !syntax_first && p.status != DF_OK
+                      ? p.status
+                      : DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]' or "
+                                               "'key = value')", origin, rc > 0 ? rc : p.line);
+    df_config_free(*out);
+    *out = NULL;
+    return s;
+  }
+  return DF_OK;
+}
+
+df_status df_config_load(const char *path, df_config **out) {
+  char *text;
+  size_t len;
+  DF_TRY(df_read_file(path, &text, &len));
+  df_status s = df_config_parse(text, path, out);
+  free(text);
+  return s;
+}
+
+df_status df_config_set(df_config *cfg, const char *key, const char *value, const char *origin) {
+  const char *dot = strchr(key, '.');
+  if (!dot || dot == key || !dot[1])
+    return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not of the form section.key", origin, key);
+  return put(cfg, key, value, origin, 0, 1);
+}
+
+df_status df_config_set_assignment(df_config *cfg, const char *assignment, const char *origin) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq)
+    return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not of the form section.key=value", origin,
+                   assignment);
+  char key[256];
+  size_t n = (size_t)(eq - assignment);
+  while (n && assignment[n - 1] == ' ') n--;
+  if (n >= sizeof key) return DF_FAIL(DF_ERR_CONFIG, "%s: key too long", origin);
+  memcpy(key, assignment, n);
+  key[n] = '\0';
+  const char *value = eq + 1;
+  while (*value == ' ') value++;
+  return df_config_set(cfg, key, value, origin);
+}
+
+int df_config_has(const df_config *cfg, const char *key) {
+  const entry *e = find(cfg, key);
+  return e && e->given;
+}
+
+/* Where a value came from, for messages: "file:line" or the origin alone. */
+static const char *where(const entry *e, char *buf, size_t len) {
+  if (e->line) snprintf(buf, len, "%s:%d", e->origin, e->line);
+  else snprintf(buf, len, "%s", e->origin[0] ? e->origin : "config");
+  return buf;
+}
+
+/* Marks key as read, creating it with the default when absent. */
+static df_status lookup(df_config *cfg, const char *key, const char *def, entry **out) {
+  entry *e = find(cfg, key);
+  if (!e) {
+    DF_TRY(put(cfg, key, def, "default", 0, 0));
+    e = find(cfg, key);
+  }
+  if (!e->read) {
+    e->read = 1;
+    e->read_order = cfg->reads++;
+  }
+  *out = e;
+  return DF_OK;
+}
+
+df_status df_config_int(df_config *cfg, const char *key, long def, long min, long max, long *out) {
+  char d[32];
+  snprintf(d, sizeof d, "%ld", def);
+  entry *e;
+  DF_TRY(lookup(cfg, key, d, &e));
+  char *end, at[4200];
+  errno = 0;
+  long v = strtol(e->value, &end, 10);
+  while (*end == ' ') end++;
+  if (errno || end == e->value || *end)
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: expected an integer, got '%s'", where(e, at, sizeof at),
+                   key, e->value);
+  if (v < min || v > max)
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: %ld is outside [%ld, %ld]", where(e, at, sizeof at), key,
+                   v, min, max);
+  *out = v;
+  return DF_OK;
+}
+
+df_status df_config_float(df_config *cfg, const char *key, double def, double min, double max,
+                          double *out) {
+  char d[64];
+  snprintf(d, sizeof d, "%.9g", def);
+  entry *e;
+  DF_TRY(lookup(cfg, key, d, &e));
+  char *end, at[4200];
+  errno = 0;
+  double v = strtod(e->value, &end);
+  while (*end == ' ') end++;
+  if (errno || end == e->value || *end || !isfinite(v))
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: expected a number, got '%s'", where(e, at, sizeof at),
+                   key, e->value);
+  if (v < min || v > max)
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: %g is outside [%g, %g]", where(e, at, sizeof at), key,
+                   v, min, max);
+  *out = v;
+  return DF_OK;
+}
+
+df_status df_config_bool(df_config *cfg, const char *key, int def, int *out) {
+  entry *e;
+  DF_TRY(lookup(cfg, key, def ? "true" : "false", &e));
+  const char *v = e->value;
+  if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1")) {
+    *out = 1;
+  } else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+             !strcmp(v, "0")) {
+    *out = 0;
+  } else {
+    char at[4200];
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: expected true or false, got '%s'",
+                   where(e, at, sizeof at), key, v);
+  }
+  return DF_OK;
+}
+
+df_status df_config_string(df_config *cfg, const char *key, const char *def, const char **out) {
+  entry *e;
+  DF_TRY(lookup(cfg, key, def, &e));
+  *out = e->value;
+  return DF_OK;
+}
+
+df_status df_config_choice(df_config *cfg, const char *key, const char *def,
+                           const char *const *choices, int *out) {
+  entry *e;
+  DF_TRY(lookup(cfg, key, def, &e));
+  char list[512] = "";
+  for (int i = 0; choices[i]; i++) {
+    if (!strcasecmp(e->value, choices[i])) {
+      *out = i;
+      return DF_OK;
+    }
+    size_t used = strlen(list);
+    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", choices[i]);
+  }
+  char at[4200];
+  return DF_FAIL(DF_ERR_CONFIG, "%s: %s: '%s' is not one of: %s", where(e, at, sizeof at), key,
+                 e->value, list);
+}
+
+df_status df_config_check_unused(const df_config *cfg) {
+  for (size_t i = 0; i < cfg->n; i++) {
+    const entry *e = &cfg->entries[i];
+    if (e->given && !e->read) {
+      char at[4200];
+      return DF_FAIL(DF_ERR_CONFIG, "%s: unknown key '%s'", where(e, at, sizeof at), e->key);
+    }
+  }
+  return DF_OK;
+}
+
+static int by_read_order(const void *a, const void *b) {
+  const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+  return x->read_order - y->read_order;
+}
+
+df_status df_config_resolved_text(const df_config *cfg, char **text) {
+  const entry **order = malloc((cfg->n ? cfg->n : 1) * sizeof *order);
+  DF_CHECK_ALLOC(order);
+  size_t m = 0;
+  for (size_t i = 0; i < cfg->n; i++)
+    if (cfg->entries[i].read) order[m++] = &cfg->entries[i];
+  qsort(order, m, sizeof *order, by_read_order);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out) {
+    free(order);
+    return DF_FAIL(DF_ERR_OOM, "open_memstream failed");
+  }
+  /* Group by section, sections in the order they were first read. */
+  for (size_t i = 0; i < m; i++) {
+    const char *dot = strchr(order[i]->key, '.');
+    size_t slen = (size_t)(dot - order[i]->key);
+    int first = 1;
+    for (size_t j = 0; j < i; j++)
+      if (!strncmp(order[j]->key, order[i]->key, slen + 1)) first = 0;
+    if (!first) continue;
+    fprintf(out, "%s[%.*s]\n", i ? "\n" : "", (int)slen, order[i]->key);
+    for (size_t j = i; j < m; j++)
+      if (!strncmp(order[j]->key, order[i]->key, slen + 1))
+        fprintf(out, "%s = %s\n", order[j]->key + slen + 1, order[j]->value);
+  }
+  fclose(out);
+  free(order);
+  *text = buf;
+  return DF_OK;
+}

@@ -1,0 +1,110 @@
+/* Experiment configs: typed getters with defaults and ranges, errors that name the file, line
+ * and key, unknown keys rejected, overrides, and the resolved text parsing back to the same
+ * values. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/testlib.h"
+#include "drumforge/config.h"
+
+static int mentions(const char *needle) { return strstr(df_last_error(), needle) != NULL; }
+
+int main(void) {
+  df_test_begin("test_config");
+  char dir[4096], path[4200];
+  df_test_scratch_dir("config", dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/exp.ini", dir);
+  const char *text =
+      "; an experiment\n"
+      "[model]\n"
+      "d = 32\n"
+      "upsample = nn   # a comment after the value\n"
+      "loss = wgan     ; another comment\n"
+      "\n"
+      "[train]\n"
+      "lr = 2e-4\n"
+      "conditional = yes\n"
+      "name = kicks only\n"
+      "typo_key = 3\n";
+  df_expect_ok(df_write_file_atomic(path, text, strlen(text)), "write config");
+
+  df_config *cfg = NULL;
+  if (!df_expect_ok(df_config_load(path, &cfg), "load")) return df_test_finish();
+  long d = 0, steps = 0;
+  double lr = 0;
+  int cond = 0;
+  const char *name = NULL;
+  df_expect_ok(df_config_int(cfg, "model.d", 64, 1, 1024, &d), "int");
+  df_expect_true(d == 32, "a given int is read");
+  df_expect_ok(df_config_int(cfg, "train.steps", 1000, 1, 1000000, &steps), "int default");
+  df_expect_true(steps == 1000, "a missing key takes its default");
+  df_expect_ok(df_config_float(cfg, "train.lr", 1e-4, 0, 1, &lr), "float");
+  df_expect_true(lr == 2e-4, "a float is read");
+  df_expect_ok(df_config_bool(cfg, "train.conditional", 0, &cond), "bool");
+  df_expect_true(cond == 1, "yes is true");
+  df_expect_ok(df_config_string(cfg, "train.name", "", &name), "string");
+  df_expect_true(name && !strcmp(name, "kicks only"), "strings keep inner spaces");
+
+  static const char *const ups[] = {"zeros", "nn", NULL};
+  int up = -1;
+  df_expect_ok(df_config_choice(cfg, "model.upsample", "zeros", ups, &up), "choice");
+  df_expect_true(up == 1, "a choice is read, with the '#' comment stripped");
+  static const char *const losses[] = {"wgan-gp", "hinge", NULL};
+  df_status s = df_config_choice(cfg, "model.loss", "wgan-gp", losses, &up);
+  df_expect_status(s, DF_ERR_CONFIG, "a value outside the choices is an error");
+  df_expect_true(mentions("exp.ini:5") && mentions("model.loss") && mentions("wgan-gp, hinge"),
+                 "the choice error names file, line, key and the choices");
+
+  s = df_config_check_unused(cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "an unknown key is an error");
+  df_expect_true(mentions("exp.ini:11") && mentions("train.typo_key"),
+                 "the unknown-key error names file, line and key");
+  df_config_free(cfg);
+
+  /* Bad values name the file, line and key. */
+  df_config_parse("[optim]\nlr = fast\nbeta = 2\n", "bad.ini", &cfg);
+  double v;
+  s = df_config_float(cfg, "optim.lr", 1e-4, 0, 1, &v);
+  df_expect_status(s, DF_ERR_CONFIG, "a non-number is an error");
+  df_expect_true(mentions("bad.ini:2") && mentions("optim.lr") && mentions("fast"),
+                 "the parse error names file, line, key and value");
+  s = df_config_float(cfg, "optim.beta", 0.5, 0, 1, &v);
+  df_expect_status(s, DF_ERR_CONFIG, "an out-of-range number is an error");
+  df_expect_true(mentions("bad.ini:3") && mentions("outside"), "the range error says so");
+  df_config_free(cfg);
+
+  /* Syntax errors and keys outside sections. */
+  s = df_config_parse("[model\nd = 3\n", "broken.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "a broken section header is an error");
+  df_expect_true(mentions("broken.ini:1"), "the syntax error names the line");
+  s = df_config_parse("d = 3\n", "nosection.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "a key outside any section is an error");
+  s = df_config_parse("[a]\nx = 1\nx = 2\n", "dup.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "a repeated key is an error");
+  df_expect_true(mentions("dup.ini:3"), "the repeat error names the line");
+  s = df_config_load("/nonexistent/exp.ini", &cfg);
+  df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
+
+  /* Overrides and the resolved text. */
+  df_config_parse("[model]\nd = 32\n", "a.ini", &cfg);
+  df_expect_ok(df_config_set_assignment(cfg, "model.d=16", "command line"), "override");
+  df_expect_ok(df_config_int(cfg, "model.d", 64, 1, 1024, &d), "read override");
+  df_expect_true(d == 16, "the command line overrides the file");
+  df_expect_ok(df_config_float(cfg, "optim.lr", 1e-4, 0, 1, &lr), "default");
+  s = df_config_set_assignment(cfg, "nodot=3", "command line");
+  df_expect_status(s, DF_ERR_CONFIG, "an override without a section is an error");
+  char *resolved = NULL;
+  df_expect_ok(df_config_resolved_text(cfg, &resolved), "resolved text");
+  df_config *again = NULL;
+  df_expect_ok(df_config_parse(resolved, "resolved", &again), "resolved text parses");
+  long d2 = 0;
+  double lr2 = 0;
+  df_expect_ok(df_config_int(again, "model.d", 64, 1, 1024, &d2), "read");
+  df_expect_ok(df_config_float(again, "optim.lr", 1, 0, 1, &lr2), "read");
+  df_expect_true(d2 == 16 && lr2 == lr, "the resolved text holds the final values and defaults");
+  df_expect_ok(df_config_check_unused(again), "the resolved text has no unused keys");
+  free(resolved);
+  df_config_free(cfg);
+  df_config_free(again);
+  return df_test_finish();
+}
