@@ -10,6 +10,7 @@
 #include "rng/philox_impl.h"
 
 extern "C" const struct df_nn_backend *df_cuda_nn_backend(void);
+extern "C" const struct df_loss_backend *df_cuda_loss_backend(void);
 
 static cudaStream_t stream;
 static cublasHandle_t cublas;
@@ -229,6 +230,7 @@ extern "C" const df_backend *df_cuda_backend(void) {
     be.rng_uniform = cuda_rng_uniform;
     be.rng_normal = cuda_rng_normal;
     be.nn = df_cuda_nn_backend();
+    be.loss = df_cuda_loss_backend();
     be.name = "cuda";
   }
   return &be;

@@ -11,5 +11,7 @@
 #include "drumforge/optim.h"
 #include "drumforge/fileio.h"
 #include "drumforge/config.h"
+#include "drumforge/nn.h"
+#include "drumforge/loss.h"
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "core/backend.h"
 #include "core/check.h"
+#include "loss/loss_backend.h"
 #include "ops/nn_backend.h"
 #include "rng/philox_impl.h"
 
@@ -81,6 +82,7 @@ const df_backend *df_cpu_backend(void) {
     be.rng_uniform = cpu_rng_uniform;
     be.rng_normal = cpu_rng_normal;
     be.nn = df_cpu_nn_backend();
+    be.loss = df_cpu_loss_backend();
     be.name = "cpu";
   }
   return &be;

@@ -6,11 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#ifdef __CUDACC__
-#define DF_HD __host__ __device__ __forceinline__
-#else
-#define DF_HD static inline
-#endif
+#include "core/hostdevice.h"
 
 #define DF_PHILOX_M0 0xD2511F53u
 #define DF_PHILOX_M1 0xCD9E8D57u
