@@ -13,5 +13,6 @@
 #include "drumforge/config.h"
 #include "drumforge/nn.h"
 #include "drumforge/loss.h"
+#include "drumforge/audio.h"
 
 #endif

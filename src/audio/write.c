@@ -1,0 +1,86 @@
+/* Writing WAV and FLAC files crash-safely (include/drumforge/audio.h). */
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "drumforge/audio.h"
+#include "drumforge/fileio.h"
+
+df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out) {
+  if (!strcasecmp(text, "16") || !strcasecmp(text, "pcm16")) *out = DF_AUDIO_PCM16;
+  else if (!strcasecmp(text, "24") || !strcasecmp(text, "pcm24")) *out = DF_AUDIO_PCM24;
+  else if (!strcasecmp(text, "float") || !strcasecmp(text, "float32") || !strcasecmp(text, "32"))
+    *out = DF_AUDIO_FLOAT32;
+  else
+    return DF_FAIL(DF_ERR_INVALID_ARG, "unknown audio encoding '%s' (use 16, 24 or float)", text);
+  return DF_OK;
+}
+
+static df_status container_for(const char *path, df_audio_encoding enc, int *format) {
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no file extension (use .wav or .flac)", path);
+  int sub = enc == DF_AUDIO_PCM16 ? SF_FORMAT_PCM_16
+            : enc == DF_AUDIO_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+  if (!strcasecmp(dot, ".wav")) {
+    *format = SF_FORMAT_WAV | sub;
+  } else if (!strcasecmp(dot, ".flac")) {
+    if (enc == DF_AUDIO_FLOAT32)
+      return DF_FAIL(DF_ERR_UNSUPPORTED, "%s: FLAC stores integers; use 16 or 24 bits", path);
+    *format = SF_FORMAT_FLAC | sub;
+  } else {
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: unknown extension '%s' (use .wav or .flac)", path, dot);
+  }
+  return DF_OK;
+}
+
+/* Interleaves and writes all frames. */
+static df_status write_frames(const char *path, SNDFILE *f, const df_audio *a) {
+  enum { CHUNK = 8192 };
+  float *buf = malloc(sizeof(float) * CHUNK * (size_t)a->channels);
+  if (!buf) return DF_FAIL(DF_ERR_OOM, "%s: write buffer", path);
+  for (int64_t done = 0; done < a->frames;) {
+    int64_t n = a->frames - done < CHUNK ? a->frames - done : CHUNK;
+    for (int64_t i = 0; i < n; i++)
+      for (int c = 0; c < a->channels; c++)
+        buf[i * a->channels + c] = a->data[(int64_t)c * a->frames + done + i];
+    if (sf_writef_float(f, buf, n) != n) {
+      free(buf);
+      return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, sf_strerror(f));
+    }
+    done += n;
+  }
+  free(buf);
+  return DF_OK;
+}
+
+df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc) {
+  if (!a->data || a->channels < 1 || a->rate <= 0 || a->frames < 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: nothing to write (%d channels, %d Hz)", path,
+                   a->channels, a->rate);
+  SF_INFO sfi;
+  memset(&sfi, 0, sizeof sfi);
+  DF_TRY(container_for(path, enc, &sfi.format));
+  sfi.channels = a->channels;
+  sfi.samplerate = a->rate;
+  if (!sf_format_check(&sfi))
+    return DF_FAIL(DF_ERR_UNSUPPORTED, "%s: libsndfile cannot write %d channels at %d Hz here",
+                   path, a->channels, a->rate);
+  char tmp[4200];
+  df_atomic_tmp_name(path, tmp, sizeof tmp);
+  SNDFILE *f = sf_open(tmp, SFM_WRITE, &sfi);
+  if (!f) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", tmp, sf_strerror(NULL));
+  /* Integer encodings clip instead of wrapping around. */
+  sf_command(f, SFC_SET_CLIPPING, NULL, SF_TRUE);
+  df_status st = write_frames(path, f, a);
+  if (sf_close(f) != 0 && st == DF_OK)
+    st = DF_FAIL(DF_ERR_IO, "%s: closing failed (disk full?)", path);
+  if (st != DF_OK) {
+    unlink(tmp);
+    return st;
+  }
+  return df_atomic_rename(tmp, path);
+}

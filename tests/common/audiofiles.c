@@ -1,0 +1,54 @@
+#include "common/audiofiles.h"
+
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int df_test_write_sndfile(const char *path, int format, int channels, int rate, int64_t frames,
+                          const float *planar) {
+  SF_INFO sfi;
+  memset(&sfi, 0, sizeof sfi);
+  sfi.format = format;
+  sfi.channels = channels;
+  sfi.samplerate = rate;
+  SNDFILE *f = sf_open(path, SFM_WRITE, &sfi);
+  if (!f) {
+    fprintf(stderr, "cannot write %s: %s\n", path, sf_strerror(NULL));
+    return 1;
+  }
+  float *inter = malloc(sizeof(float) * (size_t)(frames > 0 ? frames : 1) * (size_t)channels);
+  for (int64_t i = 0; i < frames; i++)
+    for (int c = 0; c < channels; c++) inter[i * channels + c] = planar[(int64_t)c * frames + i];
+  sf_count_t n = sf_writef_float(f, inter, frames);
+  free(inter);
+  sf_close(f);
+  if (n != frames) {
+    fprintf(stderr, "short write to %s\n", path);
+    return 1;
+  }
+  return 0;
+}
+
+void df_test_tone(float *planar, int channels, int64_t frames, int rate, int64_t onset,
+                  double freq) {
+  for (int c = 0; c < channels; c++) {
+    for (int64_t i = 0; i < frames; i++) {
+      double t = (double)(i - onset) / rate;
+      double v = 0.0;
+      if (i >= onset)
+        v = exp(-t * 8.0) * (0.4 * sin(2 * M_PI * freq * (1 + 0.1 * c) * t) +
+                             0.2 * sin(2 * M_PI * freq * 2.7 * t));
+      planar[(int64_t)c * frames + i] = (float)v;
+    }
+  }
+}
+
+int df_test_write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return 1;
+  size_t n = strlen(text);
+  int bad = fwrite(text, 1, n, f) != n;
+  return fclose(f) != 0 || bad;
+}
