@@ -14,5 +14,6 @@
 #include "drumforge/nn.h"
 #include "drumforge/loss.h"
 #include "drumforge/audio.h"
+#include "drumforge/dataset.h"
 
 #endif
