@@ -71,20 +71,20 @@ static hid_t open_attr(hid_t obj, const char *name) {
   return H5Aopen(obj, name, H5P_DEFAULT);
 }
 
-df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value) {
+static df_status attr_read(hid_t obj, const char *name, hid_t mem_type, void *value) {
   hid_t a = open_attr(obj, name);
   if (a < 0) return DF_ERR_NOT_FOUND;
-  herr_t e = H5Aread(a, H5T_NATIVE_INT64, value);
+  herr_t e = H5Aread(a, mem_type, value);
   H5Aclose(a);
   return e < 0 ? DF_ERR_NOT_FOUND : DF_OK;
 }
 
+df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value) {
+  return attr_read(obj, name, H5T_NATIVE_INT64, value);
+}
+
 df_status h5_attr_read_float(hid_t obj, const char *name, double *value) {
-  hid_t a = open_attr(obj, name);
-  if (a < 0) return DF_ERR_NOT_FOUND;
-  herr_t e = H5Aread(a, H5T_NATIVE_DOUBLE, value);
-  H5Aclose(a);
-  return e < 0 ? DF_ERR_NOT_FOUND : DF_OK;
+  return attr_read(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 void h5_free_strings(char **strs, int64_t n) {
