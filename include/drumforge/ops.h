@@ -109,7 +109,8 @@ df_status df_upsample_nearest2d_forward(const df_tensor *x, int fh, int fw, df_t
 df_status df_upsample_nearest2d_backward(const df_tensor *dy, int fh, int fw, df_tensor *dx);
 
 /* ---- per-example reductions over every dim but the first: x [N, ...] -> y [N].
- * L2 is sqrt(sum x^2); its backward at a zero vector is zero. */
+ * L2 is sqrt(sum x^2); its backward at a zero vector is zero. The backward reads the forward's
+ * output y only for L2 (y may be NULL for sum and mean). */
 typedef enum df_reduce { DF_REDUCE_SUM = 0, DF_REDUCE_MEAN, DF_REDUCE_L2 } df_reduce;
 df_status df_reduce_per_example_forward(df_reduce r, const df_tensor *x, df_tensor *y);
 df_status df_reduce_per_example_backward(df_reduce r, const df_tensor *x, const df_tensor *y,

@@ -28,7 +28,8 @@ df_status df_adam_step(const df_adam_config *cfg, int64_t step, df_tensor *param
 
 /* Global L2 norm of n gradient tensors; when it exceeds max_norm (> 0) every tensor is
  * scaled by max_norm / (norm + 1e-6), as torch.nn.utils.clip_grad_norm_. norm_out receives
- * the norm before clipping (may be NULL). Deterministic on every device. */
+ * the norm before clipping (may be NULL). Deterministic on every device. A non-finite norm
+ * (NaN or Inf in a gradient) is DF_ERR_NUMERIC and scales nothing. */
 df_status df_clip_grad_norm(df_tensor *const *grads, int n, float max_norm, float *norm_out);
 
 #ifdef __cplusplus

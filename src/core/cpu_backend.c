@@ -8,7 +8,7 @@
 #include "core/backend.h"
 #include "core/check.h"
 #include "loss/loss_backend.h"
-#include "ops/nn_backend.h"
+#include "ops/cpu/nn_cpu.h"
 #include "rng/philox_impl.h"
 
 static df_status cpu_init(char *desc, size_t len) {
@@ -16,7 +16,7 @@ static df_status cpu_init(char *desc, size_t len) {
   return DF_OK;
 }
 
-static void cpu_shutdown(void) {}
+static void cpu_shutdown(void) { df_cpu_workspace_release(); }
 
 static df_status cpu_alloc(size_t bytes, void **ptr) {
   /* 64-byte alignment for vector loads; aligned_alloc wants a multiple of the alignment. */

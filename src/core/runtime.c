@@ -66,6 +66,7 @@ df_status df_runtime_init(df_device_request req, df_device *chosen, char *notice
 void df_runtime_shutdown(void) {
   if (cuda_state == 1) df_cuda_backend()->shutdown();
   cuda_state = -1;
+  df_cpu_backend()->shutdown();
 }
 
 const df_backend *df_backend_for(df_device dev) {

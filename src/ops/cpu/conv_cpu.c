@@ -1,0 +1,246 @@
+/* CPU convolutions: im2col + OpenBLAS sgemm, batched over chunks of examples so that the
+ * GEMMs are large even when the per-example output is short. A convolution has three
+ * products (forward, backward-data, backward-weight), each written once below; a transposed
+ * convolution is the adjoint of a convolution, so its forward is the convolution's
+ * backward-data, its backward-data the convolution's forward, and its backward-weight the
+ * convolution's backward-weight with x and dy exchanged.
+ *
+ * Threads: the sgemm calls are made from serial code and OpenBLAS uses its own threads; the
+ * data movement (im2col, col2im, layout changes) runs in OpenMP loops between them, so the
+ * two pools never run at once. Every output element is written by one thread in a fixed
+ * order (col2im gathers instead of scattering), so results are bitwise reproducible. */
+#include <cblas.h>
+#include <string.h>
+
+#include "ops/cpu/nn_cpu.h"
+
+/* A convolution y = conv(x, w): x [n, cin, h, w], w [cout, cin, kh, kw], y [n, cout, oh, ow]. */
+typedef struct conv_geom {
+  int64_t n, cin, h, w;
+  int64_t cout, kh, kw;
+  int64_t oh, ow;
+  int64_t sh, sw, ph, pw;
+} conv_geom;
+
+/* Columns per GEMM worth batching for (a few examples when the output is short). */
+#define TARGET_COLUMNS 2048
+/* col2im works on blocks of this many outputs of a row (parallelism for long, few rows). */
+#define COL2IM_BLOCK 1024
+
+static conv_geom make_geom(const df_tensor *in, const df_tensor *w, const df_tensor *out,
+                           const int stride[2], const int pad[2]) {
+  return (conv_geom){.n = in->shape[0], .cin = in->shape[1], .h = in->shape[2],
+                     .w = in->shape[3], .cout = w->shape[0], .kh = w->shape[2],
+                     .kw = w->shape[3], .oh = out->shape[2], .ow = out->shape[3],
+                     .sh = stride[0], .sw = stride[1], .ph = pad[0], .pw = pad[1]};
+}
+
+static int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Output columns ox whose input column ox*s - p + j lies in [x0, x1). */
+static void tap_range(int64_t j, int64_t s, int64_t p, int64_t x0, int64_t x1, int64_t ow,
+                      int64_t *lo, int64_t *hi) {
+  *lo = clamp64(ceil_div(x0 + p - j, s), 0, ow);
+  *hi = clamp64(ceil_div(x1 + p - j, s), *lo, ow);
+}
+
+typedef struct conv_plan {
+  int64_t chunk;   /* examples per GEMM */
+  int64_t p;       /* output positions per example */
+  int64_t ck;      /* GEMM depth: cin kh kw */
+  float *cols;     /* [ck, chunk p] */
+  float *tmp;      /* [cout, chunk p] (channel-major y or dy) when chunk > 1 */
+} conv_plan;
+
+static df_status make_plan(const conv_geom *g, conv_plan *pl) {
+  pl->p = g->oh * g->ow;
+  pl->ck = g->cin * g->kh * g->kw;
+  int64_t per_example = (pl->ck + g->cout) * pl->p;
+  int64_t chunk = ceil_div(TARGET_COLUMNS, pl->p);
+  int64_t fit = (int64_t)DF_CPU_WORKSPACE_FLOATS / per_example;
+  chunk = clamp64(chunk, 1, g->n);
+  if (chunk > fit) chunk = fit > 1 ? fit : 1;
+  pl->chunk = chunk;
+  size_t cols = (size_t)(pl->ck * chunk * pl->p);
+  size_t tmp = chunk > 1 ? (size_t)(g->cout * chunk * pl->p) : 0;
+  pl->cols = df_cpu_workspace(cols + tmp);
+  if (!pl->cols) return DF_ERR_OOM;
+  pl->tmp = pl->cols + cols;
+  return DF_OK;
+}
+
+/* cols[(c kh + i) kw + j][e p + oy ow + ox] = x[n0 + e, c, oy sh - ph + i, ox sw - pw + j]
+ * (zero outside x) for the examples n0 .. n0 + chunk. */
+static void im2col(const conv_geom *g, const conv_plan *pl, const float *x, int64_t n0,
+                   int64_t chunk) {
+  const int64_t kk = g->kh * g->kw, ld = chunk * pl->p;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t r = 0; r < pl->ck; r++) {
+    for (int64_t e = 0; e < chunk; e++) {
+      const int64_t c = r / kk, i = (r % kk) / g->kw, j = r % g->kw;
+      const float *src = x + ((n0 + e) * g->cin + c) * g->h * g->w;
+      float *dst = pl->cols + r * ld + e * pl->p;
+      int64_t lo, hi;
+      tap_range(j, g->sw, g->pw, 0, g->w, g->ow, &lo, &hi);
+      for (int64_t oy = 0; oy < g->oh; oy++, dst += g->ow) {
+        const int64_t iy = oy * g->sh - g->ph + i;
+        if (iy < 0 || iy >= g->h) {
+          memset(dst, 0, sizeof(float) * (size_t)g->ow);
+          continue;
+        }
+        const float *row = src + iy * g->w;
+        const int64_t off = j - g->pw;
+        memset(dst, 0, sizeof(float) * (size_t)lo);
+        if (g->sw == 1) {
+          memcpy(dst + lo, row + lo + off, sizeof(float) * (size_t)(hi - lo));
+        } else {
+          for (int64_t ox = lo; ox < hi; ox++) dst[ox] = row[ox * g->sw + off];
+        }
+        memset(dst + hi, 0, sizeof(float) * (size_t)(g->ow - hi));
+      }
+    }
+  }
+}
+
+/* The adjoint of im2col: x[n0 + e, c, iy, ix] = the sum of the columns that im2col copied
+ * from it (x overwritten). Gathers per block of a row, taps in a fixed order. */
+static void col2im(const conv_geom *g, const conv_plan *pl, float *x, int64_t n0,
+                   int64_t chunk) {
+  const int64_t ld = chunk * pl->p, nblk = ceil_div(g->w, COL2IM_BLOCK);
+  const int64_t tasks = chunk * g->cin * g->h * nblk;
+#pragma omp parallel for schedule(static)
+  for (int64_t t = 0; t < tasks; t++) {
+    const int64_t b = t % nblk, iy = (t / nblk) % g->h, c = (t / (nblk * g->h)) % g->cin;
+    const int64_t e = t / (nblk * g->h * g->cin);
+    const int64_t x0 = b * COL2IM_BLOCK, x1 = x0 + COL2IM_BLOCK < g->w ? x0 + COL2IM_BLOCK : g->w;
+    float *dst = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
+    memset(dst + x0, 0, sizeof(float) * (size_t)(x1 - x0));
+    for (int64_t i = 0; i < g->kh; i++) {
+      const int64_t ty = iy + g->ph - i;
+      if (ty < 0 || ty % g->sh != 0 || ty / g->sh >= g->oh) continue;
+      const int64_t oy = ty / g->sh;
+      for (int64_t j = 0; j < g->kw; j++) {
+        const float *src = pl->cols + ((c * g->kh + i) * g->kw + j) * ld + e * pl->p + oy * g->ow;
+        const int64_t off = j - g->pw;
+        int64_t lo, hi;
+        tap_range(j, g->sw, g->pw, x0, x1, g->ow, &lo, &hi);
+        for (int64_t ox = lo; ox < hi; ox++) dst[ox * g->sw + off] += src[ox];
+      }
+    }
+  }
+}
+
+/* [chunk, c, p] (example-major, as tensors are) <-> [c, chunk p] (channel-major, as GEMMs
+ * over a chunk produce and consume). */
+static void to_channel_major(const float *src, int64_t chunk, int64_t c, int64_t p,
+                             float *dst) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t ch = 0; ch < c; ch++)
+    for (int64_t e = 0; e < chunk; e++)
+      memcpy(dst + (ch * chunk + e) * p, src + (e * c + ch) * p, sizeof(float) * (size_t)p);
+}
+
+static void to_example_major(const float *src, int64_t chunk, int64_t c, int64_t p,
+                             float *dst) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t e = 0; e < chunk; e++)
+    for (int64_t ch = 0; ch < c; ch++)
+      memcpy(dst + (e * c + ch) * p, src + (ch * chunk + e) * p, sizeof(float) * (size_t)p);
+}
+
+/* y = conv(x, w) (overwritten). */
+static df_status conv_forward(const conv_geom *g, const float *x, const float *w, float *y) {
+  conv_plan pl;
+  DF_TRY(make_plan(g, &pl));
+  for (int64_t n0 = 0; n0 < g->n; n0 += pl.chunk) {
+    const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
+    float *yn = y + n0 * g->cout * pl.p;
+    im2col(g, &pl, x, n0, chunk);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->cout, (int)cols, (int)pl.ck,
+                1.f, w, (int)pl.ck, pl.cols, (int)cols, 0.f, chunk > 1 ? pl.tmp : yn, (int)cols);
+    if (chunk > 1) to_example_major(pl.tmp, chunk, g->cout, pl.p, yn);
+  }
+  return DF_OK;
+}
+
+/* dy of a chunk as a [cout, chunk p] matrix: the tensor itself for one example. */
+static const float *chunk_dy(const conv_geom *g, const conv_plan *pl, const float *dy,
+                             int64_t n0, int64_t chunk) {
+  const float *dyn = dy + n0 * g->cout * pl->p;
+  if (chunk == 1) return dyn;
+  to_channel_major(dyn, chunk, g->cout, pl->p, pl->tmp);
+  return pl->tmp;
+}
+
+/* dx = conv^T(dy, w) (overwritten). */
+static df_status conv_backward_data(const conv_geom *g, const float *dy, const float *w,
+                                    float *dx) {
+  conv_plan pl;
+  DF_TRY(make_plan(g, &pl));
+  for (int64_t n0 = 0; n0 < g->n; n0 += pl.chunk) {
+    const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
+    const float *dyc = chunk_dy(g, &pl, dy, n0, chunk);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pl.ck, (int)cols, (int)g->cout,
+                1.f, w, (int)pl.ck, dyc, (int)cols, 0.f, pl.cols, (int)cols);
+    col2im(g, &pl, dx, n0, chunk);
+  }
+  return DF_OK;
+}
+
+/* dw += dy * im2col(x)^T, chunk after chunk in order. */
+static df_status conv_backward_weight(const conv_geom *g, const float *x, const float *dy,
+                                      float *dw) {
+  conv_plan pl;
+  DF_TRY(make_plan(g, &pl));
+  for (int64_t n0 = 0; n0 < g->n; n0 += pl.chunk) {
+    const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
+    im2col(g, &pl, x, n0, chunk);
+    const float *dyc = chunk_dy(g, &pl, dy, n0, chunk);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->cout, (int)pl.ck, (int)cols,
+                1.f, dyc, (int)cols, pl.cols, (int)cols, 1.f, dw, (int)pl.ck);
+  }
+  return DF_OK;
+}
+
+static int64_t spatial(const df_tensor *t) { return t->shape[2] * t->shape[3]; }
+
+df_status df_cpu_conv2d_forward(const df_tensor *x, const df_tensor *w, const df_tensor *b,
+                                const int stride[2], const int pad[2], df_tensor *y) {
+  conv_geom g = make_geom(x, w, y, stride, pad);
+  DF_TRY(conv_forward(&g, x->data, w->data, y->data));
+  if (b) df_cpu_add_channel_bias(y->data, b->data, g.n, g.cout, spatial(y));
+  return DF_OK;
+}
+
+df_status df_cpu_conv2d_backward(const df_tensor *x, const df_tensor *w, const df_tensor *dy,
+                                 const int stride[2], const int pad[2], df_tensor *dx,
+                                 df_tensor *dw, df_tensor *db) {
+  conv_geom g = make_geom(x, w, dy, stride, pad);
+  if (dw) DF_TRY(conv_backward_weight(&g, x->data, dy->data, dw->data));
+  if (dx) DF_TRY(conv_backward_data(&g, dy->data, w->data, dx->data));
+  if (db) df_cpu_channel_sum(dy->data, db->data, g.n, g.cout, spatial(dy));
+  return DF_OK;
+}
+
+/* A transposed convolution x -> y is the adjoint of the convolution y -> x whose weights
+ * [cout = x's channels, cin = y's channels, kh, kw] are w as stored. */
+df_status df_cpu_conv_transpose2d_forward(const df_tensor *x, const df_tensor *w,
+                                          const df_tensor *b, const int stride[2],
+                                          const int pad[2], df_tensor *y) {
+  conv_geom g = make_geom(y, w, x, stride, pad);
+  DF_TRY(conv_backward_data(&g, x->data, w->data, y->data));
+  if (b) df_cpu_add_channel_bias(y->data, b->data, g.n, g.cin, spatial(y));
+  return DF_OK;
+}
+
+df_status df_cpu_conv_transpose2d_backward(const df_tensor *x, const df_tensor *w,
+                                           const df_tensor *dy, const int stride[2],
+                                           const int pad[2], df_tensor *dx, df_tensor *dw,
+                                           df_tensor *db) {
+  conv_geom g = make_geom(dy, w, x, stride, pad);
+  if (dw) DF_TRY(conv_backward_weight(&g, dy->data, x->data, dw->data));
+  if (dx) DF_TRY(conv_forward(&g, dy->data, w->data, dx->data));
+  if (db) df_cpu_channel_sum(dy->data, db->data, g.n, g.cin, spatial(dy));
+  return DF_OK;
+}
