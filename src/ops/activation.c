@@ -32,11 +32,8 @@ df_status df_activation_forward(df_activation act, float param, const df_tensor 
                                 df_tensor *y) {
   const char *fn = "df_activation_forward";
   DF_TRY(check_act(fn, act));
-  DF_TRY(df_check_given(fn, x, "x"));
-  DF_TRY(df_check_given(fn, y, "y"));
-  DF_TRY(df_check_same_shape(fn, x, y));
   df_device dev;
-  DF_TRY(DF_SAME_DEVICE(fn, &dev, x, y));
+  DF_TRY(df_check_pair(fn, x, "x", y, "y", &dev));
   if (df_tensor_numel(x) == 0) return DF_OK;
   DF_NN_DISPATCH(fn, dev, activation_forward, act, param, x, y);
 }

@@ -18,6 +18,15 @@ static inline df_status df_check_optional_shape(const char *fn, const df_tensor 
   return t ? df_check_shape(fn, t, ndim, shape) : DF_OK;
 }
 
+/* Two required tensors of the same shape on one device; *dev receives the device. */
+static inline df_status df_check_pair(const char *fn, const df_tensor *a, const char *a_param,
+                                      const df_tensor *b, const char *b_param, df_device *dev) {
+  DF_TRY(df_check_given(fn, a, a_param));
+  DF_TRY(df_check_given(fn, b, b_param));
+  DF_TRY(df_check_same_shape(fn, a, b));
+  return DF_SAME_DEVICE(fn, dev, a, b);
+}
+
 /* The 2-D form of a 1-D op's tensor, [A, B, L] -> [A, B, 1, L] (a view of the same memory);
  * other tensors pass unchanged and NULL gives an empty struct. */
 static inline df_tensor df_view_as_2d(const df_tensor *t) {

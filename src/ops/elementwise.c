@@ -29,22 +29,16 @@ df_status df_mul(const df_tensor *a, const df_tensor *b, df_tensor *y) {
 
 df_status df_scale(const df_tensor *x, float alpha, df_tensor *y) {
   const char *fn = "df_scale";
-  DF_TRY(df_check_given(fn, x, "x"));
-  DF_TRY(df_check_given(fn, y, "y"));
-  DF_TRY(df_check_same_shape(fn, x, y));
   df_device dev;
-  DF_TRY(DF_SAME_DEVICE(fn, &dev, x, y));
+  DF_TRY(df_check_pair(fn, x, "x", y, "y", &dev));
   if (df_tensor_numel(x) == 0) return DF_OK;
   DF_NN_DISPATCH(fn, dev, scale, x, alpha, y);
 }
 
 df_status df_axpby(float alpha, const df_tensor *x, float beta, df_tensor *y) {
   const char *fn = "df_axpby";
-  DF_TRY(df_check_given(fn, x, "x"));
-  DF_TRY(df_check_given(fn, y, "y"));
-  DF_TRY(df_check_same_shape(fn, x, y));
   df_device dev;
-  DF_TRY(DF_SAME_DEVICE(fn, &dev, x, y));
+  DF_TRY(df_check_pair(fn, x, "x", y, "y", &dev));
   if (df_tensor_numel(x) == 0) return DF_OK;
   DF_NN_DISPATCH(fn, dev, axpby, alpha, x, beta, y);
 }
@@ -106,24 +100,28 @@ df_status df_scale_per_example_backward(const df_tensor *x, const df_tensor *s,
   DF_NN_DISPATCH(fn, dev, scale_per_example_backward, x, s, dy, dx, ds);
 }
 
+/* A whole-tensor reduction of x into *out; *dev receives x's device. */
+static df_status check_whole(const char *fn, const df_tensor *x, const void *out,
+                             df_device *dev) {
+  DF_TRY(df_check_given(fn, x, "x"));
+  if (!out) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: result pointer is NULL", fn);
+  return DF_SAME_DEVICE(fn, dev, x);
+}
+
 df_status df_count_nonfinite(const df_tensor *x, int64_t *count) {
   const char *fn = "df_count_nonfinite";
-  DF_TRY(df_check_given(fn, x, "x"));
-  if (!count) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: count is NULL", fn);
-  *count = 0;
   df_device dev;
-  DF_TRY(DF_SAME_DEVICE(fn, &dev, x));
+  DF_TRY(check_whole(fn, x, count, &dev));
+  *count = 0;
   if (df_tensor_numel(x) == 0) return DF_OK;
   DF_NN_DISPATCH(fn, dev, count_nonfinite, x, count);
 }
 
 df_status df_sum_squares(const df_tensor *x, double *out) {
   const char *fn = "df_sum_squares";
-  DF_TRY(df_check_given(fn, x, "x"));
-  if (!out) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: out is NULL", fn);
-  *out = 0;
   df_device dev;
-  DF_TRY(DF_SAME_DEVICE(fn, &dev, x));
+  DF_TRY(check_whole(fn, x, out, &dev));
+  *out = 0;
   if (df_tensor_numel(x) == 0) return DF_OK;
   DF_NN_DISPATCH(fn, dev, sum_squares, x, out);
 }
