@@ -118,6 +118,24 @@ void df_cuda_release(void *ptr) {
   pthread_mutex_unlock(&alloc_lock);
 }
 
+/* The shared workspace (cuda_common.h): grows to the largest request and is kept. Replacing
+ * it while queued work still uses the old buffer is safe: the old block goes back to the
+ * cache, and whatever takes it next is ordered after that work on the same stream. */
+static void *workspace;
+static size_t workspace_size;
+
+df_status df_cuda_workspace(size_t bytes, void **ptr) {
+  if (bytes > workspace_size) {
+    df_cuda_release(workspace);
+    workspace = NULL;
+    workspace_size = 0;
+    DF_TRY(df_cuda_alloc(bytes, &workspace));
+    workspace_size = bytes;
+  }
+  *ptr = workspace;
+  return DF_OK;
+}
+
 static void cuda_memory_stats(size_t *in_use, size_t *cached, size_t *peak) {
   pthread_mutex_lock(&alloc_lock);
   *in_use = bytes_in_use;
@@ -156,6 +174,8 @@ static void cuda_shutdown(void) {
   pthread_mutex_lock(&alloc_lock);
   for (size_t i = 0; i < n_blocks; i++) cudaFree(blocks[i].ptr);
   n_blocks = 0;
+  workspace = NULL;
+  workspace_size = 0;
   bytes_in_use = bytes_cached = 0;
   pthread_mutex_unlock(&alloc_lock);
   cudnnDestroy(cudnn);

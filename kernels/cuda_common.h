@@ -57,6 +57,11 @@ cudnnHandle_t df_cudnn(void);
 df_status df_cuda_alloc(size_t bytes, void **ptr);
 void df_cuda_release(void *ptr);
 
+/* The shared library workspace (cuDNN, reduction partials): one grow-only device buffer, not
+ * zeroed, valid until the next call. Safe without synchronisation because every user runs on
+ * the one stream: request it once per op with the total size the op needs. */
+df_status df_cuda_workspace(size_t bytes, void **ptr);
+
 /* Grid size for n elements with `threads` per block, capped for grid-stride loops. */
 static inline unsigned df_grid(int64_t n, int threads) {
   int64_t blocks = (n + threads - 1) / threads;
@@ -67,5 +72,48 @@ static inline unsigned df_grid(int64_t n, int threads) {
 #define DF_GRID_STRIDE(i, n)                                                          \
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);           \
        i += (int64_t)blockDim.x * gridDim.x)
+
+/* The same loop with index type I. Kernels that divide indices (to find a row or a channel)
+ * are templates over I and run with int32_t when the size allows, because 64-bit division
+ * costs several times more than 32-bit on the GPU. The bound leaves room for the last
+ * stride so that the 32-bit index never overflows. */
+#define DF_GRID_STRIDE_T(I, i, n)                                                     \
+  for (I i = (I)blockIdx.x * (I)blockDim.x + (I)threadIdx.x; i < (I)(n);              \
+       i += (I)blockDim.x * (I)gridDim.x)
+#define DF_INT32_INDEX_MAX (INT64_C(1) << 30)
+
+/* Launch kernel<I> on the stream with a grid-stride grid for n elements, I = int32_t when
+ * bound (the largest element count of any tensor the kernel indexes) allows, and check the
+ * launch. */
+#define DF_LAUNCH_INDEXED(kernel, n, bound, threads, ...)                                   \
+  do {                                                                                  \
+    if ((int64_t)(bound) <= DF_INT32_INDEX_MAX)                                         \
+      kernel<int32_t><<<df_grid((n), (threads)), (threads), 0, df_cuda_stream()>>>(__VA_ARGS__); \
+    else                                                                                \
+      kernel<int64_t><<<df_grid((n), (threads)), (threads), 0, df_cuda_stream()>>>(__VA_ARGS__); \
+    CUDA_LAUNCH_TRY();                                                                  \
+  } while (0)
+
+/* Deterministic sums inside a block: a fixed shuffle tree in each warp, then the first warp
+ * over the warp sums, so the result depends only on the values and blockDim (a multiple of
+ * 32), never on scheduling. Every thread of the block must call it; thread 0 gets the sum. */
+template <typename T>
+__device__ __forceinline__ T df_warp_sum(T v) {
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+template <typename T>
+__device__ T df_block_sum(T v) {
+  __shared__ T warp_sums[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  v = df_warp_sum(v);
+  __syncthreads(); /* a previous call's readers are done with warp_sums */
+  if (lane == 0) warp_sums[warp] = v;
+  __syncthreads();
+  v = (int)threadIdx.x < (int)(blockDim.x >> 5) ? warp_sums[threadIdx.x] : T(0);
+  if (warp == 0) v = df_warp_sum(v);
+  return v;
+}
 
 #endif
