@@ -10,6 +10,7 @@
 #include "drumforge/ops.h"
 #include "drumforge/optim.h"
 #include "drumforge/fileio.h"
+#include "drumforge/safetensors.h"
 #include "drumforge/config.h"
 #include "drumforge/nn.h"
 #include "drumforge/loss.h"

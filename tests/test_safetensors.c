@@ -1,0 +1,168 @@
+/* Safetensors I/O: a round trip of every dtype with metadata (tensors sorted by name, data
+ * 8-byte aligned, conversions of F16/BF16 to fp32), and every kind of bad file refused with
+ * DF_ERR_FORMAT naming the file and the problem. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/testlib.h"
+
+static char dir[4096];
+
+/* Writes an 8-byte length, the header text and `data_len` bytes of data. */
+static void write_raw(const char *path, const char *header, size_t data_len, int lie_len) {
+  size_t hlen = strlen(header);
+  uint64_t len = lie_len ? (uint64_t)hlen + 1000 : hlen;
+  FILE *fp = fopen(path, "wb");
+  for (int i = 0; i < 8; i++) fputc((int)(len >> (8 * i)) & 0xff, fp);
+  fwrite(header, 1, hlen, fp);
+  for (size_t i = 0; i < data_len; i++) fputc(0, fp);
+  fclose(fp);
+}
+
+static void expect_format_error(const char *name, const char *header, size_t data_len,
+                                int lie_len, const char *problem, const char *what) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  write_raw(path, header, data_len, lie_len);
+  df_st_file *f = NULL;
+  df_status s = df_st_open(path, &f);
+  if (df_expect_status(s, DF_ERR_FORMAT, what)) {
+    char label[256];
+    snprintf(label, sizeof label, "%s: the message names the file and says '%s'", what, problem);
+    df_expect_true(strstr(df_last_error(), name) && strstr(df_last_error(), problem), label);
+  }
+  df_st_close(f);
+}
+
+static void round_trip(void) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/round.safetensors", dir);
+  df_st_writer *w;
+  df_expect_ok(df_st_writer_new(&w), "writer");
+  float f32[6] = {1.5f, -2.f, 3.25f, 0.f, 1e-3f, -7.f};
+  int64_t i64[3] = {-1, 0, 1LL << 40};
+  int32_t i32[2] = {7, -9};
+  uint16_t bf16[2] = {0x3fc0, 0xc000};  /* 1.5, -2 */
+  uint16_t f16[3] = {0x3e00, 0x0001, 0xfc00}; /* 1.5, 2^-24, -inf */
+  float scalar = 42.f;
+  df_expect_ok(df_st_writer_add(w, "zeta.weight", DF_ST_F32, 2, (int64_t[]){2, 3}, f32), "add f32");
+  df_expect_ok(df_st_writer_add(w, "alpha", DF_ST_I64, 1, (int64_t[]){3}, i64), "add i64");
+  df_expect_ok(df_st_writer_add(w, "m.i32", DF_ST_I32, 1, (int64_t[]){2}, i32), "add i32");
+  df_expect_ok(df_st_writer_add(w, "bf", DF_ST_BF16, 1, (int64_t[]){2}, bf16), "add bf16");
+  df_expect_ok(df_st_writer_add(w, "half", DF_ST_F16, 1, (int64_t[]){3}, f16), "add f16");
+  df_expect_ok(df_st_writer_add(w, "scalar", DF_ST_F32, 0, NULL, &scalar), "add a scalar");
+  df_expect_ok(df_st_writer_add(w, "empty", DF_ST_F32, 2, (int64_t[]){0, 4}, NULL), "add an empty tensor");
+  df_expect_status(df_st_writer_add(w, "alpha", DF_ST_F32, 0, NULL, &scalar), DF_ERR_INVALID_ARG, "a name added twice is refused");
+  df_expect_ok(df_st_writer_set_metadata(w, "format", "drumforge"), "metadata");
+  df_expect_ok(df_st_writer_set_metadata(w, "note", "first"), "metadata");
+  df_expect_ok(df_st_writer_set_metadata(w, "note", "replaced \"quoted\""), "metadata replaced");
+  df_expect_ok(df_st_writer_save(w, path), "save");
+  df_st_writer_free(w);
+
+  char *raw;
+  size_t len;
+  if (df_expect_ok(df_read_file(path, &raw, &len), "read raw")) {
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | (unsigned char)raw[i];
+    df_expect_true((8 + hlen) % 8 == 0, "the data starts at a multiple of 8 bytes");
+    const char *a = strstr(raw + 8, "\"alpha\""), *z = strstr(raw + 8, "\"zeta.weight\"");
+    df_expect_true(a && z && a < z, "tensors are sorted by name in the header");
+    free(raw);
+  }
+
+  df_st_file *f;
+  if (!df_expect_ok(df_st_open(path, &f), "open")) return;
+  df_expect_true(df_st_count(f) == 7, "seven tensors read back");
+  const char *note = df_st_metadata(f, "note");
+  df_expect_true(note && strcmp(note, "replaced \"quoted\"") == 0, "metadata round-trips");
+  df_expect_true(df_st_metadata_count(f) == 2 && df_st_metadata(f, "missing") == NULL, "metadata count");
+  const df_st_tensor *t;
+  if (df_expect_ok(df_st_find(f, "zeta.weight", &t), "find f32")) {
+    df_expect_true(t->dtype == DF_ST_F32 && t->ndim == 2 && t->shape[0] == 2 && t->shape[1] == 3,
+                   "f32 dtype and shape");
+    df_expect_equal_bytes("f32 data", t->data, f32, sizeof f32);
+  }
+  if (df_expect_ok(df_st_find(f, "alpha", &t), "find i64"))
+    df_expect_equal_bytes("i64 data", t->data, i64, sizeof i64);
+  if (df_expect_ok(df_st_find(f, "m.i32", &t), "find i32"))
+    df_expect_equal_bytes("i32 data", t->data, i32, sizeof i32);
+  df_tensor x;
+  if (df_expect_ok(df_st_load_f32(f, "bf", DF_DEVICE_CPU, &x), "load bf16 as fp32")) {
+    df_expect_close("bf16 converts", x.data, (float[]){1.5f, -2.f}, 2, 0, 0);
+    df_tensor_free(&x);
+  }
+  if (df_expect_ok(df_st_load_f32(f, "half", DF_DEVICE_CPU, &x), "load f16 as fp32")) {
+    float *d = x.data;
+    df_expect_true(d[0] == 1.5f && d[1] == 0x1p-24f && d[2] < 0 && !isfinite(d[2]),
+                   "f16 converts (normal, subnormal, -inf)");
+    df_tensor_free(&x);
+  }
+  if (df_expect_ok(df_st_load_f32(f, "scalar", DF_DEVICE_CPU, &x), "load a scalar")) {
+    df_expect_true(x.ndim == 1 && x.shape[0] == 1 && ((float *)x.data)[0] == 42.f, "scalar value");
+    df_tensor_free(&x);
+  }
+  df_expect_status(df_st_load_f32(f, "alpha", DF_DEVICE_CPU, &x), DF_ERR_FORMAT, "loading i64 as fp32 is refused");
+  df_status s = df_st_find(f, "nope", &t);
+  df_expect_status(s, DF_ERR_NOT_FOUND, "a missing tensor is not found");
+  df_expect_true(strstr(df_last_error(), "nope") && strstr(df_last_error(), "round.safetensors"),
+                 "the error names the tensor and the file");
+  df_st_close(f);
+
+  /* A df_tensor through the writer. */
+  df_tensor y;
+  df_tensor_new(&y, DF_DEVICE_CPU, "y", 3, 1, 2);
+  df_fill(&y, 0.5f);
+  df_st_writer_new(&w);
+  df_expect_ok(df_st_writer_add_tensor(w, "layer.y", &y), "add a df_tensor");
+  df_expect_ok(df_st_writer_save(w, path), "overwrite");
+  df_st_writer_free(w);
+  if (df_expect_ok(df_st_open(path, &f), "reopen")) {
+    df_tensor back;
+    if (df_expect_ok(df_st_load_f32(f, "layer.y", DF_DEVICE_CPU, &back), "load df_tensor")) {
+      df_expect_tensor_close("df_tensor round trip", &back, &y, 0, 0);
+      df_tensor_free(&back);
+    }
+    df_st_close(f);
+  }
+  df_tensor_free(&y);
+}
+
+int main(void) {
+  df_test_begin("test_safetensors");
+  df_test_scratch_dir("safetensors", dir, sizeof dir);
+  round_trip();
+  char path[4300];
+  snprintf(path, sizeof path, "%s/short.safetensors", dir);
+  FILE *fp = fopen(path, "wb");
+  fwrite("abc", 1, 3, fp);
+  fclose(fp);
+  df_st_file *f = NULL;
+  df_expect_status(df_st_open(path, &f), DF_ERR_FORMAT, "a 3-byte file is refused");
+  df_expect_true(strstr(df_last_error(), "short.safetensors") && strstr(df_last_error(), "truncated"),
+                 "the message names the file and says truncated");
+  const char *good = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+  expect_format_error("truncated_header.safetensors", good, 8, 1, "truncated", "a header longer than the file");
+  expect_format_error("truncated_data.safetensors", good, 4, 0, "past the end", "data cut short");
+  expect_format_error("bad_json.safetensors", "{\"a\": {\"dtype\": ", 0, 0, "JSON", "bad JSON");
+  expect_format_error("not_object.safetensors", "[1, 2]", 0, 0, "JSON object", "a JSON array header");
+  expect_format_error("past_end.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8, 0,
+                      "past the end", "offsets past the end of the data");
+  expect_format_error("size.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, 0,
+                      "need 12", "offsets inconsistent with the shape");
+  expect_format_error("dtype.safetensors",
+                      "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, 0,
+                      "unsupported dtype", "an unsupported dtype");
+  expect_format_error("shape.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, 0,
+                      "bad dimension", "a negative dimension");
+  expect_format_error("offsets.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", 8, 0,
+                      "bad data_offsets", "reversed offsets");
+  expect_format_error("meta.safetensors", "{\"__metadata__\":{\"k\":3}}", 0, 0,
+                      "not a string", "non-string metadata");
+  df_expect_status(df_st_open("/nonexistent/x.safetensors", &f), DF_ERR_NOT_FOUND, "a missing file");
+  return df_test_finish();
+}
