@@ -16,5 +16,6 @@
 #include "drumforge/loss.h"
 #include "drumforge/audio.h"
 #include "drumforge/dataset.h"
+#include "drumforge/dsp.h"
 
 #endif

@@ -1,0 +1,31 @@
+/* Per-item min-max normalisation to [0, 1], keeping each item's range for de-normalisation
+ * (the loop VAE and DK-VAE): argument checks and dispatch. */
+#include "dsp/dsp_backend.h"
+
+/* x and y of one shape [B, ...]; lo and hi [B]; all on one device. */
+static df_status check(const char *fn, const df_tensor *x, const df_tensor *y,
+                       const df_tensor *lo, const df_tensor *hi, const df_dsp_backend **dsp) {
+  df_device dev;
+  DF_TRY(df_check_same_shape(fn, x, y));
+  int64_t b[1] = {x->shape[0]};
+  DF_TRY(df_check_shape(fn, lo, 1, b));
+  DF_TRY(df_check_shape(fn, hi, 1, b));
+  DF_TRY(DF_SAME_DEVICE(fn, &dev, x, y, lo, hi));
+  if (df_tensor_inner(x) < 1)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has empty items", fn, x->name);
+  *dsp = df_backend_for(dev)->dsp;
+  return DF_OK;
+}
+
+df_status df_minmax_normalize(const df_tensor *x, df_tensor *y, df_tensor *lo, df_tensor *hi) {
+  const df_dsp_backend *dsp = NULL;
+  DF_TRY(check("df_minmax_normalize", x, y, lo, hi, &dsp));
+  return dsp->minmax_normalize(x, y, lo, hi);
+}
+
+df_status df_minmax_denormalize(const df_tensor *y, const df_tensor *lo, const df_tensor *hi,
+                                df_tensor *x) {
+  const df_dsp_backend *dsp = NULL;
+  DF_TRY(check("df_minmax_denormalize", y, x, lo, hi, &dsp));
+  return dsp->minmax_denormalize(y, lo, hi, x);
+}
