@@ -1,26 +1,25 @@
 #!/usr/bin/python3
-"""Writes the DSP test fixtures (tests/fixtures/dsp/) with PyTorch and torchaudio on the CPU.
-
-Each tensor is a raw little-endian float32 file NAME.f32; index.json maps every name to its
-file and shape. The C tests (tests/test_dsp_*.c) use the same configurations as below.
+"""Writes the DSP test fixtures, tests/fixtures/dsp/dsp.safetensors, with PyTorch and
+torchaudio on the CPU: STFT, inverse STFT, Mel filterbanks, dB and Griffin-Lim results. The C
+tests (tests/test_dsp_*.c) use the same configurations as below. Seeds are fixed, so a rerun
+with the same torch gives the same file.
 
 Run with Debian's torch:  /usr/bin/python3 tests/make_dsp_fixtures.py
 """
-import json
 import math
 import os
 
 import torch
 import torchaudio
 
+from make_fixtures import write_safetensors
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "dsp")
-index = {}
+tensors = {}
 
 
 def save(name, t):
-    t = t.detach().to(torch.float32).contiguous()
-    t.numpy().astype("<f4").tofile(os.path.join(OUT, name + ".f32"))
-    index[name] = {"file": name + ".f32", "shape": list(t.shape)}
+    tensors[name] = t.detach().to(torch.float32).contiguous()
 
 
 def signal(batch, length, seed):
@@ -87,11 +86,9 @@ def main():
                                           power=1.0, momentum=0.99, length=600, rand_init=False)
     save("gl_zero_phase_8", gl(mag))
 
-    with open(os.path.join(OUT, "index.json"), "w") as f:
-        json.dump({"generator": "tests/make_dsp_fixtures.py",
-                   "torch": torch.__version__, "torchaudio": torchaudio.__version__,
-                   "tensors": index}, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_safetensors(os.path.join(OUT, "dsp.safetensors"), tensors,
+                      {"generator": "tests/make_dsp_fixtures.py", "torch": torch.__version__,
+                       "torchaudio": torchaudio.__version__})
 
 
 if __name__ == "__main__":

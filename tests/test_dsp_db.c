@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/f32_fixture.h"
+#include "common/dsp_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/dsp.h"
 
@@ -24,9 +24,9 @@ static df_tensor tensor_of(const char *name, const float *data) {
 
 static void against_torchaudio(const float *mag) {
   int64_t shape[3] = {B, F, T};
-  float *amp = df_fixture_load("fixtures/dsp", "db_amplitude", 3, shape);
-  float *pw = df_fixture_load("fixtures/dsp", "db_power", 3, shape);
-  float *inv = df_fixture_load("fixtures/dsp", "db_amplitude_inverse", 3, shape);
+  float *amp = df_dsp_fixture("db_amplitude", 3, shape);
+  float *pw = df_dsp_fixture("db_power", 3, shape);
+  float *inv = df_dsp_fixture("db_amplitude_inverse", 3, shape);
   if (!amp || !pw || !inv) return;
   df_tensor x = tensor_of("magnitude", mag), y = tensor_of("dB", NULL);
   df_db_config ca = df_db_config_amplitude();
@@ -117,7 +117,7 @@ static void cpu_vs_gpu(const float *mag) {
 int main(void) {
   df_test_begin("test_dsp_db");
   int64_t shape[3] = {B, F, T};
-  float *mag = df_fixture_load("fixtures/dsp", "mag_a", 3, shape);
+  float *mag = df_dsp_fixture("mag_a", 3, shape);
   if (mag) {
     against_torchaudio(mag);
     round_trips(mag);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/f32_fixture.h"
+#include "common/dsp_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/dsp.h"
 
@@ -57,8 +57,8 @@ static double measured_convergence(df_stft_plan *plan, const df_tensor *audio,
 static void against_torchaudio(void) {
   const int64_t B = 2, L = 600;
   int64_t ms[3] = {B, 129, 10}, as[2] = {B, L};
-  float *mag = df_fixture_load("fixtures/dsp", "mag_a", 3, ms);
-  float *want = df_fixture_load("fixtures/dsp", "gl_zero_phase_8", 2, as);
+  float *mag = df_dsp_fixture("mag_a", 3, ms);
+  float *want = df_dsp_fixture("gl_zero_phase_8", 2, as);
   df_stft_config cfg = {256, 64, 256, 1, DF_PAD_REFLECT};
   df_stft_plan *plan;
   if (mag && want && df_expect_ok(df_stft_plan_create(&cfg, DF_DEVICE_CPU, B, L, &plan), "plan")) {

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/f32_fixture.h"
+#include "common/dsp_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/dsp.h"
 
 static void filterbank_matches(const char *fixture, df_mel_config cfg) {
   const int F = cfg.n_fft / 2 + 1;
   int64_t shape[2] = {cfg.n_mels, F};
-  float *want = df_fixture_load("fixtures/dsp", fixture, 2, shape);
+  float *want = df_dsp_fixture(fixture, 2, shape);
   float *got = malloc(sizeof(float) * cfg.n_mels * F);
   char what[128];
   snprintf(what, sizeof what, "%s filterbank matches torchaudio", fixture);

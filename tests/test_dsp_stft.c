@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/f32_fixture.h"
+#include "common/dsp_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/dsp.h"
 
-#define FIX "fixtures/dsp"
 #define B 2
 #define L 600
 
@@ -43,7 +42,7 @@ static void against_torch(const float *signal, const config *c) {
   int64_t T;
   if (!df_expect_ok(df_stft_dims(&c->cfg, L, &F, &T), c->name)) return;
   int64_t sshape[4] = {B, F, T, 2};
-  float *want = df_fixture_load(FIX, c->name, 4, sshape);
+  float *want = df_dsp_fixture(c->name, 4, sshape);
   if (!want) return;
   int64_t xs[2] = {B, L}, ms[3] = {B, F, T};
   df_tensor x = tensor_of("signal", signal, 2, xs), spec = tensor_of(c->name, NULL, 4, sshape);
@@ -84,8 +83,8 @@ static void against_torch(const float *signal, const config *c) {
 static void istft_against_torch(void) {
   const df_stft_config cfg = fixture_configs[0].cfg;
   int64_t ss[4] = {B, 129, 10, 2}, xs[2] = {B, L};
-  float *in = df_fixture_load(FIX, "istft_a_in", 4, ss);
-  float *want = df_fixture_load(FIX, "istft_a_out", 2, xs);
+  float *in = df_dsp_fixture("istft_a_in", 4, ss);
+  float *want = df_dsp_fixture("istft_a_out", 2, xs);
   df_stft_plan *plan;
   if (in && want && df_expect_ok(df_stft_plan_create(&cfg, DF_DEVICE_CPU, B, L, &plan), "plan")) {
     df_tensor spec = tensor_of("random spectrum", in, 4, ss), x = tensor_of("istft", NULL, 2, xs);
@@ -157,7 +156,7 @@ static void cpu_vs_gpu(void) {
 int main(void) {
   df_test_begin("test_dsp_stft");
   int64_t xs[2] = {B, L};
-  float *signal = df_fixture_load(FIX, "stft_signal", 2, xs);
+  float *signal = df_dsp_fixture("stft_signal", 2, xs);
   if (signal)
     for (size_t i = 0; i < sizeof fixture_configs / sizeof *fixture_configs; i++)
       against_torch(signal, &fixture_configs[i]);
