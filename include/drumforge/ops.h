@@ -137,6 +137,19 @@ df_status df_count_nonfinite(const df_tensor *x, int64_t *count);
 /* Sum of squares in double precision, in a fixed order (deterministic on every device). */
 df_status df_sum_squares(const df_tensor *x, double *out);
 
+/* ---- copies of bands of the last dim: for every row r (all leading dims flattened, the same
+ * count in src and dst), dst[r, dst_col + j] = src[r, src_col + j] for j < count. Joining,
+ * splitting and cropping along the last dim; each one's backward is the copy the other way
+ * (into a zeroed gradient where the forward dropped columns). */
+df_status df_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, int64_t dst_col,
+                       int64_t count);
+
+/* ---- embeddings: table [classes, F], ids [N] int32 (same device) -> out [N, F] = table[ids].
+ * The backward accumulates dtable[c] += sum of dout rows with id c, in row order
+ * (deterministic). An id outside [0, classes) is DF_ERR_INVALID_ARG. */
+df_status df_embedding_forward(const df_tensor *table, const df_tensor *ids, df_tensor *out);
+df_status df_embedding_backward(const df_tensor *ids, const df_tensor *dout, df_tensor *dtable);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,292 @@
+/* WaveGAN's critic: conv (stride 4) -> (batch norm) -> LeakyReLU -> phase shuffle, five or six
+ * times, then a linear score (plus, for the conditional model, a projection term <E[y], phi>
+ * on the flattened features phi, as in Miyato & Koyama's projection discriminator).
+ *
+ * For WGAN-GP the gradient penalty's gradient with respect to the weights is exact: the
+ * critic is piecewise linear in its input (conv, dense, phase shuffle, LeakyReLU), so
+ * g = dD/dxhat is a product of linear maps gated by the activation masks of the xhat
+ * forward. With u = lambda dGP/dg fixed, d<u, g>/dW equals the derivative of the directional
+ * derivative D'(xhat)[u]: push u forward through the linearised critic (no biases, the same
+ * masks and shifts) and correlate each layer's tangent input with its backward signal from
+ * the xhat rows. The tangent rows replace the xhat rows of each layer's input, so one
+ * weight-gradient pass over [real | fake | xhat] rows yields the loss and penalty gradients
+ * together. Biases get no penalty gradient (g does not depend on them). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/wavegan/wavegan_internal.h"
+
+#define WG_MAX_GROUPS 3
+
+static float glorot(int64_t fan_in, int64_t fan_out) {
+  return sqrtf(6.0f / (float)(fan_in + fan_out));
+}
+
+df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device dev, df_rng *rng,
+                          const df_adam_config *adam) {
+  memset(d, 0, sizeof *d);
+  df_param_set_init(&d->params, "D", dev, adam);
+  df_param_set *ps = &d->params;
+  d->n_conv = df_wavegan_n_layers(c);
+  int len = c->slice_len;
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    l->cin = j == 0 ? c->channels : c->d << (j - 1);
+    l->cout = c->d << j;
+    l->stride = df_wavegan_stride(c, j);
+    l->pad = df_wavegan_pad(c->kernel, l->stride);
+    l->lin = len;
+    l->lout = len / l->stride;
+    len = l->lout;
+    char name[64];
+    snprintf(name, sizeof name, "convs.%d.weight", j);
+    DF_TRY(df_param_add(ps, name, 1, 3, (int64_t[]){l->cout, l->cin, c->kernel}, &l->w));
+    DF_TRY(df_param_init_uniform(l->w, rng, glorot((int64_t)l->cin * c->kernel, (int64_t)l->cout * c->kernel)));
+    snprintf(name, sizeof name, "convs.%d.bias", j);
+    DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){l->cout}, &l->b));
+    if (c->batchnorm && c->loss != DF_GAN_WGAN_GP && j > 0) {
+      int64_t ch[1] = {l->cout};
+      snprintf(name, sizeof name, "bns.%d.weight", j);
+      DF_TRY(df_param_add(ps, name, 1, 1, ch, &l->gamma));
+      snprintf(name, sizeof name, "bns.%d.bias", j);
+      DF_TRY(df_param_add(ps, name, 1, 1, ch, &l->beta));
+      snprintf(name, sizeof name, "bns.%d.running_mean", j);
+      DF_TRY(df_param_add(ps, name, 0, 1, ch, &l->rmean));
+      snprintf(name, sizeof name, "bns.%d.running_var", j);
+      DF_TRY(df_param_add(ps, name, 0, 1, ch, &l->rvar));
+      DF_TRY(df_param_init_const(l->gamma, 1.0f));
+      DF_TRY(df_param_init_const(l->rvar, 1.0f));
+    }
+  }
+  wg_conv *last = &d->convs[d->n_conv - 1];
+  d->features = last->cout * last->lout;
+  DF_TRY(df_param_add(ps, "fc.weight", 1, 2, (int64_t[]){1, d->features}, &d->fc_w));
+  DF_TRY(df_param_init_uniform(d->fc_w, rng, glorot(d->features, 1)));
+  DF_TRY(df_param_add(ps, "fc.bias", 1, 1, (int64_t[]){1}, &d->fc_b));
+  if (c->n_classes) {
+    DF_TRY(df_param_add(ps, "embed.weight", 1, 2, (int64_t[]){c->n_classes, d->features}, &d->embed));
+    DF_TRY(df_param_init_uniform(d->embed, rng, glorot(c->n_classes, d->features)));
+  }
+  return DF_OK;
+}
+
+static void free_buffers(wg_critic *d) {
+  for (int j = 0; j < WG_MAX_LAYERS; j++) {
+    df_tensor_free(&d->x[j]);
+    df_tensor_free(&d->pre[j]);
+    df_tensor_free(&d->act[j]);
+    df_tensor_free(&d->dz[j]);
+    df_tensor_free(&d->bn_mean[j]);
+    df_tensor_free(&d->bn_invstd[j]);
+    free(d->shifts[j]);
+    d->shifts[j] = NULL;
+  }
+  df_tensor_free(&d->dx);
+  df_tensor_free(&d->dx0);
+  df_tensor_free(&d->tangent);
+  df_tensor_free(&d->out);
+  df_tensor_free(&d->dout);
+  df_tensor_free(&d->gathered);
+  df_tensor_free(&d->scratch_f);
+  df_tensor_free(&d->labels_dev);
+  d->rows = 0;
+}
+
+void wg_critic_free(wg_critic *d) {
+  free_buffers(d);
+  df_param_set_free(&d->params);
+}
+
+static int has_bn(const wg_conv *l) { return l->gamma != NULL; }
+
+df_status wg_critic_reserve(wg_critic *d, const df_wavegan_config *c, int64_t rows) {
+  if (d->rows >= rows) return DF_OK;
+  free_buffers(d);
+  df_device dev = d->params.device;
+  int64_t largest_in = 0, largest_out = 0;
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    int64_t in[3] = {rows, l->cin, l->lin}, out[3] = {rows, l->cout, l->lout};
+    DF_TRY(df_tensor_alloc(&d->x[j], dev, DF_F32, 3, in, "D layer input"));
+    DF_TRY(df_tensor_alloc(&d->act[j], dev, DF_F32, 3, out, "D layer output"));
+    DF_TRY(df_tensor_alloc(&d->dz[j], dev, DF_F32, 3, out, "D layer backward signal"));
+    if (has_bn(l)) {
+      DF_TRY(df_tensor_alloc(&d->pre[j], dev, DF_F32, 3, out, "D layer before bn"));
+      int64_t stats[2] = {WG_MAX_GROUPS, l->cout};
+      DF_TRY(df_tensor_alloc(&d->bn_mean[j], dev, DF_F32, 2, stats, "D bn mean"));
+      DF_TRY(df_tensor_alloc(&d->bn_invstd[j], dev, DF_F32, 2, stats, "D bn invstd"));
+    }
+    if (in[0] * in[1] * in[2] > largest_in) largest_in = in[0] * in[1] * in[2];
+    if (out[0] * out[1] * out[2] > largest_out) largest_out = out[0] * out[1] * out[2];
+    d->shifts[j] = calloc((size_t)rows, sizeof(int));
+    if (!d->shifts[j]) return DF_FAIL(DF_ERR_OOM, "critic shift table");
+  }
+  DF_TRY(df_tensor_alloc(&d->dx, dev, DF_F32, 1, &largest_in, "D input gradient scratch"));
+  DF_TRY(df_tensor_alloc(&d->tangent, dev, DF_F32, 1, &largest_out, "D tangent scratch"));
+  DF_TRY(df_tensor_alloc(&d->dx0, dev, DF_F32, 3, (int64_t[]){rows, c->channels, c->slice_len}, "dD/dx"));
+  DF_TRY(df_tensor_alloc(&d->out, dev, DF_F32, 1, &rows, "D scores"));
+  DF_TRY(df_tensor_alloc(&d->dout, dev, DF_F32, 1, &rows, "D score gradients"));
+  if (c->n_classes) {
+    int64_t f[2] = {rows, d->features};
+    DF_TRY(df_tensor_alloc(&d->gathered, dev, DF_F32, 2, f, "D class embeddings"));
+    DF_TRY(df_tensor_alloc(&d->scratch_f, dev, DF_F32, 2, f, "D feature scratch"));
+    DF_TRY(df_tensor_alloc(&d->labels_dev, dev, DF_I32, 1, &rows, "D labels"));
+  }
+  d->rows = rows;
+  return DF_OK;
+}
+
+/* Rows [first, first + n) of a buffer, as a tensor of the given trailing shape. */
+static df_tensor rows_of(const df_tensor *t, int64_t first, int64_t n) {
+  df_tensor v;
+  df_tensor_slice0(t, first, n, &v);
+  return v;
+}
+
+/* A view of a flat scratch buffer as [n, ch, len]. */
+static df_tensor scratch3(const df_tensor *buf, int64_t n, int64_t ch, int64_t len) {
+  return df_tensor_wrap(buf->data, buf->device, DF_F32, 3, (int64_t[]){n, ch, len}, buf->name);
+}
+
+/* The flattened features [rows, F] of the last layer. */
+static df_tensor features(const wg_critic *d, int64_t first, int64_t n) {
+  df_tensor a = rows_of(&d->act[d->n_conv - 1], first, n), f;
+  df_tensor_reshape(&a, 2, (int64_t[]){n, d->features}, &f);
+  return f;
+}
+
+df_status wg_critic_forward(wg_critic *d, const df_wavegan_config *c, int64_t rows, int groups,
+                            const int32_t *labels) {
+  int64_t per_group = rows / groups;
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    df_tensor x = rows_of(&d->x[j], 0, rows), a = rows_of(&d->act[j], 0, rows);
+    if (has_bn(l)) {
+      df_tensor pre = rows_of(&d->pre[j], 0, rows);
+      DF_TRY(df_conv1d_forward(&x, &l->w->value, &l->b->value, l->stride, l->pad, &pre));
+      /* Each row group normalises with its own statistics, as separate critic calls would. */
+      for (int gi = 0; gi < groups; gi++) {
+        df_tensor p = rows_of(&d->pre[j], gi * per_group, per_group);
+        df_tensor y = rows_of(&d->act[j], gi * per_group, per_group);
+        df_tensor mean = rows_of(&d->bn_mean[j], gi, 1), inv = rows_of(&d->bn_invstd[j], gi, 1);
+        df_tensor m1, i1;
+        DF_TRY(df_tensor_reshape(&mean, 1, (int64_t[]){l->cout}, &m1));
+        DF_TRY(df_tensor_reshape(&inv, 1, (int64_t[]){l->cout}, &i1));
+        DF_TRY(df_batchnorm_forward_train(&p, &l->gamma->value, &l->beta->value, &l->rmean->value,
+                                          &l->rvar->value, 0.01f, 1e-3f, &y, &m1, &i1));
+      }
+    } else {
+      DF_TRY(df_conv1d_forward(&x, &l->w->value, &l->b->value, l->stride, l->pad, &a));
+    }
+    DF_TRY(df_activation_forward(DF_ACT_LEAKY_RELU, c->leaky_slope, &a, &a));
+    if (j + 1 < d->n_conv) {
+      df_tensor next = rows_of(&d->x[j + 1], 0, rows);
+      DF_TRY(df_phase_shuffle_forward(&a, d->shifts[j], &next));
+    }
+  }
+  df_tensor phi = features(d, 0, rows), out = rows_of(&d->out, 0, rows), out2;
+  DF_TRY(df_tensor_reshape(&out, 2, (int64_t[]){rows, 1}, &out2));
+  DF_TRY(df_dense_forward(&phi, &d->fc_w->value, &d->fc_b->value, &out2));
+  if (c->n_classes) {
+    df_tensor ids = rows_of(&d->labels_dev, 0, rows), e = rows_of(&d->gathered, 0, rows);
+    df_tensor prod = rows_of(&d->scratch_f, 0, rows), proj = rows_of(&d->dout, 0, rows);
+    DF_TRY(df_tensor_from_host(&ids, (const float *)(const void *)labels, rows));
+    DF_TRY(df_embedding_forward(&d->embed->value, &ids, &e));
+    DF_TRY(df_mul(&e, &phi, &prod));
+    /* dout is free until the loss fills it: use it for the projection term. */
+    DF_TRY(df_reduce_per_example_forward(DF_REDUCE_SUM, &prod, &proj));
+    DF_TRY(df_add(&out, &proj, &out));
+  }
+  return DF_OK;
+}
+
+df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int64_t rows,
+                                   int groups) {
+  int64_t per_group = rows / groups;
+  df_tensor dout = rows_of(&d->dout, 0, rows), dout2;
+  DF_TRY(df_tensor_reshape(&dout, 2, (int64_t[]){rows, 1}, &dout2));
+  /* d phi = dout w (+ dout E[y] for the projection), into the last layer's signal buffer. */
+  df_tensor dz_last = rows_of(&d->dz[d->n_conv - 1], 0, rows), dphi;
+  DF_TRY(df_tensor_reshape(&dz_last, 2, (int64_t[]){rows, d->features}, &dphi));
+  df_tensor phi = features(d, 0, rows);
+  DF_TRY(df_dense_backward(&phi, &d->fc_w->value, &dout2, &dphi, NULL, NULL));
+  if (c->n_classes) {
+    df_tensor e = rows_of(&d->gathered, 0, rows), tmp = rows_of(&d->scratch_f, 0, rows);
+    DF_TRY(df_scale_per_example(&e, &dout, &tmp));
+    DF_TRY(df_add(&dphi, &tmp, &dphi));
+  }
+  for (int j = d->n_conv - 1; j >= 0; j--) {
+    wg_conv *l = &d->convs[j];
+    df_tensor dz = rows_of(&d->dz[j], 0, rows), a = rows_of(&d->act[j], 0, rows);
+    DF_TRY(df_activation_backward(DF_ACT_LEAKY_RELU, c->leaky_slope, &a, &dz, &dz));
+    if (has_bn(l)) {
+      df_tensor tmp = scratch3(&d->tangent, rows, l->cout, l->lout);
+      for (int gi = 0; gi < groups; gi++) {
+        df_tensor p = rows_of(&d->pre[j], gi * per_group, per_group);
+        df_tensor dy = rows_of(&dz, gi * per_group, per_group), dxg = rows_of(&tmp, gi * per_group, per_group);
+        df_tensor mean = rows_of(&d->bn_mean[j], gi, 1), inv = rows_of(&d->bn_invstd[j], gi, 1), m1, i1;
+        DF_TRY(df_tensor_reshape(&mean, 1, (int64_t[]){l->cout}, &m1));
+        DF_TRY(df_tensor_reshape(&inv, 1, (int64_t[]){l->cout}, &i1));
+        DF_TRY(df_batchnorm_backward(&p, &l->gamma->value, &dy, &m1, &i1, &dxg, &l->gamma->grad,
+                                     &l->beta->grad));
+      }
+      DF_TRY(df_tensor_copy(&dz, &tmp));
+    }
+    df_tensor x = rows_of(&d->x[j], 0, rows);
+    if (j == 0) {
+      df_tensor dx0 = rows_of(&d->dx0, 0, rows);
+      DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, &dx0, NULL, NULL));
+    } else {
+      df_tensor dx = scratch3(&d->dx, rows, l->cin, l->lin);
+      df_tensor dprev = rows_of(&d->dz[j - 1], 0, rows);
+      DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, &dx, NULL, NULL));
+      DF_TRY(df_phase_shuffle_backward(&dx, d->shifts[j - 1], &dprev));
+    }
+  }
+  return DF_OK;
+}
+
+df_status wg_critic_tangent(wg_critic *d, const df_wavegan_config *c, int64_t first, int64_t n,
+                            const df_tensor *u) {
+  df_tensor x0 = rows_of(&d->x[0], first, n);
+  DF_TRY(df_tensor_copy(&x0, u));
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    df_tensor x = rows_of(&d->x[j], first, n), a = rows_of(&d->act[j], first, n);
+    df_tensor t = scratch3(&d->tangent, n, l->cout, l->lout);
+    /* Linear part without bias, then the LeakyReLU mask of the xhat forward. */
+    DF_TRY(df_conv1d_forward(&x, &l->w->value, NULL, l->stride, l->pad, &t));
+    DF_TRY(df_activation_backward(DF_ACT_LEAKY_RELU, c->leaky_slope, &a, &t, &t));
+    DF_TRY(df_tensor_copy(&a, &t));
+    if (j + 1 < d->n_conv) {
+      df_tensor next = rows_of(&d->x[j + 1], first, n);
+      DF_TRY(df_phase_shuffle_forward(&a, d->shifts[j] + first, &next));
+    }
+  }
+  return DF_OK;
+}
+
+df_status wg_critic_weight_grads(wg_critic *d, const df_wavegan_config *c, int64_t rows,
+                                 int64_t bias_rows) {
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    df_tensor x = rows_of(&d->x[j], 0, rows), dz = rows_of(&d->dz[j], 0, rows);
+    DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, NULL, &l->w->grad, NULL));
+    df_tensor xb = rows_of(&d->x[j], 0, bias_rows), dzb = rows_of(&d->dz[j], 0, bias_rows);
+    DF_TRY(df_conv1d_backward(&xb, &l->w->value, &dzb, l->stride, l->pad, NULL, NULL, &l->b->grad));
+  }
+  df_tensor phi = features(d, 0, rows), dout = rows_of(&d->dout, 0, rows), dout2;
+  DF_TRY(df_tensor_reshape(&dout, 2, (int64_t[]){rows, 1}, &dout2));
+  DF_TRY(df_dense_backward(&phi, &d->fc_w->value, &dout2, NULL, &d->fc_w->grad, NULL));
+  df_tensor phib = features(d, 0, bias_rows), doutb = rows_of(&d->dout, 0, bias_rows), doutb2;
+  DF_TRY(df_tensor_reshape(&doutb, 2, (int64_t[]){bias_rows, 1}, &doutb2));
+  DF_TRY(df_dense_backward(&phib, &d->fc_w->value, &doutb2, NULL, NULL, &d->fc_b->grad));
+  if (c->n_classes) {
+    df_tensor tmp = rows_of(&d->scratch_f, 0, rows), ids = rows_of(&d->labels_dev, 0, rows);
+    DF_TRY(df_scale_per_example(&phi, &dout, &tmp));
+    DF_TRY(df_embedding_backward(&ids, &tmp, &d->embed->grad));
+  }
+  return DF_OK;
+}

@@ -1,0 +1,299 @@
+/* WaveGAN's generator: z (joined with a class embedding when conditional) -> dense ->
+ * [N, c0, 16] -> (batch norm) -> ReLU -> up-convolutions -> tanh -> optional post-filter. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/wavegan/wavegan_internal.h"
+
+/* Glorot-uniform bound for a kernel with the given fans (TensorFlow's default initialiser). */
+static float glorot(int64_t fan_in, int64_t fan_out) {
+  return sqrtf(6.0f / (float)(fan_in + fan_out));
+}
+
+static df_status add_batchnorm(df_param_set *set, const char *prefix, int ch, df_param **gamma,
+                               df_param **beta, df_param **rmean, df_param **rvar) {
+  char name[96];
+  int64_t shape[1] = {ch};
+  snprintf(name, sizeof name, "%s.weight", prefix);
+  DF_TRY(df_param_add(set, name, 1, 1, shape, gamma));
+  snprintf(name, sizeof name, "%s.bias", prefix);
+  DF_TRY(df_param_add(set, name, 1, 1, shape, beta));
+  snprintf(name, sizeof name, "%s.running_mean", prefix);
+  DF_TRY(df_param_add(set, name, 0, 1, shape, rmean));
+  snprintf(name, sizeof name, "%s.running_var", prefix);
+  DF_TRY(df_param_add(set, name, 0, 1, shape, rvar));
+  DF_TRY(df_param_init_const(*gamma, 1.0f));
+  return df_param_init_const(*rvar, 1.0f);
+}
+
+df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_device dev,
+                             df_rng *rng, const df_adam_config *adam) {
+  memset(g, 0, sizeof *g);
+  df_param_set_init(&g->params, "G", dev, adam);
+  df_param_set *ps = &g->params;
+  g->n_up = df_wavegan_n_layers(c);
+  g->c0 = wg_stage_channels(c, 0);
+  g->zin_dim = c->latent_dim + (c->n_classes ? c->class_embed : 0);
+  if (c->n_classes) {
+    DF_TRY(df_param_add(ps, "embed.weight", 1, 2, (int64_t[]){c->n_classes, c->class_embed}, &g->embed));
+    DF_TRY(df_param_init_uniform(g->embed, rng, glorot(c->n_classes, c->class_embed)));
+  }
+  int64_t fc_out = 16 * (int64_t)g->c0;
+  DF_TRY(df_param_add(ps, "fc.weight", 1, 2, (int64_t[]){fc_out, g->zin_dim}, &g->fc_w));
+  DF_TRY(df_param_add(ps, "fc.bias", 1, 1, (int64_t[]){fc_out}, &g->fc_b));
+  DF_TRY(df_param_init_uniform(g->fc_w, rng, glorot(g->zin_dim, fc_out)));
+  if (c->batchnorm)
+    DF_TRY(add_batchnorm(ps, "fc_bn", g->c0, &g->fc_gamma, &g->fc_beta, &g->fc_rmean, &g->fc_rvar));
+  int len = 16;
+  for (int i = 0; i < g->n_up; i++) {
+    wg_up *u = &g->ups[i];
+    u->cin = wg_stage_channels(c, i);
+    u->cout = wg_stage_channels(c, i + 1);
+    u->stride = df_wavegan_stride(c, i);
+    u->lin = len;
+    u->lout = len * u->stride;
+    len = u->lout;
+    char name[64];
+    snprintf(name, sizeof name, "ups.%d.weight", i);
+    if (c->upsample == DF_UPSAMPLE_ZEROS) {
+      u->pad = df_wavegan_pad(c->kernel, u->stride);
+      DF_TRY(df_param_add(ps, name, 1, 3, (int64_t[]){u->cin, u->cout, c->kernel}, &u->w));
+    } else {
+      u->pad = c->kernel / 2; /* stride-1 'same' conv after the nearest-neighbour repeat */
+      DF_TRY(df_param_add(ps, name, 1, 3, (int64_t[]){u->cout, u->cin, c->kernel}, &u->w));
+    }
+    DF_TRY(df_param_init_uniform(u->w, rng, glorot((int64_t)u->cin * c->kernel, (int64_t)u->cout * c->kernel)));
+    snprintf(name, sizeof name, "ups.%d.bias", i);
+    DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){u->cout}, &u->b));
+    if (c->batchnorm && i < g->n_up - 1) {
+      snprintf(name, sizeof name, "ups_bn.%d", i);
+      DF_TRY(add_batchnorm(ps, name, u->cout, &u->gamma, &u->beta, &u->rmean, &u->rvar));
+    }
+  }
+  if (c->post_filter) {
+    int64_t shape[3] = {c->channels, c->channels, c->post_filter};
+    DF_TRY(df_param_add(ps, "post.weight", 1, 3, shape, &g->post_w));
+    DF_TRY(df_param_init_uniform(g->post_w, rng, glorot((int64_t)c->channels * c->post_filter,
+                                                        (int64_t)c->channels * c->post_filter)));
+  }
+  return DF_OK;
+}
+
+static void free_activations(wg_generator *g) {
+  df_tensor_free(&g->zin);
+  for (int i = 0; i <= WG_MAX_LAYERS; i++) {
+    df_tensor_free(&g->pre[i]);
+    df_tensor_free(&g->act[i]);
+    df_tensor_free(&g->bn_mean[i]);
+    df_tensor_free(&g->bn_invstd[i]);
+    if (i < WG_MAX_LAYERS) df_tensor_free(&g->upsampled[i]);
+  }
+  df_tensor_free(&g->post_full);
+  df_tensor_free(&g->out);
+  df_tensor_free(&g->grad_a);
+  df_tensor_free(&g->grad_b);
+  df_tensor_free(&g->grad_c);
+  df_tensor_free(&g->grad_zin);
+  df_tensor_free(&g->labels_dev);
+  g->batch = 0;
+}
+
+void wg_generator_free(wg_generator *g) {
+  free_activations(g);
+  df_param_set_free(&g->params);
+}
+
+/* Shape of stage s's activation: [N, channels, length]. */
+static void stage_shape(const wg_generator *g, int s, int64_t n, int64_t shape[3]) {
+  shape[0] = n;
+  shape[1] = s == 0 ? g->c0 : g->ups[s - 1].cout;
+  shape[2] = s == 0 ? 16 : g->ups[s - 1].lout;
+}
+
+static int stage_has_bn(const wg_generator *g, const df_wavegan_config *c, int s) {
+  return c->batchnorm && s < g->n_up;
+}
+
+static df_status reserve(wg_generator *g, const df_wavegan_config *c, int64_t n) {
+  if (g->batch == n) return DF_OK;
+  free_activations(g);
+  df_device dev = g->params.device;
+  int64_t largest = 0;
+  DF_TRY(df_tensor_alloc(&g->zin, dev, DF_F32, 2, (int64_t[]){n, g->zin_dim}, "G input"));
+  DF_TRY(df_tensor_alloc(&g->grad_zin, dev, DF_F32, 2, (int64_t[]){n, g->zin_dim}, "G d input"));
+  for (int s = 0; s <= g->n_up; s++) {
+    int64_t shape[3];
+    stage_shape(g, s, n, shape);
+    DF_TRY(df_tensor_alloc(&g->act[s], dev, DF_F32, 3, shape, "G stage"));
+    if (stage_has_bn(g, c, s)) {
+      DF_TRY(df_tensor_alloc(&g->pre[s], dev, DF_F32, 3, shape, "G stage before bn"));
+      DF_TRY(df_tensor_alloc(&g->bn_mean[s], dev, DF_F32, 1, &shape[1], "G bn mean"));
+      DF_TRY(df_tensor_alloc(&g->bn_invstd[s], dev, DF_F32, 1, &shape[1], "G bn invstd"));
+    }
+    if (df_tensor_numel(&g->act[s]) > largest) largest = df_tensor_numel(&g->act[s]);
+    if (s < g->n_up && c->upsample == DF_UPSAMPLE_NN) {
+      int64_t up[3] = {n, shape[1], shape[2] * g->ups[s].stride};
+      DF_TRY(df_tensor_alloc(&g->upsampled[s], dev, DF_F32, 3, up, "G upsampled"));
+      if (up[0] * up[1] * up[2] > largest) largest = up[0] * up[1] * up[2];
+    }
+  }
+  if (c->post_filter) {
+    int64_t full[3] = {n, c->channels, c->slice_len + (c->post_filter % 2 == 0)};
+    DF_TRY(df_tensor_alloc(&g->post_full, dev, DF_F32, 3, full, "G post-filter output"));
+    DF_TRY(df_tensor_alloc(&g->out, dev, DF_F32, 3, (int64_t[]){n, c->channels, c->slice_len}, "G output"));
+    if (full[0] * full[1] * full[2] > largest) largest = full[0] * full[1] * full[2];
+  }
+  DF_TRY(df_tensor_alloc(&g->grad_a, dev, DF_F32, 1, &largest, "G grad a"));
+  DF_TRY(df_tensor_alloc(&g->grad_b, dev, DF_F32, 1, &largest, "G grad b"));
+  if (c->upsample == DF_UPSAMPLE_NN)
+    DF_TRY(df_tensor_alloc(&g->grad_c, dev, DF_F32, 1, &largest, "G grad upsampled"));
+  DF_TRY(df_tensor_alloc(&g->labels_dev, dev, DF_I32, 1, &n, "G labels"));
+  g->batch = n;
+  return DF_OK;
+}
+
+/* A view of a scratch buffer with a given 3-D shape. */
+static df_tensor view3(const df_tensor *buf, const int64_t shape[3]) {
+  return df_tensor_wrap(buf->data, buf->device, DF_F32, 3, shape, buf->name);
+}
+
+const df_tensor *wg_generator_output(const wg_generator *g, const df_wavegan_config *c) {
+  return c->post_filter ? &g->out : &g->act[g->n_up];
+}
+
+static df_status upload_labels(df_tensor *dev, const int32_t *labels, int64_t n) {
+  return df_tensor_from_host(dev, (const float *)(const void *)labels, n);
+}
+
+/* Batch norm (train: batch statistics; infer: running statistics) of stage s from pre into act. */
+static df_status stage_bn(wg_generator *g, int s, df_param *gamma, df_param *beta, df_param *rmean,
+                          df_param *rvar, wg_mode mode) {
+  /* TensorFlow's defaults: moving averages with decay 0.99, epsilon 1e-3. */
+  if (mode != WG_INFER)
+    return df_batchnorm_forward_train(&g->pre[s], &gamma->value, &beta->value,
+                                      mode == WG_TRAIN ? &rmean->value : NULL,
+                                      mode == WG_TRAIN ? &rvar->value : NULL, 0.01f, 1e-3f,
+                                      &g->act[s], &g->bn_mean[s], &g->bn_invstd[s]);
+  return df_batchnorm_forward_infer(&g->pre[s], &gamma->value, &beta->value, &rmean->value,
+                                    &rvar->value, 1e-3f, &g->act[s]);
+}
+
+df_status wg_generator_forward(wg_generator *g, const df_wavegan_config *c, const df_tensor *z,
+                               const int32_t *labels, wg_mode mode) {
+  int64_t n = z->shape[0];
+  DF_TRY(reserve(g, c, n));
+  /* zin = [z | embed(label)] */
+  if (c->n_classes) {
+    DF_TRY(upload_labels(&g->labels_dev, labels, n));
+    DF_TRY(df_copy_band(z, 0, &g->zin, 0, c->latent_dim));
+    df_tensor emb;
+    DF_TRY(df_tensor_alloc(&emb, g->params.device, DF_F32, 2, (int64_t[]){n, c->class_embed}, "G class embedding"));
+    df_status s = df_embedding_forward(&g->embed->value, &g->labels_dev, &emb);
+    if (s == DF_OK) s = df_copy_band(&emb, 0, &g->zin, c->latent_dim, c->class_embed);
+    df_tensor_free(&emb);
+    DF_TRY(s);
+  } else {
+    DF_TRY(df_tensor_copy(&g->zin, z));
+  }
+  /* Stage 0: dense, reshape to [N, c0, 16], batch norm, ReLU. */
+  df_tensor *fc_target = stage_has_bn(g, c, 0) ? &g->pre[0] : &g->act[0];
+  df_tensor fc_view;
+  DF_TRY(df_tensor_reshape(fc_target, 2, (int64_t[]){n, 16 * (int64_t)g->c0}, &fc_view));
+  DF_TRY(df_dense_forward(&g->zin, &g->fc_w->value, &g->fc_b->value, &fc_view));
+  if (stage_has_bn(g, c, 0))
+    DF_TRY(stage_bn(g, 0, g->fc_gamma, g->fc_beta, g->fc_rmean, g->fc_rvar, mode));
+  DF_TRY(df_activation_forward(DF_ACT_RELU, 0, &g->act[0], &g->act[0]));
+  /* Up-convolutions. */
+  for (int i = 0; i < g->n_up; i++) {
+    wg_up *u = &g->ups[i];
+    int s = i + 1, last = s == g->n_up;
+    df_tensor *target = stage_has_bn(g, c, s) ? &g->pre[s] : &g->act[s];
+    if (c->upsample == DF_UPSAMPLE_ZEROS) {
+      DF_TRY(df_conv_transpose1d_forward(&g->act[i], &u->w->value, &u->b->value, u->stride, u->pad, target));
+    } else {
+      DF_TRY(df_upsample_nearest1d_forward(&g->act[i], u->stride, &g->upsampled[i]));
+      DF_TRY(df_conv1d_forward(&g->upsampled[i], &u->w->value, &u->b->value, 1, u->pad, target));
+    }
+    if (stage_has_bn(g, c, s)) DF_TRY(stage_bn(g, s, u->gamma, u->beta, u->rmean, u->rvar, mode));
+    DF_TRY(df_activation_forward(last ? DF_ACT_TANH : DF_ACT_RELU, 0, &g->act[s], &g->act[s]));
+  }
+  /* Post-filter: a 'same' convolution (TensorFlow's padding: for an even length P, P/2 - 1
+   * zeros on the left and P/2 on the right), done as a symmetric pad of P/2 and a crop. */
+  if (c->post_filter) {
+    DF_TRY(df_conv1d_forward(&g->act[g->n_up], &g->post_w->value, NULL, 1, c->post_filter / 2, &g->post_full));
+    int64_t crop = g->post_full.shape[2] - c->slice_len;
+    DF_TRY(df_copy_band(&g->post_full, crop, &g->out, 0, c->slice_len));
+  }
+  return DF_OK;
+}
+
+df_status wg_generator_backward(wg_generator *g, const df_wavegan_config *c, const df_tensor *dout) {
+  int64_t n = g->batch;
+  df_tensor *bufs[2] = {&g->grad_a, &g->grad_b};
+  int cur = 0; /* bufs[cur] holds d act[s] */
+  int64_t shape[3];
+  stage_shape(g, g->n_up, n, shape);
+  df_tensor da = view3(bufs[cur], shape);
+  if (c->post_filter) {
+    int64_t full[3] = {n, c->channels, g->post_full.shape[2]};
+    df_tensor dfull = view3(bufs[1 - cur], full);
+    int64_t crop = full[2] - c->slice_len;
+    DF_TRY(df_tensor_zero(&dfull));
+    DF_TRY(df_copy_band(dout, 0, &dfull, crop, c->slice_len));
+    DF_TRY(df_conv1d_backward(&g->act[g->n_up], &g->post_w->value, &dfull, 1, c->post_filter / 2,
+                              &da, &g->post_w->grad, NULL));
+  } else {
+    DF_TRY(df_tensor_copy(&da, dout));
+  }
+  for (int s = g->n_up; s >= 1; s--) {
+    wg_up *u = &g->ups[s - 1];
+    int last = s == g->n_up;
+    /* Through the nonlinearity (in place), then batch norm into the other buffer. */
+    DF_TRY(df_activation_backward(last ? DF_ACT_TANH : DF_ACT_RELU, 0, &g->act[s], &da, &da));
+    df_tensor dh = da;
+    if (stage_has_bn(g, c, s)) {
+      dh = view3(bufs[1 - cur], shape);
+      DF_TRY(df_batchnorm_backward(&g->pre[s], &u->gamma->value, &da, &g->bn_mean[s], &g->bn_invstd[s],
+                                   &dh, &u->gamma->grad, &u->beta->grad));
+      cur = 1 - cur;
+    }
+    int64_t in_shape[3];
+    stage_shape(g, s - 1, n, in_shape);
+    df_tensor dprev = view3(bufs[1 - cur], in_shape);
+    if (c->upsample == DF_UPSAMPLE_ZEROS) {
+      DF_TRY(df_conv_transpose1d_backward(&g->act[s - 1], &u->w->value, &dh, u->stride, u->pad, &dprev,
+                                          &u->w->grad, &u->b->grad));
+    } else {
+      int64_t up_shape[3] = {n, in_shape[1], in_shape[2] * u->stride};
+      df_tensor dup = view3(&g->grad_c, up_shape);
+      DF_TRY(df_conv1d_backward(&g->upsampled[s - 1], &u->w->value, &dh, 1, u->pad, &dup,
+                                &u->w->grad, &u->b->grad));
+      DF_TRY(df_upsample_nearest1d_backward(&dup, u->stride, &dprev));
+    }
+    cur = 1 - cur;
+    da = dprev;
+    memcpy(shape, in_shape, sizeof shape);
+  }
+  /* Stage 0. */
+  DF_TRY(df_activation_backward(DF_ACT_RELU, 0, &g->act[0], &da, &da));
+  df_tensor dh = da;
+  if (stage_has_bn(g, c, 0)) {
+    dh = view3(bufs[1 - cur], shape);
+    DF_TRY(df_batchnorm_backward(&g->pre[0], &g->fc_gamma->value, &da, &g->bn_mean[0], &g->bn_invstd[0],
+                                 &dh, &g->fc_gamma->grad, &g->fc_beta->grad));
+  }
+  df_tensor dfc;
+  DF_TRY(df_tensor_reshape(&dh, 2, (int64_t[]){n, 16 * (int64_t)g->c0}, &dfc));
+  DF_TRY(df_dense_backward(&g->zin, &g->fc_w->value, &dfc, c->n_classes ? &g->grad_zin : NULL,
+                           &g->fc_w->grad, &g->fc_b->grad));
+  if (c->n_classes) {
+    df_tensor demb;
+    DF_TRY(df_tensor_alloc(&demb, g->params.device, DF_F32, 2, (int64_t[]){n, c->class_embed}, "G d embedding"));
+    df_status st = df_copy_band(&g->grad_zin, c->latent_dim, &demb, 0, c->class_embed);
+    if (st == DF_OK) st = df_embedding_backward(&g->labels_dev, &demb, &g->embed->grad);
+    df_tensor_free(&demb);
+    DF_TRY(st);
+  }
+  return DF_OK;
+}

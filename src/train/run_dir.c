@@ -1,0 +1,81 @@
+/* The run folder's checkpoints: names, listing by step, and retention (the last K plus
+ * milestones, since GAN runs can degrade and users go back to earlier steps). */
+#include "train/run_dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void df_run_checkpoint_path(const char *run_dir, int64_t step, char *buf, size_t len) {
+  snprintf(buf, len, "%s/checkpoints/ckpt-%09lld.safetensors", run_dir, (long long)step);
+}
+
+static int parse_step(const char *name, int64_t *step) {
+  long long s;
+  int used = 0;
+  if (sscanf(name, "ckpt-%lld.safetensors%n", &s, &used) == 1 && (size_t)used == strlen(name) && s >= 0) {
+    *step = s;
+    return 1;
+  }
+  return 0;
+}
+
+static int by_step(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+df_status df_run_list_checkpoints(const char *run_dir, int64_t **steps, int *count) {
+  *steps = NULL;
+  *count = 0;
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/checkpoints", run_dir);
+  DIR *dp = opendir(dir);
+  if (!dp) {
+    if (errno == ENOENT) return DF_OK;
+    return DF_FAIL(DF_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
+  }
+  int cap = 0;
+  struct dirent *e;
+  while ((e = readdir(dp))) {
+    int64_t s;
+    if (!parse_step(e->d_name, &s)) continue;
+    if (*count == cap) {
+      cap = cap ? 2 * cap : 16;
+      int64_t *grown = realloc(*steps, (size_t)cap * sizeof **steps);
+      if (!grown) {
+        closedir(dp);
+        free(*steps);
+        *steps = NULL;
+        return DF_FAIL(DF_ERR_OOM, "checkpoint list");
+      }
+      *steps = grown;
+    }
+    (*steps)[(*count)++] = s;
+  }
+  closedir(dp);
+  if (*count) qsort(*steps, (size_t)*count, sizeof **steps, by_step);
+  return DF_OK;
+}
+
+df_status df_run_prune_checkpoints(const char *run_dir, int keep_last, int64_t milestone_every,
+                                   int64_t protect_step) {
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(run_dir, &steps, &n));
+  for (int i = 0; i < n - keep_last; i++) {
+    int64_t s = steps[i];
+    if (s == protect_step || (milestone_every > 0 && s > 0 && s % milestone_every == 0)) continue;
+    char path[4300];
+    df_run_checkpoint_path(run_dir, s, path, sizeof path);
+    if (unlink(path) != 0 && errno != ENOENT) {
+      free(steps);
+      return DF_FAIL(DF_ERR_IO, "%s: cannot remove old checkpoint: %s", path, strerror(errno));
+    }
+  }
+  free(steps);
+  return DF_OK;
+}

@@ -1,0 +1,147 @@
+"""PyTorch reference of drumforge's WaveGAN, used by tests/test_wavegan_torch.c.
+
+The C test writes the model's configuration, weights and inputs (latents, labels, real and
+fake batches, interpolation weights, phase-shuffle shifts) to IN.safetensors; this script
+rebuilds the same model in PyTorch with those weights, runs it, and writes to OUT.safetensors:
+  - the generator's output for the latents and its parameter gradients for
+    loss = sum(G(z) * r);
+  - the critic's scores and its parameter gradients for the full WGAN-GP critic loss
+    mean D(fake) - mean D(real) + lambda * mean((||dD/dxhat|| - 1)^2), computed by autograd's
+    double backward (create_graph=True), the reference for drumforge's tangent method.
+
+Usage: wavegan_reference.py IN.safetensors OUT.safetensors"""
+import json
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import safetensors_io  # noqa: E402
+
+
+def pad_for(kernel, stride):
+    return (kernel - stride + 1) // 2
+
+
+def phase_shuffle(x, shifts):
+    """Row n shifted by shifts[n] with reflect padding, as the official code (one shift per
+    row here; the official code shares one per batch)."""
+    rows = []
+    length = x.shape[-1]
+    for n, k in enumerate(shifts):
+        xn = x[n:n + 1]
+        if k > 0:
+            xn = F.pad(xn, (k, 0), mode="reflect")[..., :length]
+        elif k < 0:
+            xn = F.pad(xn, (0, -k), mode="reflect")[..., -k:]
+        rows.append(xn)
+    return torch.cat(rows, 0)
+
+
+class Generator:
+    def __init__(self, cfg, w):
+        self.cfg, self.w = cfg, w
+
+    def __call__(self, z, labels):
+        c, w = self.cfg, self.w
+        if c["classes"]:
+            z = torch.cat([z, w["G.embed.weight"][labels]], 1)
+        n_up = 5 if c["slice_len"] == 16384 else 6
+        c0 = w["G.fc.weight"].shape[0] // 16
+        x = F.linear(z, w["G.fc.weight"], w["G.fc.bias"]).view(z.shape[0], c0, 16)
+        if c["batchnorm"]:
+            x = F.batch_norm(x, None, None, w["G.fc_bn.weight"], w["G.fc_bn.bias"], True, 0.01, 1e-3)
+        x = F.relu(x)
+        for i in range(n_up):
+            stride = 2 if (i == n_up - 1 and c["slice_len"] == 32768) else 4
+            wt, b = w["G.ups.%d.weight" % i], w["G.ups.%d.bias" % i]
+            if c["upsample"] == "zeros":
+                p = pad_for(c["kernel"], stride)
+                x = F.conv_transpose1d(x, wt, b, stride=stride, padding=p,
+                                       output_padding=2 * p - (c["kernel"] - stride))
+            else:
+                x = F.interpolate(x, scale_factor=stride, mode="nearest")
+                x = F.conv1d(x, wt, b, padding=c["kernel"] // 2)
+            if i < n_up - 1:
+                if c["batchnorm"]:
+                    x = F.batch_norm(x, None, None, w["G.ups_bn.%d.weight" % i],
+                                     w["G.ups_bn.%d.bias" % i], True, 0.01, 1e-3)
+                x = F.relu(x)
+            else:
+                x = torch.tanh(x)
+        if c["post_filter"]:
+            full = F.conv1d(x, w["G.post.weight"], None, padding=c["post_filter"] // 2)
+            x = full[..., full.shape[-1] - c["slice_len"]:]
+        return x
+
+
+class Critic:
+    def __init__(self, cfg, w):
+        self.cfg, self.w = cfg, w
+
+    def __call__(self, x, labels, shifts):
+        c, w = self.cfg, self.w
+        n_conv = 5 if c["slice_len"] == 16384 else 6
+        for j in range(n_conv):
+            stride = 2 if (j == n_conv - 1 and c["slice_len"] == 32768) else 4
+            x = F.conv1d(x, w["D.convs.%d.weight" % j], w["D.convs.%d.bias" % j], stride=stride,
+                         padding=pad_for(c["kernel"], stride))
+            x = F.leaky_relu(x, c["leaky_slope"])
+            if j < n_conv - 1:
+                x = phase_shuffle(x, shifts[j])
+        phi = x.flatten(1)
+        out = F.linear(phi, w["D.fc.weight"], w["D.fc.bias"])[:, 0]
+        if c["classes"]:
+            out = out + (w["D.embed.weight"][labels] * phi).sum(1)
+        return out
+
+
+def main():
+    torch.use_deterministic_algorithms(True)
+    tensors, meta = safetensors_io.load(sys.argv[1])
+    cfg = json.loads(meta["config"])
+    t = {k: torch.from_numpy(v.astype(np.float64) if v.dtype == np.float32 else v)
+         for k, v in tensors.items()}
+    weights = {k: v.clone().requires_grad_(True) for k, v in t.items()
+               if k.startswith("G.") or k.startswith("D.")}
+    labels = t["labels"].long() if cfg["classes"] else None
+    out = {}
+
+    # Generator output and gradients of sum(G(z) * r).
+    g = Generator(cfg, weights)
+    y = g(t["z"], labels)
+    out["g_out"] = y
+    (y * t["r"]).sum().backward()
+    for k, v in weights.items():
+        if k.startswith("G.") and v.grad is not None:
+            out["grad." + k] = v.grad.clone()
+
+    # Critic loss with the exact gradient penalty (double backward).
+    d = Critic(cfg, weights)
+    shifts = t["shifts"].numpy()  # [layers, 3, N]: real, fake, xhat rows
+    n = t["real"].shape[0]
+    real, fake, alpha = t["real"], t["fake"], t["alpha"]
+    s_real = d(real, labels, shifts[:, 0])
+    s_fake = d(fake, labels, shifts[:, 1])
+    xhat = (real + alpha.view(n, 1, 1) * (fake - real)).requires_grad_(True)
+    s_hat = d(xhat, labels, shifts[:, 2])
+    grad_x, = torch.autograd.grad(s_hat.sum(), xhat, create_graph=True)
+    slope = grad_x.flatten(1).norm(dim=1)
+    gp = ((slope - 1) ** 2).mean()
+    loss = s_fake.mean() - s_real.mean() + cfg["gp_lambda"] * gp
+    for v in weights.values():
+        v.grad = None
+    loss.backward()
+    for k, v in weights.items():
+        if k.startswith("D."):
+            out["grad." + k] = v.grad.clone() if v.grad is not None else torch.zeros_like(v)
+    out["d_scores"] = torch.cat([s_real, s_fake, s_hat]).detach()
+    out["d_loss"] = loss.detach().reshape(1)
+    out["gp"] = gp.detach().reshape(1)
+    safetensors_io.save(sys.argv[2], {k: v.detach().numpy().astype(np.float32) for k, v in out.items()})
+
+
+if __name__ == "__main__":
+    main()
