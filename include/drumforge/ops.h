@@ -146,7 +146,9 @@ df_status df_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, in
 
 /* ---- embeddings: table [classes, F], ids [N] int32 (same device) -> out [N, F] = table[ids].
  * The backward accumulates dtable[c] += sum of dout rows with id c, in row order
- * (deterministic). An id outside [0, classes) is DF_ERR_INVALID_ARG. */
+ * (deterministic). An id outside [0, classes) is DF_ERR_INVALID_ARG on the CPU; the GPU
+ * cannot report it without a synchronisation, so it gives a zero row and adds nothing:
+ * callers validate class ids on the host before uploading them. */
 df_status df_embedding_forward(const df_tensor *table, const df_tensor *ids, df_tensor *out);
 df_status df_embedding_backward(const df_tensor *ids, const df_tensor *dout, df_tensor *dtable);
 

@@ -33,6 +33,9 @@ static df_nn_backend make_table(void) {
   t.count_nonfinite = df_cuda_count_nonfinite;
   t.sum_squares = df_cuda_sum_squares;
   t.adam_step = df_cuda_adam_step;
+  t.copy_band = df_cuda_copy_band;
+  t.embedding_forward = df_cuda_embedding_forward;
+  t.embedding_backward = df_cuda_embedding_backward;
   return t;
 }
 

@@ -101,4 +101,10 @@ static inline const float *df_cf32(const df_tensor *t) {
   return t ? (const float *)t->data : NULL;
 }
 
+/* band.cu */
+df_status df_cuda_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, int64_t dst_col,
+                            int64_t count);
+df_status df_cuda_embedding_forward(const df_tensor *table, const df_tensor *ids, df_tensor *out);
+df_status df_cuda_embedding_backward(const df_tensor *ids, const df_tensor *dout, df_tensor *dtable);
+
 #endif

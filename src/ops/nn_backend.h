@@ -82,6 +82,12 @@ typedef struct df_nn_backend {
 
   df_status (*adam_step)(const df_adam_config *cfg, int64_t step, df_tensor *param,
                          const df_tensor *grad, df_tensor *m, df_tensor *v);
+
+  /* Bands of the last dim; rows = numel / last dim of each (equal). */
+  df_status (*copy_band)(const df_tensor *src, int64_t src_col, df_tensor *dst, int64_t dst_col,
+                         int64_t count);
+  df_status (*embedding_forward)(const df_tensor *table, const df_tensor *ids, df_tensor *out);
+  df_status (*embedding_backward)(const df_tensor *ids, const df_tensor *dout, df_tensor *dtable);
 } df_nn_backend;
 
 const df_nn_backend *df_cpu_nn_backend(void);

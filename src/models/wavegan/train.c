@@ -7,6 +7,27 @@
 
 static int uses_penalty(const df_wavegan_config *c) { return c->loss == DF_GAN_WGAN_GP; }
 
+/* Scratch for a batch size: latents, interpolation weights, the penalty direction, labels. */
+static df_status reserve(df_wavegan *m, int64_t n) {
+  if (m->batch == n) return DF_OK;
+  df_tensor_free(&m->z);
+  df_tensor_free(&m->alpha);
+  df_tensor_free(&m->u);
+  free(m->labels_host);
+  m->labels_host = NULL;
+  m->batch = 0;
+  const df_wavegan_config *c = &m->cfg;
+  DF_TRY(df_tensor_alloc(&m->z, m->device, DF_F32, 2, (int64_t[]){n, c->latent_dim}, "latents"));
+  DF_TRY(df_tensor_alloc(&m->alpha, m->device, DF_F32, 1, &n, "interpolation weights"));
+  DF_TRY(df_tensor_alloc(&m->u, m->device, DF_F32, 3, (int64_t[]){n, c->channels, c->slice_len},
+                         "penalty direction"));
+  m->labels_host = calloc((size_t)n, sizeof(int32_t));
+  if (!m->labels_host) return DF_FAIL(DF_ERR_OOM, "labels");
+  m->batch = n;
+  return DF_OK;
+}
+
+
 df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_tensor *fake,
                               const df_tensor *alpha, const int32_t *labels,
                               df_wavegan_stats *stats) {
@@ -15,6 +36,7 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
   int64_t n = real->shape[0];
   int gp = uses_penalty(c), groups = gp ? 3 : 2;
   int64_t rows = groups * n;
+  DF_TRY(reserve(m, n));
   DF_TRY(wg_critic_reserve(d, c, rows));
   df_tensor xr, xf, xh;
   DF_TRY(df_tensor_slice0(&d->x[0], 0, n, &xr));
@@ -64,26 +86,6 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
   stats->wdist = wdist;
   stats->gp = pen;
   stats->mean_slope = slope;
-  return DF_OK;
-}
-
-/* Scratch for a batch size: latents, interpolation weights, the penalty direction, labels. */
-static df_status reserve(df_wavegan *m, int64_t n) {
-  if (m->batch == n) return DF_OK;
-  df_tensor_free(&m->z);
-  df_tensor_free(&m->alpha);
-  df_tensor_free(&m->u);
-  free(m->labels_host);
-  m->labels_host = NULL;
-  m->batch = 0;
-  const df_wavegan_config *c = &m->cfg;
-  DF_TRY(df_tensor_alloc(&m->z, m->device, DF_F32, 2, (int64_t[]){n, c->latent_dim}, "latents"));
-  DF_TRY(df_tensor_alloc(&m->alpha, m->device, DF_F32, 1, &n, "interpolation weights"));
-  DF_TRY(df_tensor_alloc(&m->u, m->device, DF_F32, 3, (int64_t[]){n, c->channels, c->slice_len},
-                         "penalty direction"));
-  m->labels_host = calloc((size_t)n, sizeof(int32_t));
-  if (!m->labels_host) return DF_FAIL(DF_ERR_OOM, "labels");
-  m->batch = n;
   return DF_OK;
 }
 

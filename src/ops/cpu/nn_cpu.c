@@ -32,6 +32,9 @@ const df_nn_backend *df_cpu_nn_backend(void) {
       .count_nonfinite = df_cpu_count_nonfinite,
       .sum_squares = df_cpu_sum_squares,
       .adam_step = df_cpu_adam_step,
+      .copy_band = df_cpu_copy_band,
+      .embedding_forward = df_cpu_embedding_forward,
+      .embedding_backward = df_cpu_embedding_backward,
   };
   return &table;
 }

@@ -90,4 +90,9 @@ df_status df_cpu_sum_squares(const df_tensor *x, double *out);
 df_status df_cpu_adam_step(const df_adam_config *cfg, int64_t step, df_tensor *param,
                            const df_tensor *grad, df_tensor *m, df_tensor *v);
 
+df_status df_cpu_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, int64_t dst_col,
+                           int64_t count);
+df_status df_cpu_embedding_forward(const df_tensor *table, const df_tensor *ids, df_tensor *out);
+df_status df_cpu_embedding_backward(const df_tensor *ids, const df_tensor *dout, df_tensor *dtable);
+
 #endif
