@@ -27,14 +27,21 @@ __global__ void gl_init_kernel(const float *mag, int random, uint64_t seed, uint
   }
 }
 
-/* X = S A / (|A| + tiny), A = T - k P, written over P. */
+/* X = S A / (|A| + tiny), A = T - k P, written over P (elementwise, no index arithmetic). */
 __global__ void gl_update_kernel(const cufftComplex *rebuilt, const float *target, float k,
-                                 int bins, int n_fft, int64_t total, cufftComplex *prev_then_x) {
+                                 int64_t total, cufftComplex *prev_then_x) {
   DF_GRID_STRIDE(j, total) {
     cufftComplex tz = rebuilt[j], pz = prev_then_x[j], xz;
     df_dsp_gl_update(tz.x, tz.y, pz.x, pz.y, k, target[j], &xz.x, &xz.y);
-    if (df_dsp_real_bin((int)(j % bins), n_fft)) xz.y = 0.0f;
     prev_then_x[j] = xz;
+  }
+}
+
+/* Zeroes the imaginary parts of the DC (and Nyquist) bin of each of `rows` spectra. */
+__global__ void zero_real_bins_kernel(cufftComplex *x, int64_t rows, int bins, int nyquist) {
+  DF_GRID_STRIDE(r, rows) {
+    x[r * bins].y = 0.0f;
+    if (nyquist) x[r * bins + bins - 1].y = 0.0f;
   }
 }
 
@@ -57,13 +64,13 @@ __global__ void gl_convergence_kernel(const cufftComplex *rebuilt, const float *
   }
 }
 
+/* Allocates what is still missing (a failed allocation is retried by the next call). */
 static df_status ensure_buffers(const df_stft_plan *p, cuda_stft_impl *c) {
-  if (c->aux) return DF_OK;
   int64_t spec = p->max_batch * p->frames * p->bins;
-  DF_TRY(df_cuda_alloc(sizeof(cufftComplex) * spec, (void **)&c->aux));
-  DF_TRY(df_cuda_alloc(sizeof(float) * spec, (void **)&c->mag));
-  DF_TRY(df_cuda_alloc(sizeof(float) * p->max_batch * p->length, (void **)&c->signal));
-  DF_TRY(df_cuda_alloc(sizeof(double) * 2 * p->max_batch, (void **)&c->sums));
+  if (!c->aux) DF_TRY(df_cuda_alloc(sizeof(cufftComplex) * spec, (void **)&c->aux));
+  if (!c->mag) DF_TRY(df_cuda_alloc(sizeof(float) * spec, (void **)&c->mag));
+  if (!c->signal) DF_TRY(df_cuda_alloc(sizeof(float) * p->max_batch * p->length, (void **)&c->signal));
+  if (!c->sums) DF_TRY(df_cuda_alloc(sizeof(double) * 2 * p->max_batch, (void **)&c->sums));
   return DF_OK;
 }
 
@@ -93,6 +100,8 @@ extern "C" df_status df_cuda_griffinlim(df_stft_plan *p, const df_griffinlim_con
   DF_TRY(ensure_buffers(p, c));
   cudaStream_t st = df_cuda_stream();
   const int64_t batch = mag->shape[0], total = batch * p->bins * p->frames;
+  const int64_t rows = batch * p->frames;
+  const int nyquist = df_dsp_real_bin(p->bins - 1, p->cfg.n_fft);
   const float k = cfg->momentum / (1.0f + cfg->momentum);
   cufftComplex *x = c->spec, *prev = c->aux;
   gl_init_kernel<<<df_grid(total, THREADS), THREADS, 0, st>>>(
@@ -102,8 +111,10 @@ extern "C" df_status df_cuda_griffinlim(df_stft_plan *p, const df_griffinlim_con
   for (int it = 0; it < cfg->n_iter; it++) {
     DF_TRY(df_cuda_stft_inverse(p, x, batch, c->signal)); /* consumes X */
     DF_TRY(df_cuda_stft_forward(p, c->signal, batch, x)); /* T into the same buffer */
-    gl_update_kernel<<<df_grid(total, THREADS), THREADS, 0, st>>>(
-        x, c->mag, it == 0 ? 0.0f : k, p->bins, p->cfg.n_fft, total, prev);
+    gl_update_kernel<<<df_grid(total, THREADS), THREADS, 0, st>>>(x, c->mag, it == 0 ? 0.0f : k,
+                                                                   total, prev);
+    CUDA_LAUNCH_TRY();
+    zero_real_bins_kernel<<<df_grid(rows, THREADS), THREADS, 0, st>>>(prev, rows, p->bins, nyquist);
     CUDA_LAUNCH_TRY();
     cufftComplex *swap = x;
     x = prev;

@@ -6,34 +6,46 @@
 #include "stft_cuda.cuh"
 
 #define THREADS 256
+#define MAX_GRID_Y 65535u
 
-/* frames[b, t, k] = window[k] x_padded[b, t hop + k]. */
-__global__ void frame_kernel(const float *x, int64_t len, int64_t frames, int n_fft, int hop,
-                             int pad, int reflect, const float *window, int64_t total,
-                             float *out) {
-  DF_GRID_STRIDE(i, total) {
-    int64_t k = i % n_fft, bt = i / n_fft, t = bt % frames, b = bt / frames;
-    int64_t j = df_dsp_pad_source(t * hop + k, len, pad, reflect);
-    out[i] = j >= 0 ? window[k] * x[b * len + j] : 0.0f;
+/* Blocks along y for a batch (the kernels loop over the rest). */
+static unsigned batch_blocks(int64_t batch) {
+  return batch < (int64_t)MAX_GRID_Y ? (unsigned)batch : MAX_GRID_Y;
+}
+
+/* frames[b, t, k] = window[k] x_padded[b, t hop + k]: block (t, b), threads over k. */
+__global__ void frame_kernel(const float *x, int len, int n_fft, int hop, int pad, int reflect,
+                             const float *window, int64_t batch, float *out) {
+  const int t = blockIdx.x;
+  for (int64_t b = blockIdx.y; b < batch; b += gridDim.y) {
+    const float *xb = x + b * len;
+    float *row = out + (b * gridDim.x + t) * n_fft;
+    for (int k = threadIdx.x; k < n_fft; k += blockDim.x) {
+      int j = df_dsp_pad_source(t * hop + k, len, pad, reflect);
+      row[k] = j >= 0 ? window[k] * xb[j] : 0.0f;
+    }
   }
 }
 
-/* x[b, s] = scale[s] sum_t window[p - t hop] frames[b, t, p - t hop], p = s + pad. */
-__global__ void overlap_add_kernel(const float *frames, int64_t len, int64_t n_frames, int n_fft,
-                                   int hop, int pad, int64_t ola_len, const float *window,
-                                   const float *scale, int64_t total, float *x) {
-  DF_GRID_STRIDE(i, total) {
-    int64_t s = i % len, b = i / len, pos = s + pad;
+/* x[b, s] = scale[s] sum_t window[p - t hop] frames[b, t, p - t hop], p = s + pad: a gather
+ * in frame order per output sample (no atomics); threads over s, blocks along y over b. */
+__global__ void overlap_add_kernel(const float *frames, int len, int n_frames, int n_fft, int hop,
+                                   int pad, int ola_len, const float *window, const float *scale,
+                                   int64_t batch, float *x) {
+  const int s = blockIdx.x * blockDim.x + threadIdx.x;
+  if (s >= len) return;
+  const int pos = s + pad;
+  int t0 = 0, t1 = -1;
+  if (pos < ola_len) df_dsp_frame_range(pos, hop, n_fft, n_frames, &t0, &t1);
+  const float sc = scale[s];
+  for (int64_t b = blockIdx.y; b < batch; b += gridDim.y) {
+    const float *fb = frames + b * n_frames * n_fft;
     float acc = 0.0f;
-    if (pos < ola_len) {
-      int64_t t0, t1;
-      df_dsp_frame_range(pos, hop, n_fft, n_frames, &t0, &t1);
-      for (int64_t t = t0; t <= t1; t++) {
-        int64_t k = pos - t * hop;
-        acc += frames[(b * n_frames + t) * n_fft + k] * window[k];
-      }
+    for (int t = t0; t <= t1; t++) {
+      int k = pos - t * hop;
+      acc += fb[(int64_t)t * n_fft + k] * window[k];
     }
-    x[i] = acc * scale[s];
+    x[b * len + s] = acc * sc;
   }
 }
 
@@ -108,10 +120,10 @@ extern "C" void df_cuda_stft_plan_free(df_stft_plan *p) {
 df_status df_cuda_stft_forward(const df_stft_plan *p, const float *x, int64_t batch,
                                cufftComplex *out) {
   const cuda_stft_impl *c = (const cuda_stft_impl *)p->impl;
-  int64_t total = batch * p->frames * p->cfg.n_fft;
-  frame_kernel<<<df_grid(total, THREADS), THREADS, 0, df_cuda_stream()>>>(
-      x, p->length, p->frames, p->cfg.n_fft, p->cfg.hop, p->pad, p->reflect, c->window, total,
-      c->frames);
+  dim3 grid((unsigned)p->frames, batch_blocks(batch));
+  frame_kernel<<<grid, THREADS, 0, df_cuda_stream()>>>(x, (int)p->length, p->cfg.n_fft,
+                                                       p->cfg.hop, p->pad, p->reflect, c->window,
+                                                       batch, c->frames);
   CUDA_LAUNCH_TRY();
   CUFFT_TRY(cufftExecR2C(c->r2c, c->frames, out));
   return DF_OK;
@@ -120,10 +132,10 @@ df_status df_cuda_stft_forward(const df_stft_plan *p, const float *x, int64_t ba
 df_status df_cuda_stft_inverse(const df_stft_plan *p, cufftComplex *in, int64_t batch, float *x) {
   const cuda_stft_impl *c = (const cuda_stft_impl *)p->impl;
   CUFFT_TRY(cufftExecC2R(c->c2r, in, c->frames));
-  int64_t total = batch * p->length;
-  overlap_add_kernel<<<df_grid(total, THREADS), THREADS, 0, df_cuda_stream()>>>(
-      c->frames, p->length, p->frames, p->cfg.n_fft, p->cfg.hop, p->pad, p->ola_len, c->window,
-      c->ola_scale, total, x);
+  dim3 grid((unsigned)((p->length + THREADS - 1) / THREADS), batch_blocks(batch));
+  overlap_add_kernel<<<grid, THREADS, 0, df_cuda_stream()>>>(
+      c->frames, (int)p->length, (int)p->frames, p->cfg.n_fft, p->cfg.hop, p->pad,
+      (int)p->ola_len, c->window, c->ola_scale, batch, x);
   CUDA_LAUNCH_TRY();
   return DF_OK;
 }

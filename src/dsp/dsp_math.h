@@ -13,19 +13,21 @@
 /* Griffin-Lim's guard against dividing by a zero magnitude (torchaudio's). */
 #define DF_GL_TINY 1e-16f
 
+/* Index arithmetic is 32-bit (plans keep padded signals below 2^31 samples): GPU integer
+ * division is several times cheaper in 32 bits than in 64. */
+
 /* Index into a signal of length len for position i of its padded version (pad samples in
  * front): the sample itself, its mirror image (reflect, edge not repeated) or -1 (zero). */
-DF_HD int64_t df_dsp_pad_source(int64_t i, int64_t len, int64_t pad, int reflect) {
-  int64_t j = i - pad;
+DF_HD int df_dsp_pad_source(int i, int len, int pad, int reflect) {
+  int j = i - pad;
   if (j < 0) return reflect ? -j : -1;
   if (j >= len) return reflect ? 2 * (len - 1) - j : -1;
   return j;
 }
 
 /* The frames [*t0, *t1] that cover padded position p (frame t spans [t hop, t hop + n_fft)). */
-DF_HD void df_dsp_frame_range(int64_t p, int hop, int n_fft, int64_t frames, int64_t *t0,
-                              int64_t *t1) {
-  int64_t last = p / hop;
+DF_HD void df_dsp_frame_range(int p, int hop, int n_fft, int frames, int *t0, int *t1) {
+  int last = p / hop;
   *t1 = last < frames - 1 ? last : frames - 1;
   *t0 = p >= n_fft ? (p - n_fft) / hop + 1 : 0;
 }

@@ -1,5 +1,6 @@
 /* STFT plans: config checks, geometry, the Hann window and the inverse STFT's overlap-add
  * scale (computed once here, in double, for both backends), and the backend's own state. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -38,6 +39,9 @@ static df_status resolve(const df_stft_config *in, int64_t length, df_stft_confi
     return DF_FAIL(DF_ERR_INVALID_ARG,
                    "stft: reflect padding of %d needs a signal longer than that (length %lld)", p,
                    (long long)length);
+  if (length > INT_MAX / 2 - c.n_fft)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "stft: signal of %lld samples is too long (2^30 at most)",
+                   (long long)length);
   if (length + 2 * p < c.n_fft)
     return DF_FAIL(DF_ERR_INVALID_ARG, "stft: signal of %lld samples is shorter than n_fft %d",
                    (long long)length, c.n_fft);
@@ -68,14 +72,14 @@ static void ola_scale(df_stft_plan *p) {
   const int n = p->cfg.n_fft, hop = p->cfg.hop;
   p->nola_bad = -1;
   for (int64_t i = 0; i < p->length; i++) {
-    int64_t pos = i + p->pad, t0, t1;
+    int pos = (int)(i + p->pad), t0, t1;
     if (pos >= p->ola_len) {
       p->ola_scale[i] = 0.0f;
       continue;
     }
-    df_dsp_frame_range(pos, hop, n, p->frames, &t0, &t1);
+    df_dsp_frame_range(pos, hop, n, (int)p->frames, &t0, &t1);
     double env = 0;
-    for (int64_t t = t0; t <= t1; t++) {
+    for (int t = t0; t <= t1; t++) {
       double w = p->window[pos - t * hop];
       env += w * w;
     }
