@@ -43,6 +43,7 @@ static void trim_leading(df_audio *a, double db) {
 }
 
 df_status clip_load(const char *path, const df_prepare_options *opt, df_audio *out, uint64_t *hash) {
+  memset(out, 0, sizeof *out);
   df_audio_read_options ro = {.mono = opt->channels == 1, .max_seconds = opt->max_seconds};
   df_audio a;
   DF_TRY(df_audio_read(path, &ro, &a));

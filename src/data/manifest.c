@@ -104,15 +104,27 @@ df_status manifest_begin(manifest *m, const df_prepare_options *opt, const char 
   return DF_OK;
 }
 
-/* "PATH: problem (read.c:12)" -> "problem". */
+/* Drops " (file.c:123)" source locations anywhere in s, in place. */
+static void drop_locations(char *s) {
+  for (char *open = strstr(s, " ("); open; open = strstr(open + 1, " (")) {
+    char *close = strchr(open, ')');
+    char *dot = strstr(open, ".c:");
+    if (!close || !dot || dot > close) continue;
+    int digits = 1;
+    for (char *d = dot + 3; d < close; d++) digits &= *d >= '0' && *d <= '9';
+    if (digits && dot + 3 < close) memmove(open, close + 1, strlen(close + 1) + 1);
+  }
+}
+
+/* "PATH: problem (read.c:12)" or "PATH:LINE: problem" -> "problem" or "line LINE: problem". */
 static char *bare_reason(const char *path, const char *reason) {
   size_t pl = strlen(path);
-  if (!strncmp(reason, path, pl) && !strncmp(reason + pl, ": ", 2)) reason += pl + 2;
-  char *r = strdup(reason);
-  if (!r) return NULL;
-  size_t n = strlen(r);
-  char *open = n && r[n - 1] == ')' ? strrchr(r, '(') : NULL;
-  if (open && open > r && open[-1] == ' ' && strstr(open, ".c:")) open[-1] = '\0';
+  char *r;
+  if (!strncmp(reason, path, pl) && reason[pl] == ':' && reason[pl + 1] >= '0' && reason[pl + 1] <= '9')
+    r = text_printf("line %s", reason + pl + 1);
+  else
+    r = strdup(!strncmp(reason, path, pl) && !strncmp(reason + pl, ": ", 2) ? reason + pl + 2 : reason);
+  if (r) drop_locations(r);
   return r;
 }
 

@@ -217,6 +217,7 @@ static df_status walk_dir(walker *w, const char *dir, const char *rel);
 
 static df_status visit(walker *w, const char *path, const char *rel, const char *name) {
   struct stat st, lst;
+  if (!strcmp(name, "drumkit.xml")) return DF_OK; /* a kit's that could not be read: reported */
   if (name[0] == '.') {
     if (lstat(path, &lst) == 0 && S_ISDIR(lst.st_mode)) return DF_OK; /* .git, .cache, ... */
     return add_item(w->list, SCAN_SKIPPED, path, NULL, NULL, NULL, -1, text_printf("hidden file"));

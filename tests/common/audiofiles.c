@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int df_test_write_sndfile(const char *path, int format, int channels, int rate, int64_t frames,
                           const float *planar) {
@@ -51,4 +52,43 @@ int df_test_write_text(const char *path, const char *text) {
   size_t n = strlen(text);
   int bad = fwrite(text, 1, n, f) != n;
   return fclose(f) != 0 || bad;
+}
+
+int df_test_write_kit(const char *root, const char *name, const char *const *instruments, int n,
+                      int rate, int frames, int lead, int seed) {
+  char dir[4096], path[4200];
+  snprintf(dir, sizeof dir, "%s/%s", root, name);
+  mkdir(dir, 0777);
+  size_t cap = 4096 + (size_t)n * 256;
+  char *xml = malloc(cap);
+  size_t used = (size_t)snprintf(xml, cap, "<drumkit_info>\n <name>%s</name>\n <instrumentList>\n", name);
+  float *x = malloc(sizeof(float) * (size_t)frames);
+  int bad = 0;
+  for (int k = 0; k < n; k++) {
+    df_test_tone(x, 1, frames, rate, lead, 80.0 + 37.0 * k + 11.0 * seed);
+    snprintf(path, sizeof path, "%s/i%d.wav", dir, k);
+    bad |= df_test_write_sndfile(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, rate, frames, x);
+    used += (size_t)snprintf(xml + used, cap - used,
+                             "  <instrument><name>%s</name><layer><filename>i%d.wav</filename></layer></instrument>\n",
+                             instruments[k], k);
+  }
+  snprintf(xml + used, cap - used, " </instrumentList>\n</drumkit_info>\n");
+  snprintf(path, sizeof path, "%s/drumkit.xml", dir);
+  bad |= df_test_write_text(path, xml);
+  free(xml);
+  free(x);
+  return bad;
+}
+
+int df_test_same_file(const char *a, const char *b) {
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  int same = fa && fb;
+  while (same) {
+    int ca = fgetc(fa), cb = fgetc(fb);
+    if (ca != cb) same = 0;
+    if (ca == EOF || cb == EOF) break;
+  }
+  if (fa) fclose(fa);
+  if (fb) fclose(fb);
+  return same;
 }

@@ -18,4 +18,13 @@ void df_test_tone(float *planar, int channels, int64_t frames, int rate, int64_t
 /* Writes a text file (for drumkit.xml, class tables, corrupt files). Returns 0 on success. */
 int df_test_write_text(const char *path, const char *text);
 
+/* A Hydrogen-style kit folder root/name: one 16-bit WAV per instrument ("i<k>.wav", a tone
+ * whose pitch depends on `seed` and k, starting after `lead` silent samples) and a
+ * drumkit.xml naming them. Returns 0 on success. */
+int df_test_write_kit(const char *root, const char *name, const char *const *instruments, int n,
+                      int rate, int frames, int lead, int seed);
+
+/* Byte-wise equality of two files (1 when equal). */
+int df_test_same_file(const char *a, const char *b);
+
 #endif

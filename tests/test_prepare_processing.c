@@ -1,0 +1,287 @@
+/* Per-file processing in prepare: resampling then leading-silence trim then zero padding;
+ * sliding slices with a hop; slices by bars at a bpm; peak normalisation; stereo; int16
+ * storage; augmentation copies (training split only, at the requested SNR); and bad files
+ * (silent, NaN, corrupt, too long) reported while the rest goes on, with "nothing usable"
+ * the only failure. */
+#include <math.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/audiofiles.h"
+#include "common/testlib.h"
+
+typedef struct example {
+  float *audio;
+  df_example_meta meta;
+  char source[512];
+} example;
+
+typedef struct dataset {
+  example ex[256];
+  int n, channels;
+  int64_t length;
+} dataset;
+
+static void load(const char *dir, dataset *d) {
+  d->n = 0;
+  for (int s = 0; s < DF_N_SPLITS; s++) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s-00000.h5", dir, df_split_name((df_split)s));
+    df_shard *sh;
+    if (access(path, F_OK) != 0 || df_shard_open(path, &sh) != DF_OK) continue;
+    const df_shard_info *in = df_shard_get_info(sh);
+    d->channels = in->channels;
+    d->length = in->length;
+    for (int64_t i = 0; i < in->examples && d->n < 256; i++) {
+      example *e = &d->ex[d->n++];
+      e->audio = malloc(sizeof(float) * (size_t)(in->channels * in->length));
+      df_shard_read(sh, i, 1, e->audio);
+      df_shard_meta(sh, i, &e->meta);
+      snprintf(e->source, sizeof e->source, "%s", strrchr(e->meta.source, '/') + 1);
+      e->meta.source = e->meta.group = e->meta.pattern = NULL;
+    }
+    df_shard_close(sh);
+  }
+}
+
+static void unload(dataset *d) {
+  for (int i = 0; i < d->n; i++) free(d->ex[i].audio);
+  d->n = 0;
+}
+
+static const example *find(const dataset *d, const char *source, int64_t start, int augment) {
+  for (int i = 0; i < d->n; i++)
+    if (!strcmp(d->ex[i].source, source) && d->ex[i].meta.start == start && d->ex[i].meta.augment == augment)
+      return &d->ex[i];
+  return NULL;
+}
+
+static char in_dir[4200], out_dir[4200];
+
+static void write_file(const char *name, int format, int channels, int rate, int64_t frames,
+                       const float *x) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s", in_dir, name);
+  df_test_write_sndfile(path, format, channels, rate, frames, x);
+}
+
+static df_prepare_options base(void) {
+  static const char *inputs[1];
+  inputs[0] = in_dir;
+  df_prepare_options o;
+  df_prepare_defaults(&o);
+  o.inputs = inputs;
+  o.n_inputs = 1;
+  o.out_dir = out_dir;
+  o.labels = DF_LABELS_NONE;
+  o.split[0] = 1;
+  o.split[1] = o.split[2] = 0;
+  return o;
+}
+
+static void fresh_input(const char *root, const char *name) {
+  snprintf(in_dir, sizeof in_dir, "%s/%s", root, name);
+  snprintf(out_dir, sizeof out_dir, "%s/%s-out", root, name);
+  mkdir(in_dir, 0777);
+}
+
+int main(void) {
+  df_test_begin("test_prepare_processing");
+  char root[4096], what[256];
+  df_test_scratch_dir("prepare_processing", root, sizeof root);
+  dataset d;
+  float *x = malloc(sizeof(float) * 2 * 60000), *y = malloc(sizeof(float) * 2 * 60000);
+
+  /* 1. Resample 44.1 kHz -> 16 kHz, trim the 1000 silent samples, pad to 1024. */
+  fresh_input(root, "trim");
+  df_test_tone(x, 1, 2000, 44100, 1000, 300.0);
+  write_file("t.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 2000, x);
+  df_prepare_options o = base();
+  o.length = 1024;
+  if (df_expect_ok(df_prepare(&o, NULL), "prepare: resample, trim, pad")) {
+    load(out_dir, &d);
+    df_audio a = {x, 2000, 1, 44100}, r;
+    df_audio_resample(&a, 16000, &r);
+    int64_t first = 0;
+    while (first < r.frames && fabsf(r.data[first]) < powf(10.0f, -3.0f)) first++;
+    float *want = calloc(1024, sizeof(float));
+    memcpy(want, r.data + first, sizeof(float) * (size_t)(r.frames - first));
+    if (df_expect_true(d.n == 1 && d.ex[0].meta.start == 0, "one example"))
+      df_expect_close("resampled, trimmed at -60 dBFS, zero-padded", d.ex[0].audio, want, 1024, 0, 0);
+    free(want);
+    df_audio_free(&r);
+    unload(&d);
+  }
+
+  /* 2. Sliding slices every 2048 samples of a 10000-sample file, no trimming. */
+  fresh_input(root, "hop");
+  df_test_tone(x, 1, 10000, 16000, 0, 50.0);
+  for (int i = 0; i < 10000; i++) x[i] = 0.5f * sinf(0.001f * i) + 0.1f;
+  write_file("long.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, 10000, x);
+  o = base();
+  o.length = 4096;
+  o.hop = 2048;
+  o.trim = 0;
+  if (df_expect_ok(df_prepare(&o, NULL), "prepare: sliding slices")) {
+    load(out_dir, &d);
+    snprintf(what, sizeof what, "slices at 0, 2048, 4096 (got %d)", d.n);
+    int ok = d.n == 3;
+    for (int64_t s = 0; s <= 4096 && ok; s += 2048) {
+      const example *e = find(&d, "long.wav", s, 0);
+      ok = e && !memcmp(e->audio, x + s, sizeof(float) * 4096);
+    }
+    df_expect_true(ok, what);
+    unload(&d);
+  }
+
+  /* 3. A 3.5-bar loop at 120 bpm, 8 kHz: one example per bar (16000 samples), padded to 16384. */
+  fresh_input(root, "bpm");
+  for (int i = 0; i < 56000; i++) x[i] = 0.3f * sinf(0.01f * i) + 0.2f;
+  write_file("loop.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 8000, 56000, x);
+  o = base();
+  o.rate = 8000;
+  o.length = 16384;
+  o.bpm = 120;
+  o.bars = 1;
+  if (df_expect_ok(df_prepare(&o, NULL), "prepare: slices by bars")) {
+    load(out_dir, &d);
+    int ok = d.n == 3;
+    float zeros[384] = {0};
+    for (int64_t s = 0; s < 48000 && ok; s += 16000) {
+      const example *e = find(&d, "loop.wav", s, 0);
+      ok = e && !memcmp(e->audio, x + s, sizeof(float) * 16000) && !memcmp(e->audio + 16000, zeros, sizeof zeros);
+    }
+    snprintf(what, sizeof what, "three whole bars at 0, 16000, 32000, the rest zero (got %d)", d.n);
+    df_expect_true(ok, what);
+    unload(&d);
+  }
+
+  /* 4. Peak normalisation, stereo (a mono file doubled, a stereo file kept), int16 storage. */
+  fresh_input(root, "stereo");
+  df_test_tone(x, 2, 3000, 16000, 0, 200.0);
+  write_file("st.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 16000, 3000, x);
+  write_file("mo.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, 3000, x);
+  for (int dtype = 0; dtype < 2; dtype++) {
+    o = base();
+    o.length = 4096;
+    o.channels = 2;
+    o.normalize_peak = 0.5;
+    o.trim = 0;
+    o.int16 = dtype;
+    if (!df_expect_ok(df_prepare(&o, NULL), dtype ? "prepare: stereo, int16" : "prepare: stereo, float32")) continue;
+    load(out_dir, &d);
+    const example *st = find(&d, "st.wav", 0, 0), *mo = find(&d, "mo.wav", 0, 0);
+    double tol = dtype ? 0.5 / 32767 + 1e-7 : 1e-6;
+    if (df_expect_true(st && mo && d.channels == 2, "two stereo examples")) {
+      float peak = 0;
+      for (int i = 0; i < 2 * 3000; i++) peak = fmaxf(peak, fabsf(x[i]));
+      for (int i = 0; i < 2 * 4096; i++) y[i] = 0;
+      for (int c = 0; c < 2; c++)
+        for (int i = 0; i < 3000; i++) y[c * 4096 + i] = x[c * 3000 + i] * 0.5f / peak;
+      df_expect_close(dtype ? "stereo file kept, normalised to 0.5 (int16)" : "stereo file kept, normalised to 0.5",
+                      st->audio, y, 2 * 4096, 0, tol);
+      df_expect_close("mono file doubled into both channels", mo->audio, mo->audio + 4096, 4096, 0, 0);
+    }
+    unload(&d);
+  }
+
+  /* 5. Augmentation: N copies in train only; gain 0 dB and shift 0 leave pure noise at the SNR. */
+  fresh_input(root, "augment");
+  for (int f = 0; f < 12; f++) {
+    char name[32];
+    snprintf(name, sizeof name, "a%02d.wav", f);
+    df_test_tone(x, 1, 2000, 16000, 0, 150.0 + 20 * f);
+    write_file(name, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, 2000, x);
+  }
+  o = base();
+  o.length = 2048;
+  o.split[0] = 0.5;
+  o.split[1] = 0.5;
+  o.augment = 3;
+  o.aug_gain_db = 0;
+  o.aug_shift = 0;
+  o.aug_snr_db = 20;
+  df_prepare_result res;
+  if (df_expect_ok(df_prepare(&o, &res), "prepare: augmentation")) {
+    load(out_dir, &d);
+    int train_files = 0, val_files = 0, ok = 1;
+    double worst = 0;
+    for (int i = 0; i < d.n; i++) {
+      const example *e = &d.ex[i];
+      if (e->meta.augment) continue;
+      int copies = 0;
+      for (int a = 1; a <= 3; a++) {
+        const example *c = find(&d, e->source, 0, a);
+        if (!c) continue;
+        copies++;
+        double s2 = 0, n2 = 0;
+        for (int k = 0; k < 2000; k++) {
+          s2 += (double)e->audio[k] * e->audio[k];
+          n2 += ((double)c->audio[k] - e->audio[k]) * ((double)c->audio[k] - e->audio[k]);
+        }
+        worst = fmax(worst, fabs(10 * log10(s2 / n2) - 20.0));
+      }
+      if (e->meta.split == DF_SPLIT_TRAIN) train_files++, ok &= copies == 3;
+      else val_files++, ok &= copies == 0;
+    }
+    snprintf(what, sizeof what, "3 copies per training example, none in validation (%d train, %d validation files)",
+             train_files, val_files);
+    df_expect_true(ok && train_files > 0 && val_files > 0 && res.examples[0] == 4 * train_files, what);
+    snprintf(what, sizeof what, "white noise at 20 dB SNR (worst off by %.2f dB)", worst);
+    df_expect_true(worst < 1.0, what);
+    unload(&d);
+  }
+
+  /* 6. Bad files are reported, good ones kept; only "nothing usable" fails. */
+  fresh_input(root, "bad");
+  df_test_tone(x, 1, 2000, 16000, 0, 100.0);
+  write_file("good.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  for (int i = 0; i < 2000; i++) y[i] = 1e-5f * x[i];
+  write_file("quiet.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, 2000, y);
+  memset(y, 0, sizeof(float) * 2000);
+  write_file("zeros.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, y);
+  y[5] = NAN;
+  write_file("nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, 2000, y);
+  char path[4400];
+  snprintf(path, sizeof path, "%s/corrupt.wav", in_dir);
+  df_test_write_text(path, "RIFF....WAVEfmt garbage");
+  snprintf(path, sizeof path, "%s/dangling.wav", in_dir);
+  if (symlink("nowhere.wav", path) != 0) df_test_fail("symlink", "could not create");
+  o = base();
+  o.length = 2048;
+  if (df_expect_ok(df_prepare(&o, &res), "prepare: one good file among bad ones")) {
+    snprintf(what, sizeof what, "1 used, 5 rejected (got %lld, %lld)", (long long)res.used, (long long)res.rejected);
+    df_expect_true(res.used == 1 && res.rejected == 5, what);
+    char *m;
+    size_t len;
+    snprintf(path, sizeof path, "%s/manifest.json", out_dir);
+    if (df_read_file(path, &m, &len) == DF_OK) {
+      df_expect_true(strstr(m, "silent: its peak, -") && strstr(m, "silent: every sample is zero") &&
+                         strstr(m, "NaN sample at frame 5") && strstr(m, "not a readable audio file") &&
+                         strstr(m, "broken symbolic link") && !strstr(m, ".c:"),
+                     "each rejected file has its reason, without source locations");
+      free(m);
+    }
+  }
+  snprintf(path, sizeof path, "%s/good.wav", in_dir);
+  unlink(path);
+  df_status s = df_prepare(&o, &res);
+  df_expect_status(s, DF_ERR_NOT_FOUND, "nothing usable: DF_ERR_NOT_FOUND");
+  df_expect_true(strstr(df_last_error(), "no usable audio") && strstr(df_last_error(), "manifest.json"),
+                 "the message says so and points to the manifest");
+  snprintf(path, sizeof path, "%s/manifest.json", out_dir);
+  df_expect_true(access(path, F_OK) == 0, "the manifest lists the rejected files even then");
+  o.max_seconds = 0.01;
+  write_file("good.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  df_expect_status(df_prepare(&o, &res), DF_ERR_NOT_FOUND, "a file over --max-seconds is rejected");
+
+  o = base();
+  o.rate = 1000;
+  df_expect_status(df_prepare(&o, NULL), DF_ERR_INVALID_ARG, "a 1000 Hz rate is refused");
+  free(x);
+  free(y);
+  return df_test_finish();
+}
