@@ -2,6 +2,7 @@
  * unusable gets its own one-line reason, because the dataset builder reports them per file. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +85,19 @@ static int header_says_truncated(SNDFILE *f) {
   return 0;
 }
 
+/* libsndfile keeps the error of a failed sf_open in one global: opens are serialised so that
+ * files read in parallel each get their own reason. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static df_status open_checked(const char *path, SNDFILE **f, SF_INFO *sfi) {
   DF_TRY(check_file(path));
   memset(sfi, 0, sizeof *sfi);
+  char why[256];
+  pthread_mutex_lock(&open_lock);
   *f = sf_open(path, SFM_READ, sfi);
-  if (!*f)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: not a readable audio file (%s)", path, sf_strerror(NULL));
+  snprintf(why, sizeof why, "%s", *f ? "" : sf_strerror(NULL));
+  pthread_mutex_unlock(&open_lock);
+  if (!*f) return DF_FAIL(DF_ERR_FORMAT, "%s: not a readable audio file (%s)", path, why);
   if (sfi->channels < 1 || sfi->samplerate <= 0) {
     sf_close(*f);
     return DF_FAIL(DF_ERR_FORMAT, "%s: corrupt header (%d channels, %d Hz)", path,
