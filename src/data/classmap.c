@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drumforge/fileio.h"
+#include "data/text.h"
 
 void classmap_free(classmap *m) {
   for (int i = 0; i < m->n_rules; i++) {
@@ -20,15 +20,6 @@ int classmap_find(const classmap *m, const char *class_name) {
   for (int c = 0; c < m->n_classes; c++)
     if (!strcmp(m->names[c], class_name)) return c;
   return CLASSMAP_NONE;
-}
-
-/* Splits a line at TABs (runs of TABs count as one) into at most max fields. */
-static int split_tabs(char *line, char **fields, int max) {
-  int n = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(line, "\t", &save); tok && n < max; tok = strtok_r(NULL, "\t", &save))
-    fields[n++] = tok;
-  return n;
 }
 
 static df_status compile(regex_t *re, const char *text, const classmap *m, int line) {
@@ -83,28 +74,15 @@ static df_status parse_rule(classmap *m, char **f, int nf, int line) {
   return DF_OK;
 }
 
+static df_status parse_row(void *ctx, int line, char **f, int nf) {
+  classmap *m = ctx;
+  return !strcmp(f[0], "classes") ? parse_classes(m, f, nf, line) : parse_rule(m, f, nf, line);
+}
+
 df_status classmap_load(const char *path, classmap *m) {
   memset(m, 0, sizeof *m);
   snprintf(m->path, sizeof m->path, "%s", path);
-  char *text;
-  size_t len;
-  DF_TRY(df_read_file(path, &text, &len));
-  df_status st = DF_OK;
-  int line = 0;
-  /* strtok_r on "\n" would skip empty lines and so miscount; walk lines by hand. */
-  for (char *p = text; *p && st == DF_OK;) {
-    char *end = strchr(p, '\n');
-    if (end) *end = '\0';
-    line++;
-    size_t n = strlen(p);
-    if (n && p[n - 1] == '\r') p[n - 1] = '\0';
-    char *fields[DF_MAX_CLASSES + 2];
-    int nf = (*p && *p != '#') ? split_tabs(p, fields, DF_MAX_CLASSES + 2) : 0;
-    if (nf > 0) st = !strcmp(fields[0], "classes") ? parse_classes(m, fields, nf, line)
-                                                   : parse_rule(m, fields, nf, line);
-    p = end ? end + 1 : p + n;
-  }
-  free(text);
+  df_status st = text_read_table(path, DF_MAX_CLASSES + 2, parse_row, m);
   if (st == DF_OK && !m->n_classes) st = DF_FAIL(DF_ERR_CONFIG, "%s: no 'classes' line", path);
   if (st != DF_OK) classmap_free(m);
   return st;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "data/text.h"
-#include "drumforge/fileio.h"
 #include "drumforge/rng.h"
 
 /* ------------------------------------------------------------------ patterns */
@@ -16,11 +15,23 @@ static float step_velocity(char c) {
   return c == 'X' ? 1.0f : c == 'x' ? 0.8f : c == 'o' ? 0.4f : 0.0f;
 }
 
-static df_status parse_row(const char *path, int line, char **f, char names[][DF_CLASS_NAME_LEN],
-                           int n_names, loop_pattern **pats, int *n) {
+typedef struct table {
+  const char *path;
+  char (*names)[DF_CLASS_NAME_LEN];
+  int n_names;
+  loop_pattern **pats;
+  int *n;
+} table;
+
+static df_status parse_row(void *ctx, int line, char **f, int nf) {
+  const table *tb = ctx;
+  const char *path = tb->path;
+  loop_pattern **pats = tb->pats;
+  int *n = tb->n;
+  if (nf != 3) return DF_FAIL(DF_ERR_CONFIG, "%s:%d: want NAME<TAB>CLASS<TAB>STEPS", path, line);
   int cls = -1;
-  for (int c = 0; c < n_names; c++)
-    if (!strcmp(names[c], f[1])) cls = c;
+  for (int c = 0; c < tb->n_names; c++)
+    if (!strcmp(tb->names[c], f[1])) cls = c;
   if (cls < 0) return DF_FAIL(DF_ERR_CONFIG, "%s:%d: class '%s' is not a dataset class", path, line, f[1]);
   int steps = (int)strlen(f[2]);
   if (steps != 16 && steps != 32)
@@ -54,27 +65,8 @@ df_status loop_patterns_load(const char *path, char names[][DF_CLASS_NAME_LEN], 
                              loop_pattern **out, int *n) {
   *out = NULL;
   *n = 0;
-  char *text;
-  size_t len;
-  DF_TRY(df_read_file(path, &text, &len));
-  df_status st = DF_OK;
-  int line = 0;
-  for (char *p = text; *p && st == DF_OK;) {
-    char *end = strchr(p, '\n');
-    if (end) *end = '\0';
-    line++;
-    size_t m = strlen(p);
-    if (m && p[m - 1] == '\r') p[--m] = '\0';
-    if (*p && *p != '#') {
-      char *f[4], *save = NULL;
-      int nf = 0;
-      for (char *tok = strtok_r(p, "\t", &save); tok && nf < 4; tok = strtok_r(NULL, "\t", &save)) f[nf++] = tok;
-      st = nf == 3 ? parse_row(path, line, f, names, n_names, out, n)
-                   : DF_FAIL(DF_ERR_CONFIG, "%s:%d: want NAME<TAB>CLASS<TAB>STEPS", path, line);
-    }
-    p = end ? end + 1 : p + m;
-  }
-  free(text);
+  table t = {path, names, n_names, out, n};
+  df_status st = text_read_table(path, 4, parse_row, &t);
   if (st == DF_OK && *n == 0) st = DF_FAIL(DF_ERR_CONFIG, "%s: no patterns", path);
   if (st != DF_OK) {
     free(*out);
@@ -113,7 +105,7 @@ int loop_render(const loop_pattern *p, int bars, double bpm, int rate, const df_
         float *dst = out + (int64_t)c * length + onset;
         for (int64_t i = 0; i < n; i++) dst[i] += gain * src[i];
       }
-      if (hits && played < max_hits) hits[played] = (loop_hit){t, onset, gain};
+      if (hits && played < max_hits) hits[played] = (loop_hit){t, k, onset, gain};
       played++;
     }
   }
@@ -280,6 +272,7 @@ static char *pattern_json(const loop_pool *p, const loop_pattern *pat, double bp
   for (int h = 0; h < n_hits; h++) {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddNumberToObject(e, "track", hits[h].track);
+    cJSON_AddNumberToObject(e, "step", hits[h].step);
     cJSON_AddNumberToObject(e, "onset", (double)hits[h].onset);
     cJSON_AddNumberToObject(e, "gain", round(hits[h].gain * 1e4) / 1e4);
     cJSON_AddItemToArray(hl, e);
@@ -291,7 +284,8 @@ static char *pattern_json(const loop_pool *p, const loop_pattern *pat, double bp
 
 /* One loop: the pair (kit, pattern), tempo, samples, timing and velocity all drawn from rng. */
 static df_status render_one(loop_pool *p, df_rng *rng, const int *pair_kit, const loop_pattern *pair_pat,
-                            int n_pairs, float *audio, loop_emit_fn emit, void *ctx, df_split s) {
+                            int n_pairs, float *audio, loop_emit_fn emit, void *ctx, df_split s,
+                            int64_t index) {
   const df_loop_options *lo = &p->opt->loops;
   int q = df_rng_int(rng, 0, n_pairs - 1), k = pair_kit[q];
   const loop_pattern *pat = &pair_pat[q];
@@ -316,7 +310,9 @@ static df_status render_one(loop_pool *p, df_rng *rng, const int *pair_kit, cons
                            p->info.channels, p->info.length, hits, max_hits);
   char *json = pattern_json(p, pat, bpm, k, pick, hits, n_hits < max_hits ? n_hits : max_hits);
   if (!json) return DF_FAIL(DF_ERR_OOM, "loop pattern");
-  df_status st = emit(ctx, s, audio, p->kits[k].name, p->kits[k].path, json);
+  int64_t end = loop_step_sample(lo->bars * LOOP_STEPS_PER_BAR, bpm, p->info.rate);
+  df_status st = emit(ctx, s, audio, end < p->info.length ? end : p->info.length, p->kits[k].name,
+                      p->kits[k].path, json, index);
   free(json);
   return st;
 }
@@ -344,7 +340,7 @@ df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t r
       h = text_fnv1a(h, &i, sizeof i);
       df_rng rng;
       df_rng_init(&rng, text_mix(h, p->opt->seed));
-      st = render_one(p, &rng, pair_kit, pair_pat, n_pairs, audio, emit, ctx, (df_split)s);
+      st = render_one(p, &rng, pair_kit, pair_pat, n_pairs, audio, emit, ctx, (df_split)s, i);
       rendered[s]++;
     }
   }

@@ -30,6 +30,7 @@ df_status loop_patterns_load(const char *path, char names[][DF_CLASS_NAME_LEN], 
 
 typedef struct loop_hit {
   int track;
+  int step;      /* sixteenth note counted over all bars */
   int64_t onset; /* sample of the loop where the one-shot starts */
   float gain;
 } loop_hit;
@@ -51,8 +52,11 @@ df_status loop_pool_create(const df_prepare_options *opt, const df_shard_info *i
 /* Takes ownership of clip's samples. label < 0 clips are not used. */
 df_status loop_pool_add(loop_pool *p, df_split split, const char *kit, int label,
                         const char *source, df_audio *clip);
-typedef df_status (*loop_emit_fn)(void *ctx, df_split split, const float *audio, const char *kit,
-                                  const char *source, const char *pattern_json);
+/* audio [channels, length] may be changed by emit; content: samples up to the loop's end;
+ * index: the loop's number within its split. */
+typedef df_status (*loop_emit_fn)(void *ctx, df_split split, float *audio, int64_t content,
+                                  const char *kit, const char *source, const char *pattern_json,
+                                  int64_t index);
 /* Renders every loop in a fixed order and hands each to emit. *rendered receives the count
  * per split (fewer than asked when a split has no kit with the needed classes). */
 df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t rendered[DF_N_SPLITS]);

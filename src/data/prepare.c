@@ -333,19 +333,40 @@ static df_status add_example(prep *p, df_split s, const float *x, int32_t label,
   return p->buf[s].count == p->buf[s].cap ? flush_split(p, s) : DF_OK;
 }
 
-static df_status emit_loop(void *ctx, df_split s, const float *audio, const char *kit,
-                           const char *source, const char *pattern) {
-  return add_example(ctx, s, audio, -1, 0, 0, source, kit, pattern);
+/* One example and, in the training split, its augmented copies; x is normalised in place
+ * when asked. `key` and `slice` seed the copies, so they do not depend on processing order. */
+static df_status emit(prep *p, df_split s, float *x, float *y, int32_t label, int64_t start,
+                      int64_t content, const char *source, const char *group, const char *pattern,
+                      const char *key, int64_t slice) {
+  const df_prepare_options *o = p->opt;
+  int64_t per = (int64_t)o->channels * o->length;
+  float peak = clip_peak(x, per);
+  if (o->normalize_peak > 0 && peak > 0)
+    for (int64_t k = 0; k < per; k++) x[k] *= (float)o->normalize_peak / peak;
+  DF_TRY(add_example(p, s, x, label, start, 0, source, group, pattern));
+  for (int a = 1; a <= o->augment && s == DF_SPLIT_TRAIN; a++) {
+    uint64_t h = text_fnv1a(TEXT_FNV_INIT, key, strlen(key));
+    h = text_fnv1a(h, &slice, sizeof slice);
+    h = text_fnv1a(h, &a, sizeof a);
+    DF_TRY(clip_augment(x, y, o->channels, o->length, content, o, text_mix(h, o->seed)));
+    DF_TRY(add_example(p, s, y, label, start, a, source, group, pattern));
+  }
+  return DF_OK;
+}
+
+static df_status emit_loop(void *ctx, df_split s, float *audio, int64_t content, const char *kit,
+                           const char *source, const char *pattern, int64_t index) {
+  prep *p = ctx;
+  float *y = malloc(sizeof(float) * (size_t)p->opt->channels * (size_t)p->opt->length);
+  if (!y) return DF_FAIL(DF_ERR_OOM, "loop copies");
+  char key[64];
+  snprintf(key, sizeof key, "loop/%s", df_split_name(s));
+  df_status st = emit(p, s, audio, y, -1, 0, content, source, kit, pattern, key, index);
+  free(y);
+  return st;
 }
 
 /* ------------------------------------------------------------------ examples of one clip */
-static uint64_t augment_seed(const prep *p, const scan_item *it, int64_t slice, int copy) {
-  uint64_t h = text_fnv1a(TEXT_FNV_INIT, it->key, strlen(it->key));
-  h = text_fnv1a(h, &slice, sizeof slice);
-  h = text_fnv1a(h, &copy, sizeof copy);
-  return text_mix(h, p->opt->seed);
-}
-
 static df_status make_examples(prep *p, int64_t item, const df_audio *clip) {
   const df_prepare_options *o = p->opt;
   const scan_item *it = &p->scan.items[item];
@@ -360,16 +381,9 @@ static df_status make_examples(prep *p, int64_t item, const df_audio *clip) {
   float quiet = (float)pow(10.0, o->silence_db / 20.0);
   for (int64_t j = 0; j < n && st == DF_OK; j++) {
     clip_copy(clip, starts[j], take, o->length, x);
-    float peak = clip_peak(x, per);
-    if (n > 1 && peak < quiet) continue; /* a silent stretch inside a long file */
-    if (o->normalize_peak > 0 && peak > 0)
-      for (int64_t k = 0; k < per; k++) x[k] *= o->normalize_peak / peak;
-    st = add_example(p, s, x, p->label[item], starts[j], 0, it->path, it->group, NULL);
+    if (n > 1 && clip_peak(x, per) < quiet) continue; /* a silent stretch inside a long file */
     int64_t content = clip->frames - starts[j] < take ? clip->frames - starts[j] : take;
-    for (int a = 1; a <= o->augment && s == DF_SPLIT_TRAIN && st == DF_OK; a++) {
-      st = clip_augment(x, y, o->channels, o->length, content, o, augment_seed(p, it, j, a));
-      if (st == DF_OK) st = add_example(p, s, y, p->label[item], starts[j], a, it->path, it->group, NULL);
-    }
+    st = emit(p, s, x, y, p->label[item], starts[j], content, it->path, it->group, NULL, it->key, j);
   }
   free(starts);
   free(x);

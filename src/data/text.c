@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drumforge/fileio.h"
 #include "drumforge/rng.h"
 
 char *text_printf(const char *fmt, ...) {
@@ -71,4 +72,32 @@ uint64_t text_mix(uint64_t h, uint64_t seed) {
   uint32_t out[4];
   df_philox4x32_10(ctr, key, out);
   return (uint64_t)out[0] | (uint64_t)out[1] << 32;
+}
+
+df_status text_read_table(const char *path, int max_fields, text_row_fn fn, void *ctx) {
+  char *text;
+  size_t len;
+  DF_TRY(df_read_file(path, &text, &len));
+  char **fields = malloc(sizeof(char *) * (size_t)max_fields);
+  df_status st = fields ? DF_OK : DF_FAIL(DF_ERR_OOM, "%s", path);
+  int line = 0;
+  /* Lines by hand: strtok_r on "\n" would skip empty lines and so miscount. */
+  for (char *p = text; *p && st == DF_OK;) {
+    char *end = strchr(p, '\n');
+    if (end) *end = '\0';
+    line++;
+    size_t n = strlen(p);
+    if (n && p[n - 1] == '\r') p[n - 1] = '\0';
+    if (*p && *p != '#') {
+      int nf = 0;
+      char *save = NULL;
+      for (char *tok = strtok_r(p, "\t", &save); tok && nf < max_fields; tok = strtok_r(NULL, "\t", &save))
+        fields[nf++] = tok;
+      if (nf) st = fn(ctx, line, fields, nf);
+    }
+    p = end ? end + 1 : p + n;
+  }
+  free(fields);
+  free(text);
+  return st;
 }

@@ -16,6 +16,13 @@ char *text_printf(const char *fmt, ...)
  * JSON and HDF5 UTF-8 strings must be valid. */
 char *text_utf8_clean(const char *s);
 
+/* Reads a TAB-separated table: for every line that is not blank or a '#' comment, calls
+ * fn(ctx, line number, fields, count) with the line split at runs of TABs (at most max
+ * fields; CR before LF is dropped). Stops at the first error fn returns. */
+#include "drumforge/status.h"
+typedef df_status (*text_row_fn)(void *ctx, int line, char **fields, int n);
+df_status text_read_table(const char *path, int max_fields, text_row_fn fn, void *ctx);
+
 /* 64-bit FNV-1a, continued from h (start with TEXT_FNV_INIT). */
 #define TEXT_FNV_INIT 0xcbf29ce484222325ull
 uint64_t text_fnv1a(uint64_t h, const void *data, size_t len);
