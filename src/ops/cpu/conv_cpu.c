@@ -9,7 +9,7 @@
  * data movement (im2col, col2im, layout changes) runs in OpenMP loops between them, so the
  * two pools never run at once. Every output element is written by one thread in a fixed
  * order (col2im gathers instead of scattering), so results are bitwise reproducible. */
-#include <cblas.h>
+#include <omp.h>
 #include <string.h>
 
 #include "ops/cpu/nn_cpu.h"
@@ -23,9 +23,10 @@ typedef struct conv_geom {
 } conv_geom;
 
 /* Columns per GEMM worth batching for (a few examples when the output is short). */
-#define TARGET_COLUMNS 2048
-/* col2im works on blocks of this many outputs of a row (parallelism for long, few rows). */
-#define COL2IM_BLOCK 1024
+#define TARGET_COLUMNS 8192
+/* col2im works on blocks of this many outputs per stride phase of a row (parallelism for
+ * long, few rows; the block's sums live on the stack). */
+#define COL2IM_BLOCK 512
 
 static conv_geom make_geom(const df_tensor *in, const df_tensor *w, const df_tensor *out,
                            const int stride[2], const int pad[2]) {
@@ -38,19 +39,14 @@ static conv_geom make_geom(const df_tensor *in, const df_tensor *w, const df_ten
 static int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* Output columns ox whose input column ox*s - p + j lies in [x0, x1). */
-static void tap_range(int64_t j, int64_t s, int64_t p, int64_t x0, int64_t x1, int64_t ow,
-                      int64_t *lo, int64_t *hi) {
-  *lo = clamp64(ceil_div(x0 + p - j, s), 0, ow);
-  *hi = clamp64(ceil_div(x1 + p - j, s), *lo, ow);
-}
-
 typedef struct conv_plan {
-  int64_t chunk;   /* examples per GEMM */
-  int64_t p;       /* output positions per example */
-  int64_t ck;      /* GEMM depth: cin kh kw */
-  float *cols;     /* [ck, chunk p] */
-  float *tmp;      /* [cout, chunk p] (channel-major y or dy) when chunk > 1 */
+  int64_t chunk;     /* examples per GEMM */
+  int64_t p;         /* output positions per example */
+  int64_t ck;        /* GEMM depth: cin kh kw */
+  int64_t phase_len; /* im2col: length of one stride phase of an input row */
+  float *cols;       /* [ck, chunk p] */
+  float *tmp;        /* [cout, chunk p] (channel-major y or dy) when chunk > 1 */
+  float *scratch;    /* im2col: sw phases of phase_len per OpenMP thread */
 } conv_plan;
 
 static df_status make_plan(const conv_geom *g, conv_plan *pl) {
@@ -62,71 +58,84 @@ static df_status make_plan(const conv_geom *g, conv_plan *pl) {
   chunk = clamp64(chunk, 1, g->n);
   if (chunk > fit) chunk = fit > 1 ? fit : 1;
   pl->chunk = chunk;
+  pl->phase_len = g->ow + (g->kw - 1) / g->sw + 1;
   size_t cols = (size_t)(pl->ck * chunk * pl->p);
   size_t tmp = chunk > 1 ? (size_t)(g->cout * chunk * pl->p) : 0;
-  pl->cols = df_cpu_workspace(cols + tmp);
+  size_t scratch = (size_t)(omp_get_max_threads() * g->sw * pl->phase_len);
+  pl->cols = df_cpu_workspace(cols + tmp + scratch);
   if (!pl->cols) return DF_ERR_OOM;
   pl->tmp = pl->cols + cols;
+  pl->scratch = pl->tmp + tmp;
   return DF_OK;
 }
 
 /* cols[(c kh + i) kw + j][e p + oy ow + ox] = x[n0 + e, c, oy sh - ph + i, ox sw - pw + j]
- * (zero outside x) for the examples n0 .. n0 + chunk. */
+ * (zero outside x) for the examples n0 .. n0 + chunk. Each input row is first split into its
+ * sw phases, phase[r][t] = padded row[r + sw t], so that every tap's row of columns is one
+ * contiguous copy (tap j reads phase j mod sw from t = j / sw). */
 static void im2col(const conv_geom *g, const conv_plan *pl, const float *x, int64_t n0,
                    int64_t chunk) {
-  const int64_t kk = g->kh * g->kw, ld = chunk * pl->p;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t r = 0; r < pl->ck; r++) {
+  const int64_t ld = chunk * pl->p, span = pl->phase_len;
+#pragma omp parallel
+  {
+    float *phase = pl->scratch + (size_t)omp_get_thread_num() * (size_t)(g->sw * span);
+#pragma omp for collapse(3) schedule(static)
     for (int64_t e = 0; e < chunk; e++) {
-      const int64_t c = r / kk, i = (r % kk) / g->kw, j = r % g->kw;
-      const float *src = x + ((n0 + e) * g->cin + c) * g->h * g->w;
-      float *dst = pl->cols + r * ld + e * pl->p;
-      int64_t lo, hi;
-      tap_range(j, g->sw, g->pw, 0, g->w, g->ow, &lo, &hi);
-      for (int64_t oy = 0; oy < g->oh; oy++, dst += g->ow) {
-        const int64_t iy = oy * g->sh - g->ph + i;
-        if (iy < 0 || iy >= g->h) {
-          memset(dst, 0, sizeof(float) * (size_t)g->ow);
-          continue;
+      for (int64_t c = 0; c < g->cin; c++) {
+        for (int64_t oy = 0; oy < g->oh; oy++) {
+          for (int64_t i = 0; i < g->kh; i++) {
+            float *dst = pl->cols + (c * g->kh + i) * g->kw * ld + e * pl->p + oy * g->ow;
+            const int64_t iy = oy * g->sh - g->ph + i;
+            if (iy < 0 || iy >= g->h) {
+              for (int64_t j = 0; j < g->kw; j++) memset(dst + j * ld, 0, sizeof(float) * (size_t)g->ow);
+              continue;
+            }
+            const float *row = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
+            for (int64_t r = 0; r < g->sw; r++)
+              for (int64_t t = 0; t < span; t++) {
+                const int64_t u = r + g->sw * t - g->pw;
+                phase[r * span + t] = u >= 0 && u < g->w ? row[u] : 0.f;
+              }
+            for (int64_t j = 0; j < g->kw; j++)
+              memcpy(dst + j * ld, phase + (j % g->sw) * span + j / g->sw,
+                     sizeof(float) * (size_t)g->ow);
+          }
         }
-        const float *row = src + iy * g->w;
-        const int64_t off = j - g->pw;
-        memset(dst, 0, sizeof(float) * (size_t)lo);
-        if (g->sw == 1) {
-          memcpy(dst + lo, row + lo + off, sizeof(float) * (size_t)(hi - lo));
-        } else {
-          for (int64_t ox = lo; ox < hi; ox++) dst[ox] = row[ox * g->sw + off];
-        }
-        memset(dst + hi, 0, sizeof(float) * (size_t)(g->ow - hi));
       }
     }
   }
 }
 
 /* The adjoint of im2col: x[n0 + e, c, iy, ix] = the sum of the columns that im2col copied
- * from it (x overwritten). Gathers per block of a row, taps in a fixed order. */
+ * from it (x overwritten). A gather, one output row segment per task: output ix = q sw + r
+ * receives, for each kernel row, the taps j = r + pw (mod sw), read from column q + (r + pw -
+ * j) / sw of tap j's row, so for fixed r the sums run over contiguous columns (vectorised)
+ * and each output is stored once. Taps are added in a fixed order (kernel row, then j). */
 static void col2im(const conv_geom *g, const conv_plan *pl, float *x, int64_t n0,
                    int64_t chunk) {
-  const int64_t ld = chunk * pl->p, nblk = ceil_div(g->w, COL2IM_BLOCK);
-  const int64_t tasks = chunk * g->cin * g->h * nblk;
+  const int64_t ld = chunk * pl->p, nq = ceil_div(g->w, g->sw);
+  const int64_t nblk = ceil_div(nq, COL2IM_BLOCK), tasks = chunk * g->cin * g->h * nblk;
 #pragma omp parallel for schedule(static)
   for (int64_t t = 0; t < tasks; t++) {
     const int64_t b = t % nblk, iy = (t / nblk) % g->h, c = (t / (nblk * g->h)) % g->cin;
     const int64_t e = t / (nblk * g->h * g->cin);
-    const int64_t x0 = b * COL2IM_BLOCK, x1 = x0 + COL2IM_BLOCK < g->w ? x0 + COL2IM_BLOCK : g->w;
+    const int64_t q0 = b * COL2IM_BLOCK, q1 = q0 + COL2IM_BLOCK < nq ? q0 + COL2IM_BLOCK : nq;
     float *dst = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
-    memset(dst + x0, 0, sizeof(float) * (size_t)(x1 - x0));
-    for (int64_t i = 0; i < g->kh; i++) {
-      const int64_t ty = iy + g->ph - i;
-      if (ty < 0 || ty % g->sh != 0 || ty / g->sh >= g->oh) continue;
-      const int64_t oy = ty / g->sh;
-      for (int64_t j = 0; j < g->kw; j++) {
-        const float *src = pl->cols + ((c * g->kh + i) * g->kw + j) * ld + e * pl->p + oy * g->ow;
-        const int64_t off = j - g->pw;
-        int64_t lo, hi;
-        tap_range(j, g->sw, g->pw, x0, x1, g->ow, &lo, &hi);
-        for (int64_t ox = lo; ox < hi; ox++) dst[ox * g->sw + off] += src[ox];
+    float acc[COL2IM_BLOCK];
+    for (int64_t r = 0; r < g->sw; r++) {
+      memset(acc, 0, sizeof(float) * (size_t)(q1 - q0));
+      for (int64_t i = 0; i < g->kh; i++) {
+        const int64_t ty = iy + g->ph - i;
+        if (ty < 0 || ty % g->sh != 0 || ty / g->sh >= g->oh) continue;
+        const float *taps = pl->cols + (c * g->kh + i) * g->kw * ld + e * pl->p + ty / g->sh * g->ow;
+        for (int64_t j = (r + g->pw) % g->sw; j < g->kw; j += g->sw) {
+          const int64_t off = (r + g->pw - j) / g->sw; /* exact: j = r + pw (mod sw) */
+          const float *src = taps + j * ld;
+          const int64_t qa = q0 > -off ? q0 : -off, qb = q1 < g->ow - off ? q1 : g->ow - off;
+          for (int64_t q = qa; q < qb; q++) acc[q - q0] += src[q + off];
+        }
       }
+      for (int64_t q = q0; q < q1 && q * g->sw + r < g->w; q++) dst[q * g->sw + r] = acc[q - q0];
     }
   }
 }
@@ -157,8 +166,8 @@ static df_status conv_forward(const conv_geom *g, const float *x, const float *w
     const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
     float *yn = y + n0 * g->cout * pl.p;
     im2col(g, &pl, x, n0, chunk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->cout, (int)cols, (int)pl.ck,
-                1.f, w, (int)pl.ck, pl.cols, (int)cols, 0.f, chunk > 1 ? pl.tmp : yn, (int)cols);
+    df_cpu_sgemm(0, 0, g->cout, cols, pl.ck, 1.f, w, pl.ck, pl.cols, cols, 0.f,
+                 chunk > 1 ? pl.tmp : yn, cols);
     if (chunk > 1) to_example_major(pl.tmp, chunk, g->cout, pl.p, yn);
   }
   return DF_OK;
@@ -181,8 +190,7 @@ static df_status conv_backward_data(const conv_geom *g, const float *dy, const f
   for (int64_t n0 = 0; n0 < g->n; n0 += pl.chunk) {
     const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
     const float *dyc = chunk_dy(g, &pl, dy, n0, chunk);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pl.ck, (int)cols, (int)g->cout,
-                1.f, w, (int)pl.ck, dyc, (int)cols, 0.f, pl.cols, (int)cols);
+    df_cpu_sgemm(1, 0, pl.ck, cols, g->cout, 1.f, w, pl.ck, dyc, cols, 0.f, pl.cols, cols);
     col2im(g, &pl, dx, n0, chunk);
   }
   return DF_OK;
@@ -197,8 +205,7 @@ static df_status conv_backward_weight(const conv_geom *g, const float *x, const 
     const int64_t chunk = n0 + pl.chunk <= g->n ? pl.chunk : g->n - n0, cols = chunk * pl.p;
     im2col(g, &pl, x, n0, chunk);
     const float *dyc = chunk_dy(g, &pl, dy, n0, chunk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->cout, (int)pl.ck, (int)cols,
-                1.f, dyc, (int)cols, pl.cols, (int)cols, 1.f, dw, (int)pl.ck);
+    df_cpu_sgemm(0, 1, g->cout, pl.ck, cols, 1.f, dyc, cols, pl.cols, cols, 1.f, dw, pl.ck);
   }
   return DF_OK;
 }

@@ -18,6 +18,13 @@ float *df_cpu_workspace(size_t floats);
 /* Frees the calling thread's workspace (other threads' are freed when they exit). */
 void df_cpu_workspace_release(void);
 
+/* Row-major C = alpha op(A) op(B) + beta C (op = transpose when trans_* is set), split
+ * across the OpenMP threads with OpenBLAS single-threaded inside (see gemm_cpu.c). All CPU
+ * ops call OpenBLAS through this. */
+void df_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                  float *c, int64_t ldc);
+
 /* y[n, c, s] += b[c] for y viewed as [n, c, s]. */
 void df_cpu_add_channel_bias(float *y, const float *b, int64_t n, int64_t c, int64_t s);
 /* db[c] += sum over n and s of dy[n, c, s], accumulated in double in a fixed order. */
