@@ -5,10 +5,10 @@
  * backward-data, its backward-data the convolution's forward, and its backward-weight the
  * convolution's backward-weight with x and dy exchanged.
  *
- * Threads: the sgemm calls are made from serial code and OpenBLAS uses its own threads; the
- * data movement (im2col, col2im, layout changes) runs in OpenMP loops between them, so the
- * two pools never run at once. Every output element is written by one thread in a fixed
- * order (col2im gathers instead of scattering), so results are bitwise reproducible. */
+ * Threads: everything runs in OpenMP loops, the GEMMs included (df_cpu_sgemm splits them with
+ * OpenBLAS single-threaded inside). Every output element is written by one thread in a fixed
+ * order (col2im gathers instead of scattering, dw adds chunk after chunk), so results are
+ * bitwise reproducible. */
 #include <omp.h>
 #include <string.h>
 
