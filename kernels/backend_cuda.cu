@@ -185,6 +185,42 @@ static void cuda_shutdown(void) {
   ready = 0;
 }
 
+/* ---------------------------------------------------------------- feeding the device
+ * Pinned host buffers, and uploads from them that run on the stream while the host goes on;
+ * the fence is a CUDA event recorded after the copy. */
+static df_status cuda_host_alloc(size_t bytes, void **ptr) {
+  *ptr = NULL;
+  CUDA_TRY(cudaHostAlloc(ptr, bytes ? bytes : 1, cudaHostAllocDefault));
+  return DF_OK;
+}
+
+static void cuda_host_free(void *ptr) {
+  if (ptr) cudaFreeHost(ptr);
+}
+
+static df_status cuda_upload_async(void *dst, const void *src, size_t bytes, void **fence) {
+  *fence = NULL;
+  cudaEvent_t ev;
+  CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream));
+  CUDA_TRY(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+  cudaError_t e = cudaEventRecord(ev, stream);
+  if (e != cudaSuccess) {
+    cudaEventDestroy(ev);
+    CUDA_TRY(e);
+  }
+  *fence = (void *)ev;
+  return DF_OK;
+}
+
+static df_status cuda_fence_wait(void *fence) {
+  if (!fence) return DF_OK;
+  cudaEvent_t ev = (cudaEvent_t)fence;
+  cudaError_t e = cudaEventSynchronize(ev);
+  cudaEventDestroy(ev);
+  CUDA_TRY(e);
+  return DF_OK;
+}
+
 static df_status cuda_memset0(void *ptr, size_t bytes) {
   CUDA_TRY(cudaMemsetAsync(ptr, 0, bytes, stream));
   return DF_OK;
@@ -248,6 +284,10 @@ extern "C" const df_backend *df_cuda_backend(void) {
     be.copy = cuda_copy;
     be.sync = cuda_sync;
     be.memory_stats = cuda_memory_stats;
+    be.host_alloc = cuda_host_alloc;
+    be.host_free = cuda_host_free;
+    be.upload_async = cuda_upload_async;
+    be.fence_wait = cuda_fence_wait;
     be.rng_uniform = cuda_rng_uniform;
     be.rng_normal = cuda_rng_normal;
     be.nn = df_cuda_nn_backend();

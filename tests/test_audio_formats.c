@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 
 typedef struct fmt_case {

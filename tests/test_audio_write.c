@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 
 int main(void) {

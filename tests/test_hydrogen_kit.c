@@ -8,7 +8,7 @@
 #include <sndfile.h>
 #include <sys/stat.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "data/hydrogen.h"
 

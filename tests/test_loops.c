@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "data/loops.h"
 

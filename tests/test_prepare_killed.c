@@ -13,7 +13,7 @@
 
 #include <sndfile.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 
 static char in[4200];

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
 #include "common/testlib.h"
 
 enum { MAX_NAMES = 512 };

@@ -42,6 +42,15 @@ typedef struct df_backend {
   df_status (*sync)(void);
   void (*memory_stats)(size_t *in_use, size_t *cached, size_t *peak);
 
+  /* Host buffers for feeding this device (the data loader): page-locked on CUDA, so that
+   * upload_async really overlaps; plain memory on the CPU. upload_async starts copying host
+   * memory to this device on the backend's stream and returns a fence (NULL when the copy is
+   * already complete); fence_wait waits for it and releases it. */
+  df_status (*host_alloc)(size_t bytes, void **ptr);
+  void (*host_free)(void *ptr);
+  df_status (*upload_async)(void *dst, const void *src, size_t bytes, void **fence);
+  df_status (*fence_wait)(void *fence);
+
   /* Philox fills (see include/drumforge/rng.h for the stream layout). offset % 4 == 0. */
   df_status (*rng_uniform)(uint64_t seed, uint64_t offset, float *out, int64_t n, float lo,
                            float hi);

@@ -46,6 +46,16 @@ static df_status cpu_copy(void *dst, df_device dst_dev, const void *src, df_devi
 
 static df_status cpu_sync(void) { return DF_OK; }
 
+static void cpu_host_free(void *ptr) { free(ptr); }
+
+static df_status cpu_upload(void *dst, const void *src, size_t bytes, void **fence) {
+  memcpy(dst, src, bytes);
+  *fence = NULL;
+  return DF_OK;
+}
+
+static df_status cpu_fence_wait(void *fence) { return DF_OK; }
+
 static void cpu_memory_stats(size_t *in_use, size_t *cached, size_t *peak) {
   struct rusage ru;
   *in_use = 0;
@@ -80,6 +90,10 @@ const df_backend *df_cpu_backend(void) {
     be.copy = cpu_copy;
     be.sync = cpu_sync;
     be.memory_stats = cpu_memory_stats;
+    be.host_alloc = cpu_alloc;
+    be.host_free = cpu_host_free;
+    be.upload_async = cpu_upload;
+    be.fence_wait = cpu_fence_wait;
     be.rng_uniform = cpu_rng_uniform;
     be.rng_normal = cpu_rng_normal;
     be.nn = df_cpu_nn_backend();

@@ -34,4 +34,7 @@ void shard_buffer_free(shard_buffer *b);
  * call from any thread (no HDF5: the audio is memory-mapped or was read at open). */
 void shard_copy_example(const df_shard *s, int64_t i, float *dst);
 
+/* 1 when two shards have the same rate, length, channels, kind and classes (one dataset). */
+int shard_same_layout(const df_shard_info *a, const df_shard_info *b);
+
 #endif

@@ -231,3 +231,12 @@ df_status df_shard_meta(const df_shard *s, int64_t i, df_example_meta *m) {
   m->pattern = s->pattern ? s->pattern[i] : "";
   return DF_OK;
 }
+
+int shard_same_layout(const df_shard_info *a, const df_shard_info *b) {
+  if (a->channels != b->channels || a->length != b->length || a->rate != b->rate ||
+      a->n_classes != b->n_classes || strcmp(a->kind, b->kind))
+    return 0;
+  for (int c = 0; c < a->n_classes; c++)
+    if (strcmp(a->class_names[c], b->class_names[c])) return 0;
+  return 1;
+}

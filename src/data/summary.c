@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "data/manifest.h"
+#include "data/shard.h"
 #include "drumforge/dataset.h"
 
 typedef struct group_key {
@@ -23,15 +24,6 @@ typedef struct tally {
   int64_t n_keys, cap_keys;
 } tally;
 
-static int same_layout(const df_shard_info *a, const df_shard_info *b) {
-  if (a->channels != b->channels || a->length != b->length || a->rate != b->rate ||
-      a->n_classes != b->n_classes || strcmp(a->kind, b->kind))
-    return 0;
-  for (int c = 0; c < a->n_classes; c++)
-    if (strcmp(a->class_names[c], b->class_names[c])) return 0;
-  return 1;
-}
-
 static df_status add_shard(tally *t, const char *path, int64_t want_examples) {
   df_shard *s;
   DF_TRY(df_shard_open(path, &s));
@@ -41,7 +33,7 @@ static df_status add_shard(tally *t, const char *path, int64_t want_examples) {
   if (out->n_shards == 0) {
     out->info = *in;
     out->info.examples = 0;
-  } else if (!same_layout(&out->info, in)) {
+  } else if (!shard_same_layout(&out->info, in)) {
     st = DF_FAIL(DF_ERR_FORMAT, "%s: rate, length, channels, kind or classes differ from the first shard", path);
   }
   if (st == DF_OK && want_examples >= 0 && in->examples != want_examples)

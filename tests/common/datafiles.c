@@ -1,4 +1,6 @@
-#include "common/audiofiles.h"
+#include "common/datafiles.h"
+
+#include <cjson/cJSON.h>
 
 #include <math.h>
 #include <sndfile.h>
@@ -6,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "data/shard.h"
+#include "drumforge/fileio.h"
 
 int df_test_write_sndfile(const char *path, int format, int channels, int rate, int64_t frames,
                           const float *planar) {
@@ -91,4 +96,56 @@ int df_test_same_file(const char *a, const char *b) {
   if (fa) fclose(fa);
   if (fb) fclose(fb);
   return same;
+}
+
+int64_t df_test_write_dataset(const char *dir, const int *train_shards, int n_train,
+                              const int *val_shards, int n_val, int channels, int64_t length,
+                              int n_classes) {
+  df_shard_info info;
+  memset(&info, 0, sizeof info);
+  info.rate = 16000;
+  info.channels = channels;
+  info.length = length;
+  info.n_classes = n_classes;
+  snprintf(info.kind, sizeof info.kind, "oneshots");
+  for (int c = 0; c < n_classes; c++) snprintf(info.class_names[c], DF_CLASS_NAME_LEN, "c%d", c);
+  if (df_mkdirs(dir) != DF_OK) return -1;
+  cJSON *root = cJSON_CreateObject(), *shards = cJSON_CreateArray();
+  cJSON_AddStringToObject(root, "format", "drumforge-dataset");
+  cJSON_AddNumberToObject(root, "format_version", DF_DATASET_FORMAT_VERSION);
+  cJSON_AddItemToObject(root, "shards", shards);
+  int64_t k = 0;
+  float *x = malloc(sizeof(float) * (size_t)channels * (size_t)length);
+  for (int sp = 0; sp < 2; sp++) {
+    const int *sizes = sp ? val_shards : train_shards;
+    int n = sp ? n_val : n_train;
+    for (int i = 0; i < n; i++) {
+      shard_buffer b;
+      if (shard_buffer_init(&b, &info, sp ? DF_SPLIT_VALIDATION : DF_SPLIT_TRAIN, sizes[i]) != DF_OK) return -1;
+      for (int e = 0; e < sizes[i]; e++, k++) {
+        for (int64_t t = 0; t < (int64_t)channels * length; t++) x[t] = (float)k;
+        char src[64];
+        snprintf(src, sizeof src, "example-%lld.wav", (long long)k);
+        shard_buffer_add(&b, x, (int32_t)(k % (n_classes + 1)) - 1, 0, 0, src, "g", NULL);
+      }
+      char name[64], path[4200];
+      snprintf(name, sizeof name, "%s-%05d.h5", sp ? "validation" : "train", i);
+      snprintf(path, sizeof path, "%s/%s", dir, name);
+      df_status st = shard_buffer_write(&b, path);
+      shard_buffer_free(&b);
+      if (st != DF_OK) return -1;
+      cJSON *e = cJSON_CreateObject();
+      cJSON_AddStringToObject(e, "file", name);
+      cJSON_AddStringToObject(e, "split", sp ? "validation" : "train");
+      cJSON_AddNumberToObject(e, "examples", sizes[i]);
+      cJSON_AddItemToArray(shards, e);
+    }
+  }
+  free(x);
+  char *text = cJSON_Print(root), path[4200];
+  snprintf(path, sizeof path, "%s/manifest.json", dir);
+  df_status st = df_write_file_atomic(path, text, strlen(text));
+  free(text);
+  cJSON_Delete(root);
+  return st == DF_OK ? k : -1;
 }

@@ -1,9 +1,11 @@
-/* Test helpers for the data tests: write real audio files of any libsndfile format, and
- * deterministic test signals. */
-#ifndef DF_TESTS_AUDIOFILES_H
-#define DF_TESTS_AUDIOFILES_H
+/* Test helpers for the data tests: real audio files of any libsndfile format, deterministic
+ * test signals, Hydrogen-style kits and small datasets written directly. */
+#ifndef DF_TESTS_DATAFILES_H
+#define DF_TESTS_DATAFILES_H
 
 #include <stdint.h>
+
+#include "drumforge/dataset.h"
 
 /* Writes planar samples [channels, frames] with libsndfile; format is an SF_FORMAT_* major |
  * subtype combination. Returns 0 on success (prints the libsndfile error otherwise). */
@@ -26,5 +28,13 @@ int df_test_write_kit(const char *root, const char *name, const char *const *ins
 
 /* Byte-wise equality of two files (1 when equal). */
 int df_test_same_file(const char *a, const char *b);
+
+/* A dataset folder written directly with the shard writer: shards of the given sizes per
+ * split, with every sample of example number k (counted over the whole dataset) equal to k
+ * and its label k % (n_classes + 1) - 1 (so -1 = unlabelled occurs). Classes are named c0,
+ * c1, ...; channels x length per example. Returns the number of examples written, -1 on error. */
+int64_t df_test_write_dataset(const char *dir, const int *train_shards, int n_train,
+                              const int *val_shards, int n_val, int channels, int64_t length,
+                              int n_classes);
 
 #endif
