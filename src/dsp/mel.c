@@ -3,6 +3,7 @@
  * Mel spectrograms. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/check.h"
 #include "dsp/dsp_backend.h"
@@ -79,8 +80,11 @@ df_status df_mel_filterbank(const df_mel_config *c, float *fb) {
 df_status df_mel_matrices(const df_mel_config *cfg, df_device dev, df_tensor *fb,
                           df_tensor *pinv) {
   double f_max = 0;
+  if (!fb) return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_matrices: fb is NULL");
   DF_TRY(check_config(cfg, &f_max));
   const int M = cfg->n_mels, F = cfg->n_fft / 2 + 1;
+  memset(fb, 0, sizeof *fb);
+  if (pinv) memset(pinv, 0, sizeof *pinv);
   float *host = malloc(sizeof(float) * (size_t)M * F * 2);
   DF_CHECK_ALLOC(host);
   float *host_pinv = host + (size_t)M * F;
@@ -93,6 +97,10 @@ df_status df_mel_matrices(const df_mel_config *cfg, df_device dev, df_tensor *fb
     if (s == DF_OK) s = df_tensor_from_host(pinv, host_pinv, (int64_t)M * F);
   }
   free(host);
+  if (s != DF_OK) { /* nothing half-made is handed back */
+    df_tensor_free(fb);
+    if (pinv) df_tensor_free(pinv);
+  }
   return s;
 }
 
