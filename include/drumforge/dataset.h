@@ -142,7 +142,7 @@ typedef struct df_prepare_options {
   double aug_gain_db;        /* gain drawn from +-aug_gain_db: 3 dB */
   int64_t aug_shift;         /* time shift drawn from +-aug_shift samples: 160 */
   int int16;                 /* store int16 with a scale instead of float32 */
-  int64_t shard_examples;    /* examples per shard: 2048 */
+  int64_t shard_examples;    /* examples per shard; 0: about 128 MiB of audio (2048 x 16384 mono) */
   double max_seconds;        /* longer files are rejected: 600 */
   int keep_duplicates;       /* 0: identical audio is kept once (reported as skipped) */
   df_loop_options loops;     /* loops.count > 0: build loops instead of one-shots */

@@ -68,7 +68,7 @@ static void usage(FILE *f) {
 "      --velocity-jitter F scale each hit's gain by 1+-F (default 0)\n"
 "\n"
 "other:\n"
-"      --shard-size N      examples per shard file (default 2048)\n"
+"      --shard-size N      examples per shard file (default: about 128 MiB of audio)\n"
 "  -q, --quiet             no progress lines\n"
 "  -h, --help              show this help\n"
 "\n"

@@ -37,7 +37,6 @@ void df_prepare_defaults(df_prepare_options *o) {
   o->aug_snr_db = 30.0;
   o->aug_gain_db = 3.0;
   o->aug_shift = 160;
-  o->shard_examples = 2048;
   o->max_seconds = DF_AUDIO_DEFAULT_MAX_SECONDS;
   o->loops.bpm_min = 120.0;
   o->loops.bpm_max = 125.0;
@@ -68,7 +67,7 @@ static df_status validate(const df_prepare_options *o) {
   if (o->augment < 0 || o->augment > 1000) BAD("prepare: augment %d outside [0, 1000]", o->augment);
   if (o->augment && (o->aug_gain_db < 0 || o->aug_shift < 0 || o->aug_shift >= o->length))
     BAD("prepare: augmentation gain must be >= 0 dB and the shift in [0, length)");
-  if (o->shard_examples < 1) BAD("prepare: shards need at least one example");
+  if (o->shard_examples < 0) BAD("prepare: negative shard size");
   if (!(o->max_seconds > 0)) BAD("prepare: max seconds must be positive");
   const df_loop_options *l = &o->loops;
   if (l->count < 0) BAD("prepare: negative loop count");
@@ -492,7 +491,10 @@ static df_status run(prep *p) {
   DF_TRY(assign_splits(p));
   DF_TRY(report_scan(p));
   DF_TRY(clear_out_dir(o->out_dir));
-  for (int s = 0; s < DF_N_SPLITS; s++) DF_TRY(shard_buffer_init(&p->buf[s], in, (df_split)s, o->shard_examples));
+  /* Shards of about 128 MiB unless told otherwise: each split's buffer holds one. */
+  int64_t per_shard = o->shard_examples ? o->shard_examples : ((int64_t)128 << 20) / ((int64_t)in->channels * in->length * 4);
+  if (per_shard < 1) per_shard = 1;
+  for (int s = 0; s < DF_N_SPLITS; s++) DF_TRY(shard_buffer_init(&p->buf[s], in, (df_split)s, per_shard));
   if (o->loops.count > 0) DF_TRY(loop_pool_create(o, in, &p->loops));
   DF_TRY(process(p));
   if (p->loops) {
