@@ -67,8 +67,8 @@ typedef struct inspector {
 } inspector;
 
 static const inspector inspectors[] = {
-    {"dataset folder (manifest.json)", is_dataset, show_dataset},
-    {"HDF5 shard", is_hdf5, show_dataset},
+    {"a dataset folder (with manifest.json)", is_dataset, show_dataset},
+    {"an HDF5 shard (or any HDF5 file with an audio dataset)", is_hdf5, show_dataset},
 };
 
 int cmd_inspect(int argc, char **argv) {
@@ -79,7 +79,7 @@ int cmd_inspect(int argc, char **argv) {
     if (c == 'h') {
       printf("usage: drumforge inspect PATH [PATH ...]\n\n"
              "Summarises what PATH holds:\n");
-      for (size_t i = 0; i < sizeof inspectors / sizeof inspectors[0]; i++) printf("  - a %s\n", inspectors[i].what);
+      for (size_t i = 0; i < sizeof inspectors / sizeof inspectors[0]; i++) printf("  - %s\n", inspectors[i].what);
       printf("For datasets: rate, length, channels, sample type, size, and the examples per class\n"
              "and split. Any HDF5 file with an 'audio' dataset [N, L] or [N, C, L] can be read.\n\n"
              "example:\n  drumforge inspect datasets/default\n");

@@ -268,7 +268,7 @@ int cmd_prepare(int argc, char **argv) {
   o.progress.ctx = &ps;
   df_prepare_result r;
   df_status s = df_prepare(&o, &r);
-  if (s != DF_OK) return cli_fail("prepare", s, "%s", o.out_dir);
+  if (s != DF_OK) return cli_fail("prepare", s, "building %s", o.out_dir);
   print_result(&o, &r);
   return CLI_OK;
 }
