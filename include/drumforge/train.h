@@ -40,6 +40,7 @@ typedef struct df_train_data {
   /* One batch: x [N, C, L] on the model's device, labels [N] on the host (-1 unlabelled). */
   df_status (*next_batch)(void *ctx, df_tensor *x, int32_t *labels);
   void *ctx;
+  int batch_size;
   int sample_rate;
   int n_classes;            /* classes named by the dataset (0 if unlabelled) */
   const char *const *class_names;
@@ -65,6 +66,49 @@ typedef struct df_model_type {
 const df_model_type *df_model_type_find(const char *name);
 /* "wavegan, specvae, ..." for messages. */
 const char *df_model_type_list(void);
+
+
+/* ---------------------------------------------------------------- running */
+typedef enum df_resume_mode {
+  DF_RESUME_AUTO = 0, /* resume when the run folder has checkpoints, else start */
+  DF_RESUME_REQUIRE,  /* resume; an error when there is no valid checkpoint */
+  DF_RESUME_NEVER     /* start; an error when the run folder already has checkpoints */
+} df_resume_mode;
+
+/* Where a run stands, for a progress display. */
+typedef struct df_train_progress {
+  int64_t step, max_steps;
+  double elapsed_seconds;   /* over all sessions of the run */
+  double steps_per_second;  /* this session */
+  double eta_seconds;       /* to max_steps at the current rate */
+  const df_metrics *metrics;
+} df_train_progress;
+
+typedef struct df_train_options {
+  const char *config_path; /* experiment file; may be NULL when resuming */
+  const char *data_path;   /* dataset folder; overrides data.path */
+  const char *run_dir;
+  df_device device;
+  int64_t steps;           /* > 0: stop at this step (overrides train.steps) */
+  df_resume_mode resume;
+  const char *const *overrides; /* "section.key=value" (on resume: train.* keys only) */
+  int n_overrides;
+  /* Notices (resuming, a corrupt checkpoint skipped, a checkpoint written) and progress. */
+  void (*log)(void *ctx, const char *line);
+  void (*progress)(void *ctx, const df_train_progress *p);
+  void *ctx;
+} df_train_options;
+
+typedef struct df_train_result {
+  int64_t step;                 /* the last step done */
+  int stopped_by_signal;        /* SIGTERM or SIGINT: a checkpoint was written */
+  char last_checkpoint[4200];   /* "" if none */
+} df_train_result;
+
+/* Trains until the step limit or a stop signal, checkpointing on schedule and on the signal.
+ * A NaN or Inf metric stops the run with DF_ERR_NUMERIC naming the step and the last good
+ * checkpoint (or, with train.on_nan = rollback, goes back to it and takes another path). */
+df_status df_train_run(const df_train_options *opt, df_train_result *result);
 
 #ifdef __cplusplus
 }

@@ -38,8 +38,10 @@ typedef struct df_wavegan_config {
   float gp_lambda;    /* 10 */
 } df_wavegan_config;
 
-/* Reads the [model] and [loss] sections (see experiments/README or the README for the keys). */
-df_status df_wavegan_config_read(df_config *cfg, df_wavegan_config *out);
+/* Reads the [model] and [loss] sections (the README lists the keys). data_classes is the
+ * number of classes the data names; a conditional model (model.conditional = true) uses
+ * all of them. */
+df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_config *out);
 
 /* Parameter layout: lengths and channels of every generator stage and critic layer. */
 int df_wavegan_n_layers(const df_wavegan_config *c);                 /* up-convs = critic convs */

@@ -1,14 +1,141 @@
-/* drumforge train: placeholder until issue 4 lands. */
+/* drumforge train: train a model from an experiment config, resumably. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "drumforge/train.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drumforge train --config FILE --run DIR [options]\n"
+          "       drumforge train --run DIR [options]          (resume)\n\n"
+          "Trains the model an experiment file describes, writing checkpoints, metrics and\n"
+          "previews into the run folder. A run folder that has checkpoints is resumed from its\n"
+          "newest valid one (a truncated or corrupt checkpoint is reported and skipped).\n"
+          "SIGTERM or Ctrl-C writes a checkpoint and exits 0; a second Ctrl-C exits at once.\n\n"
+          "options:\n"
+          "  --config FILE       experiment file (experiments/*.ini)\n"
+          "  --data DIR          dataset folder (default: the config's data.path)\n"
+          "  --run DIR           run folder (created)\n"
+          "  --steps N           stop at step N (default: the config's train.steps)\n"
+          "  --resume            require a checkpoint to resume from\n"
+          "  --fresh             refuse to touch a run folder that has checkpoints\n"
+          "  --set KEY=VALUE     override a config key, e.g. --set optim.lr_g=2e-4 (repeatable;\n"
+          "                      when resuming only train.* keys)\n"
+          "  --device auto|cpu|cuda   (default auto)\n"
+          "  --deterministic     GPU: deterministic algorithms only (bitwise reproducible runs)\n"
+          "  --strict-fp32       GPU: no TF32 tensor-core math\n"
+          "  --quiet             no progress line\n"
+          "  -h, --help          this help\n");
+}
+
+typedef struct progress_state {
+  int quiet, tty;
+  double last_print;
+} progress_state;
+
+static double wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void on_log(void *ctx, const char *line) {
+  progress_state *p = ctx;
+  if (p->tty && !p->quiet) fprintf(stderr, "\r\033[K");
+  fprintf(stderr, "drumforge train: %s\n", line);
+}
+
+static void format_eta(double s, char *buf, size_t len) {
+  if (s <= 0 || s > 1e8) snprintf(buf, len, "-");
+  else if (s >= 3600) snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+  else snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+static void on_progress(void *ctx, const df_train_progress *p) {
+  progress_state *ps = ctx;
+  if (ps->quiet) return;
+  double t = wall();
+  int last = p->step == p->max_steps;
+  /* On a terminal the line is redrawn; in a log file one line every 10 seconds. */
+  if (!ps->tty && !last && t - ps->last_print < 10.0) return;
+  if (ps->tty && !last && t - ps->last_print < 0.2) return;
+  ps->last_print = t;
+  char eta[32], line[512];
+  format_eta(p->eta_seconds, eta, sizeof eta);
+  int used = snprintf(line, sizeof line, "step %lld/%lld  %.2f steps/s  ETA %s", (long long)p->step,
+                      (long long)p->max_steps, p->steps_per_second, eta);
+  for (int i = 0; i < p->metrics->n && used < (int)sizeof line; i++)
+    used += snprintf(line + used, sizeof line - (size_t)used, "  %s %.4g", p->metrics->names[i],
+                     p->metrics->values[i]);
+  if (ps->tty) fprintf(stderr, "\r\033[K%s%s", line, last ? "\n" : "");
+  else fprintf(stderr, "%s\n", line);
+}
 
 int cmd_train(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: drumforge train ...\n\nNot available in this version yet (issue 4).\n");
-    return CLI_OK;
+  static const struct option opts[] = {
+      {"config", required_argument, 0, 'c'}, {"data", required_argument, 0, 'd'},
+      {"run", required_argument, 0, 'r'},    {"steps", required_argument, 0, 's'},
+      {"resume", no_argument, 0, 'R'},       {"fresh", no_argument, 0, 'F'},
+      {"set", required_argument, 0, 'S'},    {"device", required_argument, 0, 'D'},
+      {"deterministic", no_argument, 0, 'x'}, {"strict-fp32", no_argument, 0, 'f'},
+      {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  df_train_options o = {0};
+  o.resume = DF_RESUME_AUTO;
+  const char *device = "auto";
+  const char **overrides = calloc((size_t)argc, sizeof *overrides);
+  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  int c, rc = CLI_OK;
+  optind = 1;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    long v;
+    switch (c) {
+      case 'c': o.config_path = optarg; break;
+      case 'd': o.data_path = optarg; break;
+      case 'r': o.run_dir = optarg; break;
+      case 's':
+        rc = cli_parse_long("train", "--steps", optarg, 1, 1000000000L, &v);
+        o.steps = v;
+        break;
+      case 'R': o.resume = DF_RESUME_REQUIRE; break;
+      case 'F': o.resume = DF_RESUME_NEVER; break;
+      case 'S': overrides[o.n_overrides++] = optarg; break;
+      case 'D': device = optarg; break;
+      case 'x': df_set_deterministic(1); break;
+      case 'f': df_set_strict_fp32(1); break;
+      case 'q': ps.quiet = 1; break;
+      case 'h': usage(stdout); free(overrides); return CLI_OK;
+      default: rc = cli_usage_error("train", "unknown option"); break;
+    }
   }
-  fprintf(stderr, "drumforge train: not available in this version yet (issue 4)\n");
-  return CLI_USAGE;
+  if (rc == CLI_OK && optind < argc) rc = cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+  if (rc == CLI_OK && !o.run_dir) rc = cli_usage_error("train", "--run DIR is required");
+  if (rc == CLI_OK) rc = cli_select_device("train", device, &o.device);
+  if (rc != CLI_OK) {
+    free(overrides);
+    return rc;
+  }
+  o.overrides = overrides;
+  o.log = on_log;
+  o.progress = on_progress;
+  o.ctx = &ps;
+  df_train_result res;
+  df_status s = df_train_run(&o, &res);
+  free(overrides);
+  if (s != DF_OK) {
+    if (ps.tty && !ps.quiet) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "drumforge train: %s\n", df_last_error());
+    return CLI_FAILED;
+  }
+  if (res.stopped_by_signal)
+    printf("stopped at step %lld; resume with: drumforge train --run %s\n", (long long)res.step, o.run_dir);
+  else
+    printf("trained to step %lld; last checkpoint: %s\n", (long long)res.step,
+           res.last_checkpoint[0] ? res.last_checkpoint : "(none)");
+  return CLI_OK;
 }

@@ -5,7 +5,7 @@
 #include "core/backend.h"
 #include "models/wavegan/wavegan_internal.h"
 
-df_status df_wavegan_config_read(df_config *cfg, df_wavegan_config *out) {
+df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_config *out) {
   memset(out, 0, sizeof *out);
   long v;
   double f;
@@ -35,8 +35,11 @@ df_status df_wavegan_config_read(df_config *cfg, df_wavegan_config *out) {
   out->post_filter = (int)v;
   DF_TRY(df_config_bool(cfg, "model.batchnorm", 0, &b));
   out->batchnorm = b;
-  DF_TRY(df_config_int(cfg, "model.classes", 0, 0, 1024, &v));
-  out->n_classes = (int)v;
+  DF_TRY(df_config_bool(cfg, "model.conditional", 0, &b));
+  if (b && data_classes < 2)
+    return DF_FAIL(DF_ERR_CONFIG, "model.conditional: the data has %d classes; a conditional model needs "
+                   "at least 2 (a labelled dataset)", data_classes);
+  out->n_classes = b ? data_classes : 0;
   DF_TRY(df_config_int(cfg, "model.class_embed", 32, 1, 1024, &v));
   out->class_embed = (int)v;
   DF_TRY(df_config_float(cfg, "model.leaky_slope", 0.2, 0.001, 1.0, &f));

@@ -1,0 +1,58 @@
+/* Checkpoints: one safetensors file holding a model's parameter sets (values, Adam moments
+ * and step counts), the RNG and loader positions, the training step, the resolved
+ * configuration, the dataset's class names, a format version and a CRC-32 checksum over the
+ * tensor data and the metadata. Written atomically (temporary file, fsync, rename).
+ *
+ * Tensor names: "<set>.<param>" for values (e.g. "G.fc.weight"), "adam.<set>.<param>.m" and
+ * ".v" for the moments. Metadata keys: format ("drumforge-checkpoint"), format_version,
+ * model_type, step, rng_seed, rng_offset, loader_epoch, loader_cursor, loader_seed,
+ * loader_rng_offset, loader_examples, adam_step.<set>, config, class_names (JSON array),
+ * sample_rate, elapsed_seconds, checksum. */
+#ifndef DRUMFORGE_CHECKPOINT_H
+#define DRUMFORGE_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "drumforge/dataset.h"
+#include "drumforge/nn.h"
+#include "drumforge/rng.h"
+#include "drumforge/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DF_CHECKPOINT_FORMAT_VERSION 1
+
+typedef struct df_checkpoint_state {
+  char model_type[32];
+  int64_t step;
+  df_rng rng;
+  df_loader_state loader;
+  double elapsed_seconds;
+  int sample_rate;
+  int n_classes;
+  char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  char *config_text; /* owned: df_checkpoint_state_free */
+} df_checkpoint_state;
+
+void df_checkpoint_state_free(df_checkpoint_state *st);
+
+/* Writes the sets and the state to path atomically. with_optimizer = 0 leaves out the Adam
+ * moments (smaller files for inference, e.g. `drumforge import`). */
+df_status df_checkpoint_save(const char *path, df_param_set *const *sets, int n_sets,
+                             const df_checkpoint_state *st, int with_optimizer);
+
+/* Reads and verifies the state (format, version, checksum) without loading weights.
+ * DF_ERR_FORMAT naming the file and the problem for a truncated or corrupt checkpoint. */
+df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st);
+
+/* Verifies the file and loads every parameter of the sets (shapes must match), the Adam
+ * moments when present (require_optimizer = 1 makes their absence an error), and the state. */
+df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_sets,
+                             int require_optimizer, df_checkpoint_state *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

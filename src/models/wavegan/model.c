@@ -1,0 +1,111 @@
+/* WaveGAN as a trainable model type for the trainer (include/drumforge/train.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/audio.h"
+#include "drumforge/fileio.h"
+#include "drumforge/train.h"
+#include "models/wavegan/wavegan_internal.h"
+
+typedef struct wavegan_model {
+  df_wavegan *m;
+  int critic_steps;
+} wavegan_model;
+
+static df_status read_adam(df_config *cfg, const char *lr_key, df_adam_config *out) {
+  double lr, b1, b2;
+  DF_TRY(df_config_float(cfg, lr_key, 1e-4, 0, 1, &lr));
+  DF_TRY(df_config_float(cfg, "optim.beta1", 0.5, 0, 0.999999, &b1));
+  DF_TRY(df_config_float(cfg, "optim.beta2", 0.9, 0, 0.999999, &b2));
+  *out = (df_adam_config){(float)lr, (float)b1, (float)b2, 1e-8f, 0.0f};
+  return DF_OK;
+}
+
+static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
+                        void **out) {
+  df_wavegan_config c;
+  DF_TRY(df_wavegan_config_read(cfg, data ? data->n_classes : 0, &c));
+  df_adam_config ag, ad;
+  DF_TRY(read_adam(cfg, "optim.lr_g", &ag));
+  DF_TRY(read_adam(cfg, "optim.lr_d", &ad));
+  long critic_steps;
+  DF_TRY(df_config_int(cfg, "optim.critic_steps", 5, 1, 100, &critic_steps));
+  wavegan_model *w = calloc(1, sizeof *w);
+  if (!w) return DF_FAIL(DF_ERR_OOM, "wavegan model");
+  w->critic_steps = (int)critic_steps;
+  df_status s = df_wavegan_create(&c, dev, init_rng, &ag, &ad, &w->m);
+  if (s) {
+    free(w);
+    return s;
+  }
+  *out = w;
+  return DF_OK;
+}
+
+static void destroy(void *model) {
+  wavegan_model *w = model;
+  if (!w) return;
+  df_wavegan_free(w->m);
+  free(w);
+}
+
+static int n_param_sets(void *model) { return 2; }
+
+static df_param_set *param_set(void *model, int i) {
+  wavegan_model *w = model;
+  return i == 0 ? df_wavegan_generator_params(w->m) : df_wavegan_critic_params(w->m);
+}
+
+static df_status train_step(void *model, const df_train_data *data, df_rng *rng, df_metrics *out) {
+  wavegan_model *w = model;
+  df_wavegan_stats st = {0};
+  DF_TRY(df_wavegan_train_iteration(w->m, data->batch_size, w->critic_steps, data->next_batch, data->ctx,
+                                    rng, &st));
+  df_metrics_set(out, "d_loss", st.d_loss);
+  df_metrics_set(out, "g_loss", st.g_loss);
+  if (df_wavegan_get_config(w->m)->loss == DF_GAN_WGAN_GP) {
+    df_metrics_set(out, "gp", st.gp);
+    df_metrics_set(out, "slope", st.mean_slope);
+  }
+  df_metrics_set(out, "wdist", st.wdist);
+  return DF_OK;
+}
+
+static df_status preview(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
+                         const char *const *class_names) {
+  wavegan_model *w = model;
+  const df_wavegan_config *c = df_wavegan_get_config(w->m);
+  df_device dev = df_wavegan_generator_params(w->m)->device;
+  DF_TRY(df_mkdirs(dir));
+  df_rng rng;
+  df_rng_init(&rng, seed);
+  df_tensor z, out;
+  DF_TRY(df_tensor_alloc(&z, dev, DF_F32, 2, (int64_t[]){count, c->latent_dim}, "preview latents"));
+  df_status s = df_tensor_alloc(&out, dev, DF_F32, 3, (int64_t[]){count, c->channels, c->slice_len}, "previews");
+  int32_t *labels = calloc((size_t)count, sizeof *labels);
+  float *host = malloc(sizeof(float) * (size_t)count * (size_t)c->channels * (size_t)c->slice_len);
+  if (!s && (!labels || !host)) s = DF_FAIL(DF_ERR_OOM, "previews");
+  for (int i = 0; labels && i < count; i++) labels[i] = c->n_classes ? i % c->n_classes : 0;
+  if (!s) s = df_rng_uniform(&rng, &z, -1.0f, 1.0f);
+  if (!s) s = df_wavegan_generate(w->m, &z, c->n_classes ? labels : NULL, &out);
+  if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
+  for (int i = 0; !s && i < count; i++) {
+    char path[4300];
+    if (c->n_classes && class_names)
+      snprintf(path, sizeof path, "%s/%02d_%s.wav", dir, i, class_names[labels[i]]);
+    else
+      snprintf(path, sizeof path, "%s/%02d.wav", dir, i);
+    df_audio a = {host + (size_t)i * c->channels * c->slice_len, c->slice_len, c->channels, sample_rate};
+    s = df_audio_write(path, &a, DF_AUDIO_PCM16);
+  }
+  free(host);
+  free(labels);
+  df_tensor_free(&z);
+  df_tensor_free(&out);
+  return s;
+}
+
+const df_model_type df_wavegan_model_type = {
+    "wavegan", create, destroy, n_param_sets, param_set, train_step, preview,
+};

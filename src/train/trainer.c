@@ -1,0 +1,384 @@
+/* The training loop (include/drumforge/train.h): run folder, config, model, loader,
+ * checkpoints on a schedule and on SIGTERM/SIGINT, exact resume, NaN handling, metrics,
+ * previews. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drumforge/checkpoint.h"
+#include "drumforge/dataset.h"
+#include "drumforge/fileio.h"
+#include "drumforge/train.h"
+#include "train/run_dir.h"
+#include "train/signals.h"
+
+/* The [train] and [data] settings. */
+typedef struct train_settings {
+  int64_t steps;
+  long batch;
+  uint64_t seed;
+  long ckpt_steps;
+  double ckpt_minutes;
+  long keep_last;
+  long milestone_every;
+  long log_every;
+  long preview_count;
+  int rollback_on_nan;
+  const char *data_path;
+  const char *classes;
+} train_settings;
+
+static df_status read_settings(df_config *cfg, train_settings *t) {
+  long v;
+  DF_TRY(df_config_int(cfg, "train.steps", 200000, 1, 1000000000L, &v));
+  t->steps = v;
+  DF_TRY(df_config_int(cfg, "train.batch", 64, 1, 65536, &t->batch));
+  DF_TRY(df_config_int(cfg, "train.seed", 0, 0, 2147483647L, &v));
+  t->seed = (uint64_t)v;
+  DF_TRY(df_config_int(cfg, "train.checkpoint_every_steps", 1000, 1, 1000000000L, &t->ckpt_steps));
+  DF_TRY(df_config_float(cfg, "train.checkpoint_every_minutes", 5.0, 0.01, 1e6, &t->ckpt_minutes));
+  DF_TRY(df_config_int(cfg, "train.keep_last", 5, 1, 1000000, &t->keep_last));
+  DF_TRY(df_config_int(cfg, "train.milestone_every", 10000, 0, 1000000000L, &t->milestone_every));
+  DF_TRY(df_config_int(cfg, "train.log_every", 10, 1, 1000000, &t->log_every));
+  DF_TRY(df_config_int(cfg, "train.preview_count", 8, 0, 256, &t->preview_count));
+  static const char *const nan_modes[] = {"stop", "rollback", NULL};
+  int mode;
+  DF_TRY(df_config_choice(cfg, "train.on_nan", "stop", nan_modes, &mode));
+  t->rollback_on_nan = mode == 1;
+  DF_TRY(df_config_string(cfg, "data.path", "datasets/default", &t->data_path));
+  DF_TRY(df_config_string(cfg, "data.classes", "", &t->classes));
+  return DF_OK;
+}
+
+typedef struct trainer {
+  const df_train_options *opt;
+  train_settings set;
+  df_config *cfg;
+  char *config_text;
+  const df_model_type *type;
+  void *model;
+  df_param_set *sets[8];
+  int n_sets;
+  df_loader *loader;
+  df_train_data data;
+  const char *class_ptrs[DF_MAX_CLASSES];
+  df_shard_info info;
+  df_rng rng;
+  int64_t step;
+  double elapsed_before; /* seconds in earlier sessions */
+  double session_start;
+  char last_ckpt[4200];
+} trainer;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void notice(const trainer *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void notice(const trainer *t, const char *fmt, ...) {
+  if (!t->opt->log) return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  t->opt->log(t->opt->ctx, line);
+}
+
+static df_status next_batch(void *ctx, df_tensor *x, int32_t *labels) {
+  trainer *t = ctx;
+  df_tensor lab = df_tensor_wrap(labels, DF_DEVICE_CPU, DF_I32, 1, &x->shape[0], "labels");
+  return df_loader_next_tensor(t->loader, x, &lab, NULL);
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+static df_status save_checkpoint(trainer *t) {
+  df_checkpoint_state st;
+  memset(&st, 0, sizeof st);
+  snprintf(st.model_type, sizeof st.model_type, "%s", t->type->name);
+  st.step = t->step;
+  st.rng = t->rng;
+  df_loader_get_state(t->loader, &st.loader);
+  st.elapsed_seconds = t->elapsed_before + (now() - t->session_start);
+  st.sample_rate = t->info.rate;
+  st.n_classes = t->info.n_classes;
+  memcpy(st.class_names, t->info.class_names, sizeof st.class_names);
+  st.config_text = t->config_text;
+  char path[4200];
+  df_run_checkpoint_path(t->opt->run_dir, t->step, path, sizeof path);
+  DF_TRY(df_checkpoint_save(path, t->sets, t->n_sets, &st, 1));
+  snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
+  DF_TRY(df_run_prune_checkpoints(t->opt->run_dir, (int)t->set.keep_last, t->set.milestone_every, t->step));
+  if (t->set.preview_count > 0 && t->type->preview) {
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/previews/step-%09lld", t->opt->run_dir, (long long)t->step);
+    /* Fixed latents: the same seed at every checkpoint, apart from the training stream. */
+    DF_TRY(t->type->preview(t->model, dir, t->set.seed ^ 0x9e3779b97f4a7c15ULL, (int)t->set.preview_count,
+                            t->info.rate, t->info.n_classes ? t->class_ptrs : NULL));
+  }
+  return DF_OK;
+}
+
+/* Loads a checkpoint into the model, the RNG, the loader and the step. */
+static df_status restore(trainer *t, const char *path) {
+  df_checkpoint_state st;
+  DF_TRY(df_checkpoint_load(path, t->sets, t->n_sets, 1, &st));
+  df_status s = df_loader_set_state(t->loader, &st.loader);
+  if (s == DF_OK) {
+    t->rng = st.rng;
+    t->step = st.step;
+    t->elapsed_before = st.elapsed_seconds;
+    snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
+  }
+  df_checkpoint_state_free(&st);
+  return s;
+}
+
+/* The newest checkpoint that verifies; corrupt ones are reported and skipped. *state gets its
+ * state (config text included). DF_ERR_NOT_FOUND when there is none. */
+static df_status newest_valid(trainer *t, char *path, size_t len, df_checkpoint_state *state) {
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(t->opt->run_dir, &steps, &n));
+  for (int i = n - 1; i >= 0; i--) {
+    df_run_checkpoint_path(t->opt->run_dir, steps[i], path, len);
+    if (df_checkpoint_read_state(path, state) == DF_OK) {
+      free(steps);
+      return DF_OK;
+    }
+    notice(t, "skipping unusable checkpoint: %s", df_last_error());
+  }
+  free(steps);
+  return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint to resume from", t->opt->run_dir);
+}
+
+/* ---------------------------------------------------------------- metrics.jsonl */
+static df_status append_metrics(trainer *t, const df_metrics *m, double rate) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/metrics.jsonl", t->opt->run_dir);
+  FILE *fp = fopen(path, "a");
+  if (!fp) return DF_FAIL(DF_ERR_IO, "%s: cannot append: %s", path, strerror(errno));
+  fprintf(fp, "{\"step\": %lld, \"time\": %.3f, \"elapsed\": %.3f, \"steps_per_sec\": %.4g",
+          (long long)t->step, (double)time(NULL), t->elapsed_before + (now() - t->session_start), rate);
+  for (int i = 0; i < m->n; i++)
+    fprintf(fp, isfinite(m->values[i]) ? ", \"%s\": %.7g" : ", \"%s\": \"%g\"", m->names[i], m->values[i]);
+  fprintf(fp, "}\n");
+  int bad = ferror(fp);
+  if (fclose(fp) != 0 || bad) return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+  return DF_OK;
+}
+
+/* On resume, drops metric lines past the checkpoint's step (written after it by the session
+ * that was killed), so the file matches the run that continues. */
+static df_status trim_metrics(trainer *t) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/metrics.jsonl", t->opt->run_dir);
+  char *text;
+  size_t len;
+  df_status s = df_read_file(path, &text, &len);
+  if (s == DF_ERR_NOT_FOUND) return DF_OK;
+  DF_TRY(s);
+  char *out = malloc(len + 1);
+  size_t used = 0;
+  if (!out) {
+    free(text);
+    return DF_FAIL(DF_ERR_OOM, "metrics");
+  }
+  for (char *line = text; *line;) {
+    char *end = strchr(line, '\n');
+    long long step;
+    /* A partial last line (no newline) is dropped too. */
+    if (end && sscanf(line, "{\"step\": %lld", &step) == 1 && step <= t->step) {
+      memcpy(out + used, line, (size_t)(end - line + 1));
+      used += (size_t)(end - line + 1);
+    }
+    if (!end) break;
+    line = end + 1;
+  }
+  s = df_write_file_atomic(path, out, used);
+  free(out);
+  free(text);
+  return s;
+}
+
+/* ---------------------------------------------------------------- setup */
+static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
+  const df_train_options *o = t->opt;
+  if (resumed) {
+    if (o->config_path) notice(t, "resuming: the configuration stored in the run is used (--config %s is ignored)", o->config_path);
+    char origin[4300];
+    snprintf(origin, sizeof origin, "%s/config.ini", o->run_dir);
+    DF_TRY(df_config_parse(resumed->config_text, origin, &t->cfg));
+  } else {
+    if (!o->config_path)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no checkpoints to resume from and no --config given", o->run_dir);
+    DF_TRY(df_config_load(o->config_path, &t->cfg));
+  }
+  for (int i = 0; i < o->n_overrides; i++) {
+    if (resumed && strncmp(o->overrides[i], "train.", 6))
+      return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
+    DF_TRY(df_config_set_assignment(t->cfg, o->overrides[i], "--set"));
+  }
+  return DF_OK;
+}
+
+static df_status open_loader(trainer *t) {
+  df_loader_options lo = {0};
+  lo.path = t->opt->data_path ? t->opt->data_path : t->set.data_path;
+  lo.split = DF_SPLIT_TRAIN;
+  lo.batch_size = (int)t->set.batch;
+  lo.seed = t->set.seed;
+  lo.classes = t->set.classes;
+  lo.device = t->opt->device;
+  DF_TRY(df_loader_open(&lo, &t->loader));
+  t->info = *df_loader_info(t->loader);
+  for (int i = 0; i < t->info.n_classes; i++) t->class_ptrs[i] = t->info.class_names[i];
+  t->data = (df_train_data){next_batch, t, (int)t->set.batch, t->info.rate, t->info.n_classes, t->class_ptrs};
+  return DF_OK;
+}
+
+static df_status write_run_config(trainer *t) {
+  DF_TRY(df_config_resolved_text(t->cfg, &t->config_text));
+  char path[4200];
+  snprintf(path, sizeof path, "%s/config.ini", t->opt->run_dir);
+  return df_write_file_atomic(path, t->config_text, strlen(t->config_text));
+}
+
+static df_status setup(trainer *t) {
+  const df_train_options *o = t->opt;
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/checkpoints", o->run_dir);
+  DF_TRY(df_mkdirs(sub));
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(o->run_dir, &steps, &n));
+  free(steps);
+  if (n > 0 && o->resume == DF_RESUME_NEVER)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s already has %d checkpoint(s): resume it (the default) or use another --run",
+                   o->run_dir, n);
+  df_checkpoint_state resumed;
+  char resume_path[4200] = "";
+  int resuming = 0;
+  if (n > 0 || o->resume == DF_RESUME_REQUIRE) {
+    DF_TRY(newest_valid(t, resume_path, sizeof resume_path, &resumed));
+    resuming = 1;
+  }
+  df_status s = load_config(t, resuming ? &resumed : NULL);
+  if (resuming) df_checkpoint_state_free(&resumed);
+  DF_TRY(s);
+  DF_TRY(read_settings(t->cfg, &t->set));
+  if (o->steps > 0) t->set.steps = o->steps;
+  const char *type_name;
+  DF_TRY(df_config_string(t->cfg, "model.type", "wavegan", &type_name));
+  t->type = df_model_type_find(type_name);
+  if (!t->type) return DF_FAIL(DF_ERR_CONFIG, "model.type: unknown model '%s' (known: %s)", type_name, df_model_type_list());
+  DF_TRY(open_loader(t));
+  df_rng_init(&t->rng, t->set.seed);
+  DF_TRY(t->type->create(t->cfg, o->device, &t->data, &t->rng, &t->model));
+  DF_TRY(df_config_check_unused(t->cfg));
+  t->n_sets = t->type->n_param_sets(t->model);
+  for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
+  DF_TRY(write_run_config(t));
+  if (resuming) {
+    DF_TRY(restore(t, resume_path));
+    DF_TRY(trim_metrics(t));
+    notice(t, "resumed from %s (step %lld)", resume_path, (long long)t->step);
+  }
+  return DF_OK;
+}
+
+static void teardown(trainer *t) {
+  if (t->model) t->type->destroy(t->model);
+  if (t->loader) df_loader_close(t->loader);
+  df_config_free(t->cfg);
+  free(t->config_text);
+}
+
+/* ---------------------------------------------------------------- the loop */
+df_status df_train_run(const df_train_options *opt, df_train_result *result) {
+  trainer t;
+  memset(&t, 0, sizeof t);
+  t.opt = opt;
+  t.session_start = now();
+  memset(result, 0, sizeof *result);
+  df_status s = setup(&t);
+  if (s) {
+    teardown(&t);
+    return s;
+  }
+  df_signals_install();
+  df_metrics m;
+  int64_t first_step = t.step, saved_step = t.step;
+  double last_ckpt_time = now();
+  int rollbacks = 0;
+  while (t.step < t.set.steps) {
+    if (df_signals_stop_requested()) break;
+    df_metrics_clear(&m);
+    s = t.type->train_step(t.model, &t.data, &t.rng, &m);
+    if (s) break;
+    const char *bad = df_metrics_nonfinite(&m);
+    if (bad) {
+      if (t.set.rollback_on_nan && t.last_ckpt[0] && rollbacks < 3) {
+        rollbacks++;
+        notice(&t, "step %lld: %s is not finite; rolling back to %s (rollback %d of 3)", (long long)t.step + 1,
+               bad, t.last_ckpt, rollbacks);
+        char path[4200];
+        snprintf(path, sizeof path, "%s", t.last_ckpt);
+        s = restore(&t, path);
+        if (s) break;
+        /* The same path would diverge again: continue on another part of the stream. */
+        t.rng.offset += (uint64_t)rollbacks << 40;
+        continue;
+      }
+      double value = NAN;
+      for (int i = 0; i < m.n; i++)
+        if (m.names[i] == bad) value = m.values[i];
+      s = DF_FAIL(DF_ERR_NUMERIC, "step %lld: %s is %g; the run stopped. Last good checkpoint: %s",
+                  (long long)t.step + 1, bad, value, t.last_ckpt[0] ? t.last_ckpt : "none yet");
+      break;
+    }
+    t.step++;
+    double elapsed = now() - t.session_start;
+    double rate = (double)(t.step - first_step) / (elapsed > 0 ? elapsed : 1e-9);
+    if (t.step % t.set.log_every == 0 || t.step == first_step + 1 || t.step == t.set.steps) {
+      s = append_metrics(&t, &m, rate);
+      if (s) break;
+    }
+    if (opt->progress) {
+      df_train_progress p = {t.step, t.set.steps, t.elapsed_before + elapsed, rate,
+                             rate > 0 ? (double)(t.set.steps - t.step) / rate : 0, &m};
+      opt->progress(opt->ctx, &p);
+    }
+    int due = t.step % t.set.ckpt_steps == 0 || t.step == t.set.steps ||
+              now() - last_ckpt_time >= 60.0 * t.set.ckpt_minutes;
+    if (due) {
+      s = save_checkpoint(&t);
+      if (s) break;
+      saved_step = t.step;
+      last_ckpt_time = now();
+      notice(&t, "checkpoint %s", t.last_ckpt);
+    }
+  }
+  int stop = df_signals_stop_requested();
+  if (!s && stop && t.step != saved_step) {
+    s = save_checkpoint(&t);
+    if (!s) notice(&t, "stopped by signal %d: checkpoint %s", stop, t.last_ckpt);
+  }
+  df_signals_restore();
+  result->step = t.step;
+  result->stopped_by_signal = stop != 0;
+  snprintf(result->last_checkpoint, sizeof result->last_checkpoint, "%s", t.last_ckpt);
+  teardown(&t);
+  return s;
+}
