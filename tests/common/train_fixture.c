@@ -1,0 +1,95 @@
+#include "common/train_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/audiofiles.h"
+#include "common/testlib.h"
+#include "drumforge/audio.h"
+#include "drumforge/dataset.h"
+
+int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset, size_t len) {
+  snprintf(dataset, len, "%s/dataset", dir);
+  char manifest[4200];
+  snprintf(manifest, sizeof manifest, "%s/manifest.json", dataset);
+  if (access(manifest, F_OK) == 0) return 0;
+  static const char *const classes[] = {"kick", "snare", "hh_closed"};
+  const int rate = 16000, frames = 8000;
+  float *buf = malloc(sizeof(float) * frames);
+  if (!buf) return 1;
+  for (int c = 0; c < 3; c++) {
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s/audio/%s", dir, classes[c]);
+    if (df_mkdirs(folder) != DF_OK) return 1;
+    for (int i = 0; i < per_class; i++) {
+      /* Kicks low, snares middle, hats high; pitch varies per file. */
+      double freq = (c == 0 ? 60.0 : c == 1 ? 220.0 : 3000.0) * (1.0 + 0.05 * i);
+      df_test_tone(buf, 1, frames, rate, 0, freq);
+      for (int k = 0; k < frames; k++) buf[k] = (float)(buf[k] * amplitude);
+      char path[4300];
+      snprintf(path, sizeof path, "%s/%s_%02d.wav", folder, classes[c], i);
+      df_audio a = {buf, frames, 1, rate};
+      if (df_audio_write(path, &a, DF_AUDIO_FLOAT32) != DF_OK) {
+        fprintf(stderr, "%s\n", df_last_error());
+        free(buf);
+        return 1;
+      }
+    }
+  }
+  free(buf);
+  char input[4200];
+  snprintf(input, sizeof input, "%s/audio", dir);
+  const char *inputs[1] = {input};
+  df_prepare_options opt;
+  df_prepare_defaults(&opt);
+  opt.inputs = inputs;
+  opt.n_inputs = 1;
+  opt.out_dir = dataset;
+  opt.split[0] = 0.8;
+  opt.split[1] = 0.1;
+  opt.split[2] = 0.1;
+  df_prepare_result res;
+  if (df_prepare(&opt, &res) != DF_OK) {
+    fprintf(stderr, "prepare: %s\n", df_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+int df_test_write_smoke_config(const char *dir, const char *name, const char *const *replace,
+                               char *path, size_t len) {
+  char src[4200], *text;
+  size_t n;
+  snprintf(src, sizeof src, "%s/experiments/smoke.ini", DF_PROJECT_SOURCE_DIR);
+  if (df_read_file(src, &text, &n) != DF_OK) return 1;
+  df_config *cfg;
+  if (df_config_parse(text, src, &cfg) != DF_OK) {
+    free(text);
+    return 1;
+  }
+  free(text);
+  /* Re-emit: read every key through a string getter so the resolved text has them all. */
+  for (int i = 0; replace && replace[i]; i++) df_config_set_assignment(cfg, replace[i], "test");
+  static const char *const keys[] = {
+      "model.type", "model.d", "model.slice_len", "model.channels", "model.phase_shuffle",
+      "loss.type", "loss.gp_lambda", "optim.lr_g", "optim.lr_d", "optim.beta1", "optim.beta2",
+      "optim.critic_steps", "train.batch", "train.steps", "train.seed", "train.checkpoint_every_steps",
+      "train.checkpoint_every_minutes", "train.keep_last", "train.milestone_every", "train.log_every",
+      "train.preview_count", "data.path", NULL};
+  const char *v;
+  for (int i = 0; keys[i]; i++) df_config_string(cfg, keys[i], "", &v);
+  for (int i = 0; replace && replace[i]; i++) {
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)(strchr(replace[i], '=') - replace[i]), replace[i]);
+    df_config_string(cfg, key, "", &v);
+  }
+  char *resolved;
+  df_config_resolved_text(cfg, &resolved);
+  df_config_free(cfg);
+  snprintf(path, len, "%s/%s.ini", dir, name);
+  df_status s = df_write_file_atomic(path, resolved, strlen(resolved));
+  free(resolved);
+  return s != DF_OK;
+}

@@ -1,0 +1,20 @@
+/* Training-test fixtures: a small labelled dataset of synthetic drum-like tones, and
+ * experiment files derived from experiments/smoke.ini. */
+#ifndef DF_TESTS_TRAIN_FIXTURE_H
+#define DF_TESTS_TRAIN_FIXTURE_H
+
+#include <stddef.h>
+
+/* Builds a dataset in dir/dataset from per_class tones in each of the folders kick, snare
+ * and hh_closed (prepared at 16 kHz, 16384 samples), unless it exists. amplitude scales the
+ * tones. Returns 0 on success. */
+int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset,
+                         size_t len);
+
+/* Writes dir/NAME.ini: the smoke experiment with `extra` appended (INI text: later keys of
+ * a section must not repeat earlier ones, so extra uses sections the smoke file sets via
+ * the `replace` list: "section.key=value" entries, NULL-terminated). Returns 0 on success. */
+int df_test_write_smoke_config(const char *dir, const char *name, const char *const *replace,
+                               char *path, size_t len);
+
+#endif

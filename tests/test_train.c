@@ -1,0 +1,220 @@
+/* Training runs: the smoke model trains (losses move, the generator changes), checkpoints and
+ * metrics land in the run folder, resuming reproduces an uninterrupted run bit for bit (also
+ * after SIGKILL at an arbitrary moment), SIGTERM writes a checkpoint and exits 0, a corrupt or
+ * truncated newest checkpoint falls back to the previous one, an unknown config key names the
+ * file, line and key, and a loss that turns non-finite stops the run naming the step and the
+ * last good checkpoint. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/testlib.h"
+#include "common/train_fixture.h"
+#include "drumforge/checkpoint.h"
+#include "drumforge/safetensors.h"
+#include "drumforge/train.h"
+
+static char scratch[4096], dataset[4200];
+
+static void quiet_log(void *ctx, const char *line) { printf("     [train] %s\n", line); }
+
+static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {
+  df_train_options o = {0};
+  o.config_path = config;
+  o.data_path = dataset;
+  o.run_dir = run;
+  o.device = DF_DEVICE_CPU;
+  o.steps = steps;
+  o.log = quiet_log;
+  return df_train_run(&o, res);
+}
+
+static void ckpt_path(const char *run, int64_t step, char *buf, size_t len) {
+  snprintf(buf, len, "%s/checkpoints/ckpt-%09lld.safetensors", run, (long long)step);
+}
+
+/* Every tensor of two checkpoints identical, byte for byte. */
+static int same_weights(const char *a, const char *b, const char *what) {
+  df_st_file *fa, *fb;
+  if (!df_expect_ok(df_st_open(a, &fa), what)) return 0;
+  if (!df_expect_ok(df_st_open(b, &fb), what)) {
+    df_st_close(fa);
+    return 0;
+  }
+  int ok = df_st_count(fa) == df_st_count(fb);
+  for (int i = 0; ok && i < df_st_count(fa); i++) {
+    const df_st_tensor *x = df_st_at(fa, i), *y;
+    ok = df_st_find(fb, x->name, &y) == DF_OK && x->nbytes == y->nbytes && !memcmp(x->data, y->data, x->nbytes);
+    if (!ok) printf("     differs: %s\n", x->name);
+  }
+  const char *keys[] = {"step", "rng_offset", "loader_epoch", "loader_cursor"};
+  for (int i = 0; ok && i < 4; i++) ok = !strcmp(df_st_metadata(fa, keys[i]), df_st_metadata(fb, keys[i]));
+  df_st_close(fa);
+  df_st_close(fb);
+  return df_expect_true(ok, what);
+}
+
+static int file_exists(const char *p) { return access(p, F_OK) == 0; }
+
+static pid_t spawn_train(const char *config, const char *run, int64_t steps) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    char st[32];
+    snprintf(st, sizeof st, "%lld", (long long)steps);
+    freopen("/dev/null", "w", stdout);
+    execl(DF_DRUMFORGE_EXE, "drumforge", "train", "--config", config, "--data", dataset, "--run", run,
+          "--steps", st, "--device", "cpu", "--quiet", (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+static int count_checkpoints(const char *run) {
+  int n = 0;
+  for (int64_t s = 1; s <= 64; s++) {
+    char p[4300];
+    ckpt_path(run, s, p, sizeof p);
+    n += file_exists(p);
+  }
+  return n;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+int main(void) {
+  df_test_begin("test_train");
+  df_test_scratch_dir("train", scratch, sizeof scratch);
+  if (df_test_make_dataset(scratch, 6, 1.0, dataset, sizeof dataset)) {
+    df_test_fail("dataset", "could not build the test dataset");
+    return df_test_finish();
+  }
+  char config[4300], run_a[4300], run_b[4300], run_c[4300];
+  static const char *const every_step[] = {"train.checkpoint_every_steps=1", "train.keep_last=100", NULL};
+  df_test_write_smoke_config(scratch, "smoke", every_step, config, sizeof config);
+
+  /* 1. An uninterrupted run of 6 steps. */
+  snprintf(run_a, sizeof run_a, "%s/run_a", scratch);
+  df_train_result res;
+  if (!df_expect_ok(train(config, run_a, 6, &res), "uninterrupted smoke run")) return df_test_finish();
+  df_expect_true(res.step == 6, "the run stops at --steps");
+  char p1[4300], p6[4300], path[4400];
+  ckpt_path(run_a, 1, p1, sizeof p1);
+  ckpt_path(run_a, 6, p6, sizeof p6);
+  df_expect_true(file_exists(p1) && file_exists(p6), "checkpoints are written on schedule");
+  snprintf(path, sizeof path, "%s/metrics.jsonl", run_a);
+  char *text;
+  size_t len;
+  if (df_expect_ok(df_read_file(path, &text, &len), "metrics.jsonl exists")) {
+    df_expect_true(strstr(text, "\"step\": 1,") && strstr(text, "\"step\": 5,") && strstr(text, "\"gp\""),
+                   "metrics.jsonl has the logged steps and the penalty");
+    free(text);
+  }
+  snprintf(path, sizeof path, "%s/previews/step-000000006/00.wav", run_a);
+  df_expect_true(file_exists(path), "previews are written at checkpoints");
+  snprintf(path, sizeof path, "%s/config.ini", run_a);
+  df_expect_true(file_exists(path), "the resolved config is in the run folder");
+  /* The generator changed between the first and the last checkpoint. */
+  df_st_file *f1, *f6;
+  if (df_expect_ok(df_st_open(p1, &f1), "open") && df_expect_ok(df_st_open(p6, &f6), "open")) {
+    const df_st_tensor *w1, *w6;
+    df_st_find(f1, "G.fc.weight", &w1);
+    df_st_find(f6, "G.fc.weight", &w6);
+    df_expect_true(memcmp(w1->data, w6->data, w1->nbytes) != 0, "training changes the generator");
+    df_st_close(f1);
+    df_st_close(f6);
+  }
+
+  /* 2. Stop at 3, resume to 6: bit-identical to the uninterrupted run. */
+  snprintf(run_b, sizeof run_b, "%s/run_b", scratch);
+  df_expect_ok(train(config, run_b, 3, &res), "first half");
+  df_expect_ok(train(NULL, run_b, 6, &res), "resumed second half (no --config)");
+  ckpt_path(run_b, 6, path, sizeof path);
+  same_weights(path, p6, "resume reproduces the uninterrupted run bit for bit");
+
+  /* 3. SIGKILL at an arbitrary moment, then resume. */
+  snprintf(run_c, sizeof run_c, "%s/run_kill", scratch);
+  pid_t pid = spawn_train(config, run_c, 6);
+  for (int i = 0; i < 600 && count_checkpoints(run_c) < 2; i++) sleep_ms(50);
+  sleep_ms(37); /* somewhere inside a step, or a checkpoint write */
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  df_expect_true(WIFSIGNALED(status), "the training process was killed");
+  int before = count_checkpoints(run_c);
+  printf("     killed with %d checkpoint(s) on disk\n", before);
+  df_expect_ok(train(NULL, run_c, 6, &res), "resume after SIGKILL");
+  ckpt_path(run_c, 6, path, sizeof path);
+  same_weights(path, p6, "SIGKILL + resume reproduces the uninterrupted run bit for bit");
+
+  /* 4. SIGTERM: a checkpoint and exit status 0. */
+  char run_t[4300];
+  snprintf(run_t, sizeof run_t, "%s/run_term", scratch);
+  static const char *const sparse[] = {"train.checkpoint_every_steps=1000", NULL};
+  char config_sparse[4300];
+  df_test_write_smoke_config(scratch, "smoke_sparse", sparse, config_sparse, sizeof config_sparse);
+  pid = spawn_train(config_sparse, run_t, 1000);
+  char metrics[4400];
+  snprintf(metrics, sizeof metrics, "%s/metrics.jsonl", run_t);
+  for (int i = 0; i < 600 && !file_exists(metrics); i++) sleep_ms(50);
+  kill(pid, SIGTERM);
+  waitpid(pid, &status, 0);
+  df_expect_true(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM exits with status 0");
+  df_expect_true(count_checkpoints(run_t) >= 1, "SIGTERM writes a checkpoint");
+
+  /* 5. A corrupt newest checkpoint is reported and skipped for the previous one. */
+  ckpt_path(run_b, 6, path, sizeof path);
+  FILE *fp = fopen(path, "r+b");
+  if (fp) {
+    fseek(fp, -100, SEEK_END);
+    fputc(0x5a, fp);
+    fclose(fp);
+  }
+  df_checkpoint_state st;
+  df_status s = df_checkpoint_read_state(path, &st);
+  df_expect_status(s, DF_ERR_FORMAT, "a flipped byte is detected by the checksum");
+  df_expect_true(strstr(df_last_error(), "checksum") != NULL, "the error says checksum");
+  char p5[4300];
+  ckpt_path(run_b, 5, p5, sizeof p5);
+  if (truncate(p5, 1000) != 0) perror("truncate");
+  s = df_checkpoint_read_state(p5, &st);
+  df_expect_status(s, DF_ERR_FORMAT, "a truncated checkpoint is detected");
+  df_expect_ok(train(NULL, run_b, 6, &res), "resume past corrupt checkpoints");
+  same_weights(path, p6, "resuming from step 4 after skipping two bad checkpoints gives the same step 6");
+
+  /* 6. An unknown config key. */
+  static const char *const typo[] = {"train.bacth=4", NULL};
+  char config_typo[4300], run_typo[4300];
+  df_test_write_smoke_config(scratch, "typo", typo, config_typo, sizeof config_typo);
+  snprintf(run_typo, sizeof run_typo, "%s/run_typo", scratch);
+  s = train(config_typo, run_typo, 2, &res);
+  df_expect_status(s, DF_ERR_CONFIG, "an unknown key stops the run before training");
+  df_expect_true(strstr(df_last_error(), "typo.ini:") && strstr(df_last_error(), "train.bacth"),
+                 "the error names the file, line and key");
+
+  /* 7. A loss that turns non-finite. */
+  char scratch_nan[4300], nan_dataset[4300];
+  snprintf(scratch_nan, sizeof scratch_nan, "%s/huge", scratch);
+  if (!df_test_make_dataset(scratch_nan, 4, 1e38, nan_dataset, sizeof nan_dataset)) {
+    char run_nan[4300];
+    snprintf(run_nan, sizeof run_nan, "%s/run_nan", scratch);
+    df_train_options o = {0};
+    o.config_path = config;
+    o.data_path = nan_dataset;
+    o.run_dir = run_nan;
+    o.device = DF_DEVICE_CPU;
+    o.steps = 4;
+    s = df_train_run(&o, &res);
+    df_expect_status(s, DF_ERR_NUMERIC, "a non-finite loss stops the run");
+    df_expect_true(strstr(df_last_error(), "step ") && strstr(df_last_error(), "checkpoint"),
+                   "the error names the step and the last good checkpoint");
+  }
+  return df_test_finish();
+}
