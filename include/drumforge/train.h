@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "drumforge/config.h"
+#include "drumforge/dataset.h"
 #include "drumforge/nn.h"
 #include "drumforge/rng.h"
 #include "drumforge/status.h"
@@ -60,7 +61,41 @@ typedef struct df_model_type {
   /* Audio for `count` fixed examples drawn from `seed`, written into dir as WAV files. */
   df_status (*preview)(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
                        const char *const *class_names);
+
+  /* ---- generation (every model type) ---- */
+  /* Latent size, number of classes (0: unconditional), and the audio one latent gives. */
+  int (*latent_dim)(void *model);
+  int (*n_classes)(void *model);
+  void (*audio_shape)(void *model, int *channels, int64_t *length);
+  /* Draws latents z [N, latent_dim] (on the model's device) from the prior; truncation t in
+   * (0, 1] narrows it (uniform priors: [-t, t]; Gaussian priors: standard deviation t). */
+  df_status (*sample_latents)(void *model, df_rng *rng, float truncation, df_tensor *z);
+  /* Audio [N, channels, length] from latents and class ids (host, NULL if unconditional),
+   * in inference mode. */
+  df_status (*decode)(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio);
+  /* Latents of audio [N, channels, length] (autoencoders; NULL for GANs). */
+  df_status (*encode)(void *model, const df_tensor *audio, const int32_t *labels, df_tensor *z);
 } df_model_type;
+
+/* A trained model loaded for inference from a checkpoint (weights only; the optimiser state
+ * is not needed). */
+typedef struct df_loaded_model {
+  const df_model_type *type;
+  void *model;
+  df_device device;
+  int64_t step;
+  int sample_rate;
+  int n_classes;
+  char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  const char *class_ptrs[DF_MAX_CLASSES];
+  char checkpoint[4200];
+} df_loaded_model;
+
+/* Loads `path`, or the newest valid checkpoint of a run folder when path is a directory. */
+df_status df_model_load(const char *path, df_device dev, df_loaded_model *out);
+void df_model_unload(df_loaded_model *m);
+/* The id of a class name ("snare"), or DF_ERR_NOT_FOUND listing the model's classes. */
+df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id);
 
 /* The registered model types ("wavegan", ...), and lookup by name. */
 const df_model_type *df_model_type_find(const char *name);
@@ -109,6 +144,10 @@ typedef struct df_train_result {
  * A NaN or Inf metric stops the run with DF_ERR_NUMERIC naming the step and the last good
  * checkpoint (or, with train.on_nan = rollback, goes back to it and takes another path). */
 df_status df_train_run(const df_train_options *opt, df_train_result *result);
+
+/* Reads an experiment file as a run would (building the model on the CPU for data with
+ * data_classes classes) and reports the first bad or unknown key. */
+df_status df_train_check_config(const char *path, int data_classes);
 
 #ifdef __cplusplus
 }

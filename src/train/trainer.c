@@ -382,3 +382,26 @@ df_status df_train_run(const df_train_options *opt, df_train_result *result) {
   teardown(&t);
   return s;
 }
+
+df_status df_train_check_config(const char *path, int data_classes) {
+  df_config *cfg;
+  DF_TRY(df_config_load(path, &cfg));
+  train_settings set;
+  const char *type_name;
+  const df_model_type *type = NULL;
+  void *model = NULL;
+  static const char *const names[DF_MAX_CLASSES] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+                                                    "c8", "c9", "c10", "c11"};
+  df_train_data info = {NULL, NULL, 1, 16000, data_classes, names};
+  df_rng rng;
+  df_rng_init(&rng, 0);
+  df_status s = read_settings(cfg, &set);
+  if (!s) s = df_config_string(cfg, "model.type", "wavegan", &type_name);
+  if (!s && !(type = df_model_type_find(type_name)))
+    s = DF_FAIL(DF_ERR_CONFIG, "%s: model.type: unknown model '%s' (known: %s)", path, type_name, df_model_type_list());
+  if (!s) s = type->create(cfg, DF_DEVICE_CPU, &info, &rng, &model);
+  if (!s) s = df_config_check_unused(cfg);
+  if (model) type->destroy(model);
+  df_config_free(cfg);
+  return s;
+}

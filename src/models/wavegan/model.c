@@ -106,6 +106,36 @@ static df_status preview(void *model, const char *dir, uint64_t seed, int count,
   return s;
 }
 
+static int latent_dim(void *model) { return df_wavegan_get_config(((wavegan_model *)model)->m)->latent_dim; }
+static int n_classes(void *model) { return df_wavegan_get_config(((wavegan_model *)model)->m)->n_classes; }
+
+static void audio_shape(void *model, int *channels, int64_t *length) {
+  const df_wavegan_config *c = df_wavegan_get_config(((wavegan_model *)model)->m);
+  *channels = c->channels;
+  *length = c->slice_len;
+}
+
+/* WaveGAN's prior: uniform in [-1, 1]; truncation t draws from [-t, t]. */
+static df_status sample_latents(void *model, df_rng *rng, float truncation, df_tensor *z) {
+  return df_rng_uniform(rng, z, -truncation, truncation);
+}
+
+static df_status decode(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio) {
+  return df_wavegan_generate(((wavegan_model *)model)->m, z, labels, audio);
+}
+
 const df_model_type df_wavegan_model_type = {
-    "wavegan", create, destroy, n_param_sets, param_set, train_step, preview,
+    .name = "wavegan",
+    .create = create,
+    .destroy = destroy,
+    .n_param_sets = n_param_sets,
+    .param_set = param_set,
+    .train_step = train_step,
+    .preview = preview,
+    .latent_dim = latent_dim,
+    .n_classes = n_classes,
+    .audio_shape = audio_shape,
+    .sample_latents = sample_latents,
+    .decode = decode,
+    .encode = NULL,
 };

@@ -1,0 +1,88 @@
+/* Loading a trained model for inference (include/drumforge/train.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "drumforge/checkpoint.h"
+#include "drumforge/train.h"
+#include "train/run_dir.h"
+
+/* The newest checkpoint of a run folder that verifies. */
+static df_status newest_in_run(const char *run, char *path, size_t len) {
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(run, &steps, &n));
+  for (int i = n - 1; i >= 0; i--) {
+    df_run_checkpoint_path(run, steps[i], path, len);
+    df_checkpoint_state st;
+    if (df_checkpoint_read_state(path, &st) == DF_OK) {
+      df_checkpoint_state_free(&st);
+      free(steps);
+      return DF_OK;
+    }
+  }
+  free(steps);
+  return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint in this run folder", run);
+}
+
+df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
+  memset(out, 0, sizeof *out);
+  struct stat sb;
+  if (stat(path, &sb) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no such checkpoint or run folder", path);
+  if (S_ISDIR(sb.st_mode)) DF_TRY(newest_in_run(path, out->checkpoint, sizeof out->checkpoint));
+  else snprintf(out->checkpoint, sizeof out->checkpoint, "%s", path);
+  df_checkpoint_state st;
+  DF_TRY(df_checkpoint_read_state(out->checkpoint, &st));
+  df_config *cfg = NULL;
+  df_status s = df_config_parse(st.config_text, out->checkpoint, &cfg);
+  const char *type_name = NULL;
+  if (!s) s = df_config_string(cfg, "model.type", "wavegan", &type_name);
+  if (!s) {
+    out->type = df_model_type_find(type_name);
+    if (!out->type) s = DF_FAIL(DF_ERR_FORMAT, "%s: unknown model type '%s'", out->checkpoint, type_name);
+  }
+  out->n_classes = st.n_classes;
+  out->sample_rate = st.sample_rate;
+  out->step = st.step;
+  out->device = dev;
+  memcpy(out->class_names, st.class_names, sizeof out->class_names);
+  for (int i = 0; i < DF_MAX_CLASSES; i++) out->class_ptrs[i] = out->class_names[i];
+  df_train_data info = {NULL, NULL, 1, st.sample_rate, st.n_classes, out->class_ptrs};
+  df_rng rng;
+  df_rng_init(&rng, 0);
+  if (!s) s = out->type->create(cfg, dev, &info, &rng, &out->model);
+  df_checkpoint_state_free(&st);
+  if (!s) {
+    df_param_set *sets[8];
+    int n = out->type->n_param_sets(out->model);
+    for (int i = 0; i < n && i < 8; i++) sets[i] = out->type->param_set(out->model, i);
+    s = df_checkpoint_load(out->checkpoint, sets, n, 0, &st);
+    if (!s) df_checkpoint_state_free(&st);
+  }
+  df_config_free(cfg);
+  if (s) df_model_unload(out);
+  return s;
+}
+
+void df_model_unload(df_loaded_model *m) {
+  if (m->type && m->model) m->type->destroy(m->model);
+  m->model = NULL;
+}
+
+df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id) {
+  int n = m->type->n_classes(m->model);
+  for (int i = 0; i < n; i++)
+    if (!strcasecmp(m->class_names[i], name)) {
+      *id = i;
+      return DF_OK;
+    }
+  char list[1024] = "";
+  for (int i = 0; i < n; i++) {
+    size_t used = strlen(list);
+    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", m->class_names[i]);
+  }
+  if (n == 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: class '%s': this model is not conditional", m->checkpoint, name);
+  return DF_FAIL(DF_ERR_NOT_FOUND, "%s: the model has no class '%s' (it has: %s)", m->checkpoint, name, list);
+}
