@@ -17,5 +17,6 @@
 #include "drumforge/audio.h"
 #include "drumforge/dataset.h"
 #include "drumforge/dsp.h"
+#include "drumforge/npy.h"
 
 #endif

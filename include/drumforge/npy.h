@@ -1,0 +1,31 @@
+/* NumPy .npy files of latents: a float32 matrix [rows, cols] (numpy.save of a 2-D float32 or
+ * float64 array; a 1-D array reads as one row). Written atomically (fileio.h) as version 1.0,
+ * little-endian '<f4', C order, so numpy.load reads them; read back from any little-endian
+ * float32 or float64, C-order file of version 1, 2 or 3.
+ *
+ * Used by `drumforge encode` (writes one latent per input), `generate --latents` and
+ * `interpolate` (read rows). */
+#ifndef DRUMFORGE_NPY_H
+#define DRUMFORGE_NPY_H
+
+#include <stdint.h>
+
+#include "drumforge/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Writes data [rows, cols] (row-major) to path. */
+df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols);
+
+/* Reads a 1-D or 2-D float array into a malloc'd float32 matrix *data [*rows, *cols] (the
+ * caller frees it). Every problem is DF_ERR_FORMAT (or DF_ERR_IO / DF_ERR_NOT_FOUND) naming
+ * the file and the problem: not an .npy file, an unsupported dtype or order, more than two
+ * dimensions, a truncated data section, NaN or Inf values. */
+df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t *cols);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
