@@ -159,14 +159,16 @@ int main(void) {
       conv1(0, 3, 5, 2, 33, 4, 3, 1, 0, 0),
       conv1(0, 2, 2, 3, 5, 7, 1, 3, 0, 1),      /* kernel longer than the input */
       conv1(0, 1, 3, 2, 9, 1, 1, 0, 0, 1),      /* 1x1 */
-      conv1(0, 4, 2, 3, 6001, 5, 2, 2, 0, 1),   /* GEMM chunks of 3 examples (8192 columns), 1 left */
+      conv1(0, 7, 2, 3, 3001, 5, 2, 2, 0, 1),   /* GEMM chunks of 6 examples (8192 columns), 1 left */
+      conv1(0, 2, 2, 3, 4201, 5, 2, 2, 0, 1),   /* one example per GEMM (>= 2048 columns) */
       conv1(1, 1, 1, 1, 5, 3, 1, 0, 0, 0),
       conv1(1, 2, 3, 4, 9, 5, 2, 2, 1, 1),
       conv1(1, 1, 4, 2, 6, 25, 4, 11, 1, 1),    /* WaveGAN generator layer, tiny */
       conv1(1, 3, 3, 2, 16, 25, 4, 11, 1, 1),
       conv1(1, 3, 2, 5, 7, 4, 3, 1, 2, 0),
       conv1(1, 1, 2, 2, 1, 3, 2, 0, 1, 1),      /* a single input position */
-      conv1(1, 4, 2, 3, 2900, 25, 4, 11, 1, 0), /* GEMM chunks of 3 examples, 1 left */
+      conv1(1, 7, 2, 3, 1500, 25, 4, 11, 1, 0), /* GEMM chunks of 6 examples, 1 left */
+      conv1(1, 2, 2, 1, 2100, 25, 4, 11, 1, 1), /* one example per GEMM */
       conv2(0, 1, 1, 2, 5, 5, 1, 1, 1, 1, 0, 0, 1),
       conv2(0, 2, 3, 4, 8, 7, 2, 2, 1, 1, 0, 0, 1),
       conv2(0, 2, 2, 3, 9, 6, 2, 1, 1, 1, 0, 0, 0),

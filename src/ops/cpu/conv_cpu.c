@@ -22,8 +22,13 @@ typedef struct conv_geom {
   int64_t sh, sw, ph, pw;
 } conv_geom;
 
-/* Columns per GEMM worth batching for (a few examples when the output is short). */
+/* Columns per GEMM worth batching for (a few examples when the output is short). An example
+ * with at least DIRECT_COLUMNS outputs makes a large enough GEMM alone, which then reads and
+ * writes the tensors in place (no layout changes). */
 #define TARGET_COLUMNS 8192
+#define DIRECT_COLUMNS 2048
+/* im2col works on blocks of this many outputs of a row. */
+#define IM2COL_BLOCK 1024
 /* col2im works on blocks of this many outputs per stride phase of a row (parallelism for
  * long, few rows; the block's sums live on the stack). */
 #define COL2IM_BLOCK 512
@@ -43,7 +48,7 @@ typedef struct conv_plan {
   int64_t chunk;     /* examples per GEMM */
   int64_t p;         /* output positions per example */
   int64_t ck;        /* GEMM depth: cin kh kw */
-  int64_t phase_len; /* im2col: length of one stride phase of an input row */
+  int64_t phase_len; /* im2col: length of one stride phase of a block's input span */
   float *cols;       /* [ck, chunk p] */
   float *tmp;        /* [cout, chunk p] (channel-major y or dy) when chunk > 1 */
   float *scratch;    /* im2col: sw phases of phase_len per OpenMP thread */
@@ -53,12 +58,12 @@ static df_status make_plan(const conv_geom *g, conv_plan *pl) {
   pl->p = g->oh * g->ow;
   pl->ck = g->cin * g->kh * g->kw;
   int64_t per_example = (pl->ck + g->cout) * pl->p;
-  int64_t chunk = ceil_div(TARGET_COLUMNS, pl->p);
+  int64_t chunk = pl->p >= DIRECT_COLUMNS ? 1 : ceil_div(TARGET_COLUMNS, pl->p);
   int64_t fit = (int64_t)DF_CPU_WORKSPACE_FLOATS / per_example;
   chunk = clamp64(chunk, 1, g->n);
   if (chunk > fit) chunk = fit > 1 ? fit : 1;
   pl->chunk = chunk;
-  pl->phase_len = g->ow + (g->kw - 1) / g->sw + 1;
+  pl->phase_len = (g->ow < IM2COL_BLOCK ? g->ow : IM2COL_BLOCK) + (g->kw - 1) / g->sw;
   size_t cols = (size_t)(pl->ck * chunk * pl->p);
   size_t tmp = chunk > 1 ? (size_t)(g->cout * chunk * pl->p) : 0;
   size_t scratch = (size_t)(omp_get_max_threads() * g->sw * pl->phase_len);
@@ -70,37 +75,40 @@ static df_status make_plan(const conv_geom *g, conv_plan *pl) {
 }
 
 /* cols[(c kh + i) kw + j][e p + oy ow + ox] = x[n0 + e, c, oy sh - ph + i, ox sw - pw + j]
- * (zero outside x) for the examples n0 .. n0 + chunk. Each input row is first split into its
- * sw phases, phase[r][t] = padded row[r + sw t], so that every tap's row of columns is one
- * contiguous copy (tap j reads phase j mod sw from t = j / sw). */
+ * (zero outside x) for the examples n0 .. n0 + chunk, in tasks of one block of an output row.
+ * The block's span of each input row is first split into its sw phases, phase[r][t] = padded
+ * row[r + sw (ox0 + t)], so that every tap's columns are one contiguous copy (tap j reads
+ * phase j mod sw from t = j / sw). */
 static void im2col(const conv_geom *g, const conv_plan *pl, const float *x, int64_t n0,
                    int64_t chunk) {
-  const int64_t ld = chunk * pl->p, span = pl->phase_len;
+  const int64_t ld = chunk * pl->p, span = pl->phase_len, nblk = ceil_div(g->ow, IM2COL_BLOCK);
+  const int64_t tasks = chunk * g->cin * g->oh * nblk;
 #pragma omp parallel
   {
     float *phase = pl->scratch + (size_t)omp_get_thread_num() * (size_t)(g->sw * span);
-#pragma omp for collapse(3) schedule(static)
-    for (int64_t e = 0; e < chunk; e++) {
-      for (int64_t c = 0; c < g->cin; c++) {
-        for (int64_t oy = 0; oy < g->oh; oy++) {
-          for (int64_t i = 0; i < g->kh; i++) {
-            float *dst = pl->cols + (c * g->kh + i) * g->kw * ld + e * pl->p + oy * g->ow;
-            const int64_t iy = oy * g->sh - g->ph + i;
-            if (iy < 0 || iy >= g->h) {
-              for (int64_t j = 0; j < g->kw; j++) memset(dst + j * ld, 0, sizeof(float) * (size_t)g->ow);
-              continue;
-            }
-            const float *row = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
-            for (int64_t r = 0; r < g->sw; r++)
-              for (int64_t t = 0; t < span; t++) {
-                const int64_t u = r + g->sw * t - g->pw;
-                phase[r * span + t] = u >= 0 && u < g->w ? row[u] : 0.f;
-              }
-            for (int64_t j = 0; j < g->kw; j++)
-              memcpy(dst + j * ld, phase + (j % g->sw) * span + j / g->sw,
-                     sizeof(float) * (size_t)g->ow);
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tasks; t++) {
+      const int64_t b = t % nblk, oy = (t / nblk) % g->oh, c = (t / (nblk * g->oh)) % g->cin;
+      const int64_t e = t / (nblk * g->oh * g->cin);
+      const int64_t ox0 = b * IM2COL_BLOCK, len = ox0 + IM2COL_BLOCK < g->ow ? IM2COL_BLOCK : g->ow - ox0;
+      const int64_t used = len + (g->kw - 1) / g->sw;
+      for (int64_t i = 0; i < g->kh; i++) {
+        float *dst = pl->cols + (c * g->kh + i) * g->kw * ld + e * pl->p + oy * g->ow + ox0;
+        const int64_t iy = oy * g->sh - g->ph + i;
+        if (iy < 0 || iy >= g->h) {
+          for (int64_t j = 0; j < g->kw; j++) memset(dst + j * ld, 0, sizeof(float) * (size_t)len);
+          continue;
+        }
+        const float *row = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
+        for (int64_t r = 0; r < g->sw; r++) {
+          const int64_t u0 = r + g->sw * ox0 - g->pw; /* input column of phase[r][0] */
+          for (int64_t k = 0; k < used; k++) {
+            const int64_t u = u0 + g->sw * k;
+            phase[r * span + k] = u >= 0 && u < g->w ? row[u] : 0.f;
           }
         }
+        for (int64_t j = 0; j < g->kw; j++)
+          memcpy(dst + j * ld, phase + (j % g->sw) * span + j / g->sw, sizeof(float) * (size_t)len);
       }
     }
   }
