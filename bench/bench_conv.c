@@ -153,6 +153,7 @@ static void bench_device(df_device dev, int batch, double min_time, double peak,
   printf("\n### %s\n\n", df_device_description(dev));
   printf("| layer | pass | ms | GFLOP/s | sgemm same GEMM | ratio | ratio to peak |\n");
   printf("|---|---|---:|---:|---:|---:|---:|\n");
+  double total_flops = 0, total_time = 0, total_ref_time = 0;
   for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
     const layer *l = &layers[i];
     if (only && strncmp(l->name, only, strlen(only)) != 0) continue;
@@ -176,10 +177,13 @@ static void bench_device(df_device dev, int batch, double min_time, double peak,
       c.pass = pass;
       double t = time_it(run_pass, &c, dev, min_time);
       double rate = flops / t * 1e-9;
+      total_flops += flops;
+      total_time += t;
       if (dev == DF_DEVICE_CPU) {
         int m, n, k;
         equivalent_gemm(l, batch, pass, &m, &n, &k);
         double ref = sgemm_gflops(m, n, k, min_time);
+        total_ref_time += flops / (ref * 1e9);
         printf("| %s | %s | %.1f | %.1f | %.1f (%dx%dx%d) | %.2f | %.2f |\n", l->name,
                pass_names[pass], t * 1e3, rate, ref, m, n, k, rate / ref, rate / peak);
       } else {
@@ -190,6 +194,12 @@ static void bench_device(df_device dev, int batch, double min_time, double peak,
     df_tensor *all[] = {&c.x, &c.dx, &c.y, &c.dy, &c.w, &c.dw};
     for (int j = 0; j < 6; j++) df_tensor_free(all[j]);
   }
+  const double rate = total_flops / total_time * 1e-9;
+  printf("\nAll passes of these layers: %.1f GFLOP/s (%.2f s)", rate, total_time);
+  if (dev == DF_DEVICE_CPU)
+    printf(" = %.2f of sgemm on the same GEMMs, %.2f of the peak", total_ref_time / total_time,
+           rate / peak);
+  printf(".\n");
 }
 
 int main(int argc, char **argv) {
