@@ -62,6 +62,7 @@ static int same_weights(const char *a, const char *b, const char *what) {
 static int file_exists(const char *p) { return access(p, F_OK) == 0; }
 
 static pid_t spawn_train(const char *config, const char *run, int64_t steps) {
+  fflush(stdout); /* or the child would print the parent's buffered lines again */
   pid_t pid = fork();
   if (pid == 0) {
     char st[32];
@@ -97,7 +98,8 @@ int main(void) {
     return df_test_finish();
   }
   char config[4300], run_a[4300], run_b[4300], run_c[4300];
-  static const char *const every_step[] = {"train.checkpoint_every_steps=1", "train.keep_last=100", NULL};
+  static const char *const every_step[] = {"train.checkpoint_every_steps=1", "train.keep_last=100",
+                                           "train.tensorboard=true", NULL};
   df_test_write_smoke_config(scratch, "smoke", every_step, config, sizeof config);
 
   /* 1. An uninterrupted run of 6 steps. */
@@ -121,6 +123,9 @@ int main(void) {
   df_expect_true(file_exists(path), "previews are written at checkpoints");
   snprintf(path, sizeof path, "%s/config.ini", run_a);
   df_expect_true(file_exists(path), "the resolved config is in the run folder");
+  char cmd[4600];
+  snprintf(cmd, sizeof cmd, "ls '%s'/events.out.tfevents.* > /dev/null 2>&1", run_a);
+  df_expect_true(system(cmd) == 0, "train.tensorboard writes an event file");
   /* The generator changed between the first and the last checkpoint. */
   df_st_file *f1, *f6;
   if (df_expect_ok(df_st_open(p1, &f1), "open") && df_expect_ok(df_st_open(p6, &f6), "open")) {

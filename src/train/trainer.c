@@ -10,12 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drumforge/audio.h"
 #include "drumforge/checkpoint.h"
 #include "drumforge/dataset.h"
 #include "drumforge/fileio.h"
 #include "drumforge/train.h"
 #include "train/run_dir.h"
 #include "train/signals.h"
+#include "train/tensorboard.h"
+#include <dirent.h>
 
 /* The [train] and [data] settings. */
 typedef struct train_settings {
@@ -29,6 +32,7 @@ typedef struct train_settings {
   long log_every;
   long preview_count;
   int rollback_on_nan;
+  int tensorboard;
   const char *data_path;
   const char *classes;
 } train_settings;
@@ -50,6 +54,7 @@ static df_status read_settings(df_config *cfg, train_settings *t) {
   int mode;
   DF_TRY(df_config_choice(cfg, "train.on_nan", "stop", nan_modes, &mode));
   t->rollback_on_nan = mode == 1;
+  DF_TRY(df_config_bool(cfg, "train.tensorboard", 0, &t->tensorboard));
   DF_TRY(df_config_string(cfg, "data.path", "datasets/default", &t->data_path));
   DF_TRY(df_config_string(cfg, "data.classes", "", &t->classes));
   return DF_OK;
@@ -73,6 +78,7 @@ typedef struct trainer {
   double elapsed_before; /* seconds in earlier sessions */
   double session_start;
   char last_ckpt[4200];
+  df_tb_writer *tb; /* NULL unless train.tensorboard */
 } trainer;
 
 static double now(void) {
@@ -102,6 +108,39 @@ static df_status next_batch(void *ctx, df_tensor *x, int32_t *labels) {
   return df_loader_next_tensor(t->loader, x, &lab, NULL);
 }
 
+/* ---------------------------------------------------------------- TensorBoard */
+/* Adds every preview WAV of dir to the event file as audio ("preview/<file name>"). */
+static df_status previews_to_tensorboard(trainer *t, const char *dir) {
+  DIR *dp = opendir(dir);
+  if (!dp) return DF_FAIL(DF_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
+  struct dirent *e;
+  df_status s = DF_OK;
+  while (!s && (e = readdir(dp))) {
+    size_t n = strlen(e->d_name);
+    if (n < 5 || strcmp(e->d_name + n - 4, ".wav")) continue;
+    char path[4600], tag[300];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    snprintf(tag, sizeof tag, "preview/%.*s", (int)(n - 4), e->d_name);
+    df_audio_file_info info;
+    char *wav;
+    size_t len;
+    s = df_audio_probe(path, &info);
+    if (!s) s = df_read_file(path, &wav, &len);
+    if (!s) {
+      s = df_tb_audio(t->tb, t->step, tag, wav, len, (float)info.rate, info.channels, info.frames);
+      free(wav);
+    }
+  }
+  closedir(dp);
+  return s ? s : df_tb_flush(t->tb);
+}
+
+static df_status metrics_to_tensorboard(trainer *t, const df_metrics *m, double rate) {
+  for (int i = 0; i < m->n; i++) DF_TRY(df_tb_scalar(t->tb, t->step, m->names[i], (float)m->values[i]));
+  DF_TRY(df_tb_scalar(t->tb, t->step, "steps_per_sec", (float)rate));
+  return df_tb_flush(t->tb);
+}
+
 /* ---------------------------------------------------------------- checkpoints */
 static df_status save_checkpoint(trainer *t) {
   df_checkpoint_state st;
@@ -126,6 +165,7 @@ static df_status save_checkpoint(trainer *t) {
     /* Fixed latents: the same seed at every checkpoint, apart from the training stream. */
     DF_TRY(t->type->preview(t->model, dir, t->set.seed ^ 0x9e3779b97f4a7c15ULL, (int)t->set.preview_count,
                             t->info.rate, t->info.n_classes ? t->class_ptrs : NULL));
+    if (t->tb) DF_TRY(previews_to_tensorboard(t, dir));
   }
   return DF_OK;
 }
@@ -290,6 +330,7 @@ static df_status setup(trainer *t) {
   t->n_sets = t->type->n_param_sets(t->model);
   for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
   DF_TRY(write_run_config(t));
+  if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
   if (resuming) {
     DF_TRY(restore(t, resume_path));
     DF_TRY(trim_metrics(t));
@@ -299,6 +340,7 @@ static df_status setup(trainer *t) {
 }
 
 static void teardown(trainer *t) {
+  df_tb_close(t->tb);
   if (t->model) t->type->destroy(t->model);
   if (t->loader) df_loader_close(t->loader);
   df_config_free(t->cfg);
@@ -353,6 +395,7 @@ df_status df_train_run(const df_train_options *opt, df_train_result *result) {
     double rate = (double)(t.step - first_step) / (elapsed > 0 ? elapsed : 1e-9);
     if (t.step % t.set.log_every == 0 || t.step == first_step + 1 || t.step == t.set.steps) {
       s = append_metrics(&t, &m, rate);
+      if (!s && t.tb) s = metrics_to_tensorboard(&t, &m, rate);
       if (s) break;
     }
     if (opt->progress) {
