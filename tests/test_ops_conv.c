@@ -161,6 +161,8 @@ int main(void) {
       conv1(0, 1, 3, 2, 9, 1, 1, 0, 0, 1),      /* 1x1 */
       conv1(0, 7, 2, 3, 3001, 5, 2, 2, 0, 1),   /* GEMM chunks of 6 examples (8192 columns), 1 left */
       conv1(0, 2, 2, 3, 4201, 5, 2, 2, 0, 1),   /* one example per GEMM (>= 2048 columns) */
+      conv1(0, 4, 16, 32, 600, 5, 1, 2, 0, 1),  /* GEMMs large enough to split by columns */
+      conv1(0, 4, 2, 256, 1000, 3, 1, 1, 0, 0), /* ... and the weight GEMM by rows */
       conv1(1, 1, 1, 1, 5, 3, 1, 0, 0, 0),
       conv1(1, 2, 3, 4, 9, 5, 2, 2, 1, 1),
       conv1(1, 1, 4, 2, 6, 25, 4, 11, 1, 1),    /* WaveGAN generator layer, tiny */

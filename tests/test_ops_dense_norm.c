@@ -211,8 +211,10 @@ static void bad_arguments(void) {
 
 int main(void) {
   df_test_begin("test_ops_dense_norm");
+  /* The last two are large enough for df_cpu_sgemm to split them between threads, by rows and
+   * by columns, with and without transposes. */
   const int dense_table[][4] = {{1, 1, 1, 1}, {3, 7, 5, 1}, {1, 33, 17, 1}, {8, 64, 10, 0},
-                                {5, 3, 129, 1}};
+                                {5, 3, 129, 1}, {200, 64, 100, 1}, {64, 128, 160, 0}};
   uint64_t seed = 1;
   for (size_t i = 0; i < sizeof dense_table / sizeof dense_table[0]; i++)
     dense_case(dense_table[i][0], dense_table[i][1], dense_table[i][2], dense_table[i][3], seed++);
