@@ -1,8 +1,8 @@
 /* CUDA GAN losses and the gradient penalty: the same terms as the CPU reference
- * (src/loss/gan_terms.h), with deterministic fixed-order block reductions (no atomics). */
-#include "../cuda_common.h"
+ * (src/loss/gan_terms.h), with deterministic fixed-order block reductions (no atomics); and the
+ * CUDA loss table (the latent losses are in latent_loss.cu). */
 #include "loss/gan_terms.h"
-#include "loss/loss_backend.h"
+#include "loss_cuda.h"
 
 #define LOSS_THREADS 256
 
@@ -90,8 +90,7 @@ __global__ void penalty_total_kernel(const double *slope, int64_t n, double *out
   }
 }
 
-/* Copies k doubles of device results to the host and releases the scratch. */
-static df_status fetch(double *dev_out, double *host, int k) {
+df_status df_cuda_loss_fetch(double *dev_out, double *host, int k) {
   cudaError_t e = cudaMemcpyAsync(host, dev_out, sizeof(double) * (size_t)k,
                                   cudaMemcpyDeviceToHost, df_cuda_stream());
   if (e == cudaSuccess) e = cudaStreamSynchronize(df_cuda_stream());
@@ -108,7 +107,7 @@ static df_status cuda_gan_critic(df_gan_loss kind, const df_tensor *real, const 
       kind, (const float *)real->data, (const float *)fake->data, (float *)dreal->data,
       (float *)dfake->data, real->shape[0], dev_out);
   cudaError_t launch = cudaGetLastError();
-  DF_TRY(fetch(dev_out, host, 2));
+  DF_TRY(df_cuda_loss_fetch(dev_out, host, 2));
   CUDA_TRY(launch);
   *loss = (float)host[0];
   *wdist = (float)host[1];
@@ -122,7 +121,7 @@ static df_status cuda_gan_generator(df_gan_loss kind, const df_tensor *fake, df_
   generator_kernel<<<1, LOSS_THREADS, 0, df_cuda_stream()>>>(
       kind, (const float *)fake->data, (float *)dfake->data, fake->shape[0], dev_out);
   cudaError_t launch = cudaGetLastError();
-  DF_TRY(fetch(dev_out, host, 1));
+  DF_TRY(df_cuda_loss_fetch(dev_out, host, 1));
   CUDA_TRY(launch);
   *loss = (float)host[0];
   return DF_OK;
@@ -146,7 +145,7 @@ static df_status cuda_gradient_penalty(const df_tensor *g, float lambda, df_tens
     penalty_total_kernel<<<1, LOSS_THREADS, 0, st>>>(slope, n, scratch);
     launch = cudaGetLastError();
   }
-  DF_TRY(fetch(scratch, host, 2));
+  DF_TRY(df_cuda_loss_fetch(scratch, host, 2));
   CUDA_TRY(launch);
   *gp = (float)host[0];
   *mean_slope = (float)host[1];
@@ -154,6 +153,9 @@ static df_status cuda_gradient_penalty(const df_tensor *g, float lambda, df_tens
 }
 
 extern "C" const df_loss_backend *df_cuda_loss_backend(void) {
-  static const df_loss_backend table = {cuda_gan_critic, cuda_gan_generator, cuda_gradient_penalty};
+  static const df_loss_backend table = {cuda_gan_critic,           cuda_gan_generator,
+                                        cuda_gradient_penalty,     df_cuda_kl_normal,
+                                        df_cuda_reparameterize,    df_cuda_reparameterize_backward,
+                                        df_cuda_mmd_imq};
   return &table;
 }

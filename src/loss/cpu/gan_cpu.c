@@ -1,4 +1,5 @@
-/* CPU reference of the GAN losses and the gradient penalty. Sums in double, in order. */
+/* CPU reference of the GAN losses and the gradient penalty, and the CPU loss table (the
+ * latent losses are in latent_cpu.c). Sums in double, in order. */
 #include <math.h>
 
 #include "loss/gan_terms.h"
@@ -65,6 +66,9 @@ static df_status cpu_gradient_penalty(const df_tensor *g, float lambda, df_tenso
 }
 
 const df_loss_backend *df_cpu_loss_backend(void) {
-  static const df_loss_backend table = {cpu_gan_critic, cpu_gan_generator, cpu_gradient_penalty};
+  static const df_loss_backend table = {cpu_gan_critic,           cpu_gan_generator,
+                                        cpu_gradient_penalty,     df_cpu_kl_normal,
+                                        df_cpu_reparameterize,    df_cpu_reparameterize_backward,
+                                        df_cpu_mmd_imq};
   return &table;
 }
