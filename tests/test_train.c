@@ -117,6 +117,22 @@ int main(void) {
   if (df_expect_ok(df_read_file(path, &text, &len), "metrics.jsonl exists")) {
     df_expect_true(strstr(text, "\"step\": 1,") && strstr(text, "\"step\": 5,") && strstr(text, "\"gp\""),
                    "metrics.jsonl has the logged steps and the penalty");
+    /* The losses move: the first and last logged critic and generator losses differ. */
+    double d_first = 0, d_last = 0, g_first = 0, g_last = 0;
+    int lines = 0;
+    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+      char *d = strstr(line, "\"d_loss\": "), *g = strstr(line, "\"g_loss\": ");
+      if (!d || !g) continue;
+      double dv = atof(d + 10), gv = atof(g + 10);
+      if (lines++ == 0) {
+        d_first = dv;
+        g_first = gv;
+      }
+      d_last = dv;
+      g_last = gv;
+    }
+    printf("     d_loss %.4g -> %.4g, g_loss %.4g -> %.4g over %d logged steps\n", d_first, d_last, g_first, g_last, lines);
+    df_expect_true(lines >= 2 && d_first != d_last && g_first != g_last, "the losses move during training");
     free(text);
   }
   snprintf(path, sizeof path, "%s/previews/step-000000006/00.wav", run_a);
