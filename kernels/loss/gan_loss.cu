@@ -6,22 +6,8 @@
 
 #define LOSS_THREADS 256
 
-/* Tree-sums v across the block (blockDim.x == LOSS_THREADS); thread 0 gets the total. */
-__device__ double block_sum(double v, double *shared) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int stride = LOSS_THREADS / 2; stride > 0; stride >>= 1) {
-    if ((int)threadIdx.x < stride) shared[threadIdx.x] += shared[threadIdx.x + stride];
-    __syncthreads();
-  }
-  double total = shared[0];
-  __syncthreads();
-  return total;
-}
-
 __global__ void critic_kernel(df_gan_loss kind, const float *real, const float *fake, float *dreal,
                               float *dfake, int64_t n, double *out) {
-  __shared__ double shared[LOSS_THREADS];
   double total = 0, mr = 0, mf = 0;
   for (int64_t i = threadIdx.x; i < n; i += LOSS_THREADS) {
     double v, g;
@@ -34,9 +20,9 @@ __global__ void critic_kernel(df_gan_loss kind, const float *real, const float *
     mr += real[i];
     mf += fake[i];
   }
-  total = block_sum(total, shared);
-  mr = block_sum(mr, shared);
-  mf = block_sum(mf, shared);
+  total = df_block_sum(total);
+  mr = df_block_sum(mr);
+  mf = df_block_sum(mf);
   if (threadIdx.x == 0) {
     out[0] = total / (double)n;
     out[1] = (mr - mf) / (double)n;
@@ -45,7 +31,6 @@ __global__ void critic_kernel(df_gan_loss kind, const float *real, const float *
 
 __global__ void generator_kernel(df_gan_loss kind, const float *fake, float *dfake, int64_t n,
                                  double *out) {
-  __shared__ double shared[LOSS_THREADS];
   double total = 0;
   for (int64_t i = threadIdx.x; i < n; i += LOSS_THREADS) {
     double v, g;
@@ -53,17 +38,16 @@ __global__ void generator_kernel(df_gan_loss kind, const float *fake, float *dfa
     total += v;
     dfake[i] = (float)(g / (double)n);
   }
-  total = block_sum(total, shared);
+  total = df_block_sum(total);
   if (threadIdx.x == 0) out[0] = total / (double)n;
 }
 
 /* One block per example: slope[b] = ||g_b||. */
 __global__ void slope_kernel(const float *g, int64_t inner, double *slope) {
-  __shared__ double shared[LOSS_THREADS];
   const float *gb = g + (int64_t)blockIdx.x * inner;
   double ss = 0;
   for (int64_t k = threadIdx.x; k < inner; k += LOSS_THREADS) ss += (double)gb[k] * gb[k];
-  ss = block_sum(ss, shared);
+  ss = df_block_sum(ss);
   if (threadIdx.x == 0) slope[blockIdx.x] = sqrt(ss);
 }
 
@@ -76,14 +60,13 @@ __global__ void penalty_direction_kernel(const float *g, const double *slope, in
 }
 
 __global__ void penalty_total_kernel(const double *slope, int64_t n, double *out) {
-  __shared__ double shared[LOSS_THREADS];
   double total = 0, slopes = 0;
   for (int64_t i = threadIdx.x; i < n; i += LOSS_THREADS) {
     total += (slope[i] - 1) * (slope[i] - 1);
     slopes += slope[i];
   }
-  total = block_sum(total, shared);
-  slopes = block_sum(slopes, shared);
+  total = df_block_sum(total);
+  slopes = df_block_sum(slopes);
   if (threadIdx.x == 0) {
     out[0] = total / (double)n;
     out[1] = slopes / (double)n;

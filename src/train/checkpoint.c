@@ -7,13 +7,13 @@
 #include "drumforge/checkpoint.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "data/text.h"
 #include "drumforge/safetensors.h"
 
 void df_checkpoint_state_free(df_checkpoint_state *st) {
@@ -62,27 +62,19 @@ typedef struct meta_list {
   int n;
 } meta_list;
 
-static df_status meta_add(meta_list *m, const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static df_status meta_add(meta_list *m, const char *key, const char *fmt, ...) {
-  if (m->n == MAX_META) return DF_FAIL(DF_ERR_INVALID_ARG, "checkpoint: too many metadata entries");
-  va_list ap, again;
-  va_start(ap, fmt);
-  va_copy(again, ap);
-  int len = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *v = len >= 0 ? malloc((size_t)len + 1) : NULL;
-  if (v) vsnprintf(v, (size_t)len + 1, fmt, again);
-  va_end(again);
-  if (!v) return DF_FAIL(DF_ERR_OOM, "checkpoint metadata");
+/* Adds key = value, taking ownership of value (NULL: out of memory). */
+static df_status meta_take(meta_list *m, const char *key, char *value) {
+  if (!value) return DF_FAIL(DF_ERR_OOM, "checkpoint metadata");
+  if (m->n == MAX_META) {
+    free(value);
+    return DF_FAIL(DF_ERR_INVALID_ARG, "checkpoint: too many metadata entries");
+  }
   snprintf(m->keys[m->n], sizeof m->keys[m->n], "%s", key);
-  m->values[m->n++] = v;
+  m->values[m->n++] = value;
   return DF_OK;
 }
+
+#define meta_add(m, key, ...) meta_take((m), (key), text_printf(__VA_ARGS__))
 
 static void meta_free(meta_list *m) {
   for (int i = 0; i < m->n; i++) free(m->values[i]);
