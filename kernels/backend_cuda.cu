@@ -12,6 +12,7 @@
 extern "C" const struct df_nn_backend *df_cuda_nn_backend(void);
 extern "C" const struct df_loss_backend *df_cuda_loss_backend(void);
 extern "C" const struct df_dsp_backend *df_cuda_dsp_backend(void);
+extern "C" const struct df_metric_backend *df_cuda_metric_backend(void);
 
 static cudaStream_t stream;
 static cublasHandle_t cublas;
@@ -293,6 +294,7 @@ extern "C" const df_backend *df_cuda_backend(void) {
     be.nn = df_cuda_nn_backend();
     be.loss = df_cuda_loss_backend();
     be.dsp = df_cuda_dsp_backend();
+    be.metric = df_cuda_metric_backend();
     be.name = "cuda";
   }
   return &be;

@@ -10,6 +10,7 @@
 #include "loss/loss_backend.h"
 #include "ops/cpu/nn_cpu.h"
 #include "dsp/dsp_backend.h"
+#include "eval/metric_backend.h"
 #include "rng/philox_impl.h"
 
 static df_status cpu_init(char *desc, size_t len) {
@@ -99,6 +100,7 @@ const df_backend *df_cpu_backend(void) {
     be.nn = df_cpu_nn_backend();
     be.loss = df_cpu_loss_backend();
     be.dsp = df_cpu_dsp_backend();
+    be.metric = df_cpu_metric_backend();
     be.name = "cpu";
   }
   return &be;
