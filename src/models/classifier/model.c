@@ -1,0 +1,190 @@
+/* The drum-class classifier as a model type of the trainer (model.type = classifier), so it
+ * trains with the trainer's checkpoints, exact resume and metrics. Softmax cross-entropy on
+ * the host: the logits are [batch, classes], a few hundred numbers per step. It generates
+ * nothing: the generation entries refuse. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/train.h"
+#include "models/classifier/classifier_model.h"
+
+typedef struct classifier_model {
+  dc_net net;
+  int channels;
+  df_tensor x;       /* one training batch [batch, channels, length] */
+  int32_t *labels;   /* [batch] */
+  float *host;       /* logits and their gradients [batch, classes] */
+} classifier_model;
+
+static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
+                        void **out) {
+  dc_config c = {0};
+  long v;
+  double lr, wd;
+  c.n_classes = data ? data->n_classes : 0;
+  c.sample_rate = data ? data->sample_rate : 16000;
+  DF_TRY(df_config_int(cfg, "model.length", 16384, 256, 1 << 22, &v));
+  c.length = v;
+  DF_TRY(df_config_int(cfg, "model.channels", 1, 1, 2, &v));
+  int channels = (int)v;
+  DF_TRY(df_config_int(cfg, "model.n_fft", 1024, 64, 8192, &v));
+  c.n_fft = (int)v;
+  DF_TRY(df_config_int(cfg, "model.hop", 256, 16, 4096, &v));
+  c.hop = (int)v;
+  if (c.hop > c.n_fft / 2)
+    return DF_FAIL(DF_ERR_CONFIG, "model.hop: %d is more than half of model.n_fft (%d)", c.hop, c.n_fft);
+  DF_TRY(df_config_int(cfg, "model.n_mels", 64, 8, 256, &v));
+  c.n_mels = (int)v;
+  DF_TRY(df_config_int(cfg, "model.width", 16, 1, 256, &v));
+  c.width = (int)v;
+  DF_TRY(df_config_float(cfg, "optim.lr", 1e-3, 0, 1, &lr));
+  DF_TRY(df_config_float(cfg, "optim.weight_decay", 1e-4, 0, 1, &wd));
+  if (c.n_classes < 2)
+    return DF_FAIL(DF_ERR_CONFIG, "model.type = classifier: the data has %d classes; a classifier needs a labelled "
+                   "dataset with at least 2", c.n_classes);
+  classifier_model *m = calloc(1, sizeof *m);
+  if (!m) return DF_FAIL(DF_ERR_OOM, "classifier");
+  m->channels = channels;
+  df_adam_config adam = {(float)lr, 0.9f, 0.999f, 1e-8f, (float)wd};
+  df_status s = dc_net_build(&m->net, &c, dev, &adam, init_rng);
+  if (s) {
+    dc_net_free(&m->net);
+    free(m);
+    return s;
+  }
+  *out = m;
+  return DF_OK;
+}
+
+static void destroy(void *model) {
+  classifier_model *m = model;
+  if (!m) return;
+  dc_net_free(&m->net);
+  df_tensor_free(&m->x);
+  free(m->labels);
+  free(m->host);
+  free(m);
+}
+
+static int n_param_sets(void *model) { return 1; }
+static df_param_set *param_set(void *model, int i) { return &((classifier_model *)model)->net.params; }
+
+/* Softmax in double of one row of logits into p. */
+static void softmax(const float *logits, int classes, double *p) {
+  double top = logits[0], sum = 0;
+  for (int c = 1; c < classes; c++)
+    if (logits[c] > top) top = logits[c];
+  for (int c = 0; c < classes; c++) sum += p[c] = exp(logits[c] - top);
+  for (int c = 0; c < classes; c++) p[c] /= sum;
+}
+
+static df_status train_step(void *model, const df_train_data *data, df_rng *rng, df_metrics *out) {
+  classifier_model *m = model;
+  dc_net *n = &m->net;
+  const int64_t batch = data->batch_size;
+  const int classes = n->cfg.n_classes;
+  if (!m->x.data) {
+    DF_TRY(df_tensor_new(&m->x, n->params.device, "classifier batch", batch, m->channels, n->cfg.length));
+    m->labels = malloc(sizeof(int32_t) * (size_t)batch);
+    m->host = malloc(sizeof(float) * (size_t)(batch * classes));
+    if (!m->labels || !m->host) return DF_FAIL(DF_ERR_OOM, "classifier batch");
+  }
+  DF_TRY(data->next_batch(data->ctx, &m->x, m->labels));
+  DF_TRY(dc_net_forward(n, &m->x, 1));
+  df_tensor logits = {0}, dlogits = {0};
+  DF_TRY(df_tensor_slice0(&n->logits, 0, batch, &logits));
+  DF_TRY(df_tensor_slice0(&n->dlogits, 0, batch, &dlogits));
+  DF_TRY(df_tensor_to_host(&logits, m->host, batch * classes));
+  /* Mean cross-entropy over the labelled examples; unlabelled ones get no gradient. */
+  int64_t labelled = 0, right = 0;
+  for (int64_t i = 0; i < batch; i++) labelled += m->labels[i] >= 0 && m->labels[i] < classes;
+  double loss = 0, p[DF_MAX_CLASSES];
+  for (int64_t i = 0; i < batch; i++) {
+    float *row = m->host + i * classes;
+    int y = m->labels[i];
+    if (y < 0 || y >= classes) {
+      memset(row, 0, sizeof(float) * (size_t)classes);
+      continue;
+    }
+    softmax(row, classes, p);
+    int best = 0;
+    for (int c = 1; c < classes; c++)
+      if (p[c] > p[best]) best = c;
+    right += best == y;
+    loss -= log(p[y] > 1e-300 ? p[y] : 1e-300);
+    for (int c = 0; c < classes; c++) row[c] = (float)((p[c] - (c == y)) / (double)labelled);
+  }
+  DF_TRY(df_tensor_from_host(&dlogits, m->host, batch * classes));
+  DF_TRY(df_param_set_zero_grad(&n->params));
+  DF_TRY(dc_net_backward(n));
+  DF_TRY(df_param_set_adam(&n->params));
+  df_metrics_set(out, "loss", labelled ? loss / (double)labelled : 0.0);
+  df_metrics_set(out, "accuracy", labelled ? (double)right / (double)labelled : 0.0);
+  return DF_OK;
+}
+
+static int latent_dim(void *model) { return 0; }
+static int n_classes(void *model) { return 0; }
+
+static void audio_shape(void *model, int *channels, int64_t *length) {
+  classifier_model *m = model;
+  *channels = m->channels;
+  *length = m->net.cfg.length;
+}
+
+static df_status sample_latents(void *model, df_rng *rng, float truncation, df_tensor *z) {
+  return DF_FAIL(DF_ERR_UNSUPPORTED, "the drum-class classifier does not generate sounds");
+}
+
+static df_status decode(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio) {
+  return DF_FAIL(DF_ERR_UNSUPPORTED, "the drum-class classifier does not generate sounds");
+}
+
+const df_model_type df_classifier_model_type = {
+    .name = "classifier",
+    .create = create,
+    .destroy = destroy,
+    .n_param_sets = n_param_sets,
+    .param_set = param_set,
+    .train_step = train_step,
+    .preview = NULL,
+    .latent_dim = latent_dim,
+    .n_classes = n_classes,
+    .audio_shape = audio_shape,
+    .sample_latents = sample_latents,
+    .decode = decode,
+    .encode = NULL,
+};
+
+df_status dc_classify(void *model, const df_tensor *audio, float *probs, float *embed) {
+  classifier_model *m = model;
+  dc_net *n = &m->net;
+  const int64_t batch = audio->shape[0];
+  const int classes = n->cfg.n_classes, dim = dc_net_embed_dim(n);
+  DF_TRY(dc_net_forward(n, audio, 0));
+  df_tensor t;
+  if (probs) {
+    DF_TRY(df_tensor_slice0(&n->logits, 0, batch, &t));
+    DF_TRY(df_tensor_to_host(&t, probs, batch * classes));
+    double p[DF_MAX_CLASSES];
+    for (int64_t i = 0; i < batch; i++) {
+      softmax(probs + i * classes, classes, p);
+      for (int c = 0; c < classes; c++) probs[i * classes + c] = (float)p[c];
+    }
+  }
+  if (embed) {
+    DF_TRY(df_tensor_slice0(&n->pooled, 0, batch, &t));
+    DF_TRY(df_tensor_to_host(&t, embed, batch * dim));
+  }
+  return DF_OK;
+}
+
+void dc_shape(void *model, dc_shape_info *out) {
+  classifier_model *m = model;
+  out->classes = m->net.cfg.n_classes;
+  out->embed_dim = dc_net_embed_dim(&m->net);
+  out->channels = m->channels;
+  out->length = m->net.cfg.length;
+  out->sample_rate = m->net.cfg.sample_rate;
+}
