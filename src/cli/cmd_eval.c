@@ -1,14 +1,139 @@
-/* drumforge eval: placeholder until issue 7 lands. */
+/* drumforge eval: measure a checkpoint's generated sounds against its dataset (eval.json). */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "drumforge/eval.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drumforge eval --run DIR [--checkpoint PATH|best] [--data DATASET] [options]\n\n"
+          "Generates sounds with a checkpoint (the run's newest by default) and measures them with\n"
+          "the dataset's drum-class classifier: Inception Score, Frechet distance and KID against\n"
+          "the test split, diversity, conditioning accuracy (conditional models) and BeatGAN's\n"
+          "novelty against the training split. Writes eval.json and prints a summary. The first\n"
+          "evaluation on a dataset trains its classifier (kept in DATASET/classifier/).\n\n"
+          "options:\n"
+          "  --run DIR              run folder\n"
+          "  --checkpoint PATH      a checkpoint file, or 'best' (the best by Frechet distance)\n"
+          "  --data DATASET         dataset folder (default: the run's data.path)\n"
+          "  --count N              sounds to generate (default 256)\n"
+          "  --seed N               latents and KID subsets (default 1)\n"
+          "  --no-novelty           skip the nearest-neighbour search over the training split\n"
+          "  --out FILE             where to write the results (default: RUN/eval.json)\n"
+          "  --classifier-dir DIR   keep the classifier here instead of DATASET/classifier\n"
+          "  --retrain-classifier   train a new classifier even when one is kept\n"
+          "  --classifier-steps N   training steps for a new classifier (default: data/classifier.ini)\n"
+          "  --device auto|cpu|cuda (default auto)\n"
+          "  -h, --help             this help\n\n"
+          "example:\n  drumforge eval --run runs/drums --data datasets/default\n");
+}
+
+static void on_log(void *ctx, const char *line) { fprintf(stderr, "drumforge eval: %s\n", line); }
+
+/* data.path of the run's config.ini into buf. */
+static int run_dataset(const char *run, char *buf, size_t len) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/config.ini", run);
+  df_config *cfg;
+  if (df_config_load(path, &cfg) != DF_OK) return 0;
+  const char *v;
+  int ok = df_config_string(cfg, "data.path", "", &v) == DF_OK && v[0];
+  if (ok) snprintf(buf, len, "%s", v);
+  df_config_free(cfg);
+  return ok;
+}
+
+static void summary(const df_eval_result *r, const df_classifier_card *k) {
+  printf("step %lld: %d generated sounds against %d real test sounds\n", (long long)r->step, r->n_generated, r->n_real);
+  printf("  classifier accuracy (test)  %.3f\n", k->test_accuracy);
+  printf("  Inception Score             %.3f +- %.3f  (real: %.3f, classes: %d)\n", r->is_generated,
+         r->is_generated_std, r->is_real, r->n_classes);
+  printf("  Frechet distance            %.4g\n", r->fd);
+  printf("  KID                         %.4g +- %.2g\n", r->kid, r->kid_std);
+  printf("  diversity                   %.4g  (real: %.4g)\n", r->diversity_generated, r->diversity_real);
+  if (r->conditional) printf("  conditioning accuracy       %.3f\n", r->conditioning_accuracy);
+  if (r->novelty_done)
+    printf("  novelty                     median %.3f, min %.3f, near copies (<= %.1f) %.1f %%%s\n", r->novelty_median,
+           r->novelty_min, 0.1, 100.0 * r->near_copy_fraction, r->silent ? " (some sounds silent)" : "");
+}
 
 int cmd_eval(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: drumforge eval ...\n\nNot available in this version yet (issue 7).\n");
-    return CLI_OK;
+  static const struct option opts[] = {
+      {"run", required_argument, 0, 'r'},        {"checkpoint", required_argument, 0, 'c'},
+      {"data", required_argument, 0, 'd'},       {"count", required_argument, 0, 'n'},
+      {"seed", required_argument, 0, 's'},       {"no-novelty", no_argument, 0, 'N'},
+      {"out", required_argument, 0, 'o'},        {"classifier-dir", required_argument, 0, 'C'},
+      {"retrain-classifier", no_argument, 0, 'R'}, {"classifier-steps", required_argument, 0, 'S'},
+      {"device", required_argument, 0, 'D'},     {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *run = NULL, *checkpoint = NULL, *data = NULL, *out = NULL, *device = "auto";
+  df_classifier_options co = {0};
+  df_eval_options eo = {0};
+  eo.count = 256;
+  eo.seed = 1;
+  eo.novelty = 1;
+  int c, rc = CLI_OK;
+  long v;
+  optind = 1;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'r': run = optarg; break;
+      case 'c': checkpoint = optarg; break;
+      case 'd': data = optarg; break;
+      case 'n': rc = cli_parse_long("eval", "--count", optarg, 2, 1000000, &v); eo.count = (int)v; break;
+      case 's': rc = cli_parse_long("eval", "--seed", optarg, 0, 2147483647L, &v); eo.seed = (uint64_t)v; break;
+      case 'N': eo.novelty = 0; break;
+      case 'o': out = optarg; break;
+      case 'C': co.dir = optarg; break;
+      case 'R': co.retrain = 1; break;
+      case 'S': rc = cli_parse_long("eval", "--classifier-steps", optarg, 1, 100000000L, &v); co.steps = v; break;
+      case 'D': device = optarg; break;
+      case 'h': usage(stdout); return CLI_OK;
+      default: rc = cli_usage_error("eval", "unknown option"); break;
+    }
   }
-  fprintf(stderr, "drumforge eval: not available in this version yet (issue 7)\n");
-  return CLI_USAGE;
+  if (rc != CLI_OK) return rc;
+  if (optind < argc) return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+  if (!run) return cli_usage_error("eval", "--run DIR is required");
+  char dataset[4200], model_path[4300], out_path[4300];
+  if (data) snprintf(dataset, sizeof dataset, "%s", data);
+  else if (!run_dataset(run, dataset, sizeof dataset))
+    return cli_usage_error("eval", "%s/config.ini names no dataset: give --data DATASET", run);
+  if (checkpoint && !strcmp(checkpoint, "best")) snprintf(model_path, sizeof model_path, "%s/checkpoints/best.safetensors", run);
+  else snprintf(model_path, sizeof model_path, "%s", checkpoint ? checkpoint : run);
+  snprintf(out_path, sizeof out_path, "%s", out ? out : "");
+  if (!out) snprintf(out_path, sizeof out_path, "%s/eval.json", run);
+  rc = cli_select_device("eval", device, &eo.device);
+  if (rc != CLI_OK) return rc;
+
+  df_loaded_model m;
+  df_status s = df_model_load(model_path, eo.device, &m);
+  if (s) return cli_fail("eval", s, "cannot load the model");
+  co.dataset = dataset;
+  co.device = eo.device;
+  co.log = on_log;
+  df_classifier *cl = NULL;
+  df_evaluator *ev = NULL;
+  df_eval_result r;
+  s = df_classifier_open(&co, &cl);
+  if (!s) {
+    eo.dataset = dataset;
+    eo.classifier = cl;
+    s = df_evaluator_open(&eo, &ev);
+  }
+  if (!s) s = df_evaluator_run(ev, m.type, m.model, m.step, &r);
+  if (!s) s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl);
+  if (!s) {
+    summary(&r, df_classifier_get_card(cl));
+    printf("wrote %s\n", out_path);
+  } else {
+    rc = cli_fail("eval", s, "%s", m.checkpoint);
+  }
+  df_evaluator_close(ev);
+  df_classifier_close(cl);
+  df_model_unload(&m);
+  return rc;
 }

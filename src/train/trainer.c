@@ -15,6 +15,7 @@
 #include "drumforge/dataset.h"
 #include "drumforge/fileio.h"
 #include "drumforge/train.h"
+#include "train/eval_hook.h"
 #include "train/run_dir.h"
 #include "train/signals.h"
 #include "train/tensorboard.h"
@@ -33,6 +34,8 @@ typedef struct train_settings {
   long preview_count;
   int rollback_on_nan;
   int tensorboard;
+  int eval_every_checkpoint;
+  long eval_count;
   const char *data_path;
   const char *classes;
 } train_settings;
@@ -55,6 +58,8 @@ static df_status read_settings(df_config *cfg, train_settings *t) {
   DF_TRY(df_config_choice(cfg, "train.on_nan", "stop", nan_modes, &mode));
   t->rollback_on_nan = mode == 1;
   DF_TRY(df_config_bool(cfg, "train.tensorboard", 0, &t->tensorboard));
+  DF_TRY(df_config_bool(cfg, "train.eval_every_checkpoint", 0, &t->eval_every_checkpoint));
+  DF_TRY(df_config_int(cfg, "train.eval_count", 128, 2, 100000, &t->eval_count));
   DF_TRY(df_config_string(cfg, "data.path", "datasets/default", &t->data_path));
   DF_TRY(df_config_string(cfg, "data.classes", "", &t->classes));
   return DF_OK;
@@ -70,6 +75,7 @@ typedef struct trainer {
   df_param_set *sets[8];
   int n_sets;
   df_loader *loader;
+  df_eval_hook *eval; /* train.eval_every_checkpoint */
   df_train_data data;
   const char *class_ptrs[DF_MAX_CLASSES];
   df_shard_info info;
@@ -167,6 +173,7 @@ static df_status save_checkpoint(trainer *t) {
                             t->info.rate, t->info.n_classes ? t->class_ptrs : NULL));
     if (t->tb) DF_TRY(previews_to_tensorboard(t, dir));
   }
+  if (t->eval) DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, t->step, path));
   return DF_OK;
 }
 
@@ -331,6 +338,9 @@ static df_status setup(trainer *t) {
   for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
   DF_TRY(write_run_config(t));
   if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
+  if (t->set.eval_every_checkpoint)
+    DF_TRY(df_eval_hook_open(o->run_dir, o->data_path ? o->data_path : t->set.data_path, o->device,
+                             (int)t->set.eval_count, t->set.seed, o->log, o->ctx, &t->eval));
   if (resuming) {
     DF_TRY(restore(t, resume_path));
     DF_TRY(trim_metrics(t));
@@ -341,6 +351,7 @@ static df_status setup(trainer *t) {
 
 static void teardown(trainer *t) {
   df_tb_close(t->tb);
+  df_eval_hook_close(t->eval);
   if (t->model) t->type->destroy(t->model);
   if (t->loader) df_loader_close(t->loader);
   df_config_free(t->cfg);

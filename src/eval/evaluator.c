@@ -1,0 +1,224 @@
+/* Evaluating a generative model against a dataset (include/drumforge/eval.h): the real test
+ * sounds are classified once; each run generates sounds through the model type's
+ * sample_latents and decode, classifies them and computes the metrics. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/eval.h"
+#include "drumforge/metrics.h"
+#include "drumforge/rng.h"
+#include "eval/examples.h"
+
+#define GEN_BATCH 64
+#define NOVELTY_CHUNK 1024
+#define KID_SUBSETS 10
+#define KID_SUBSET_SIZE 1000
+
+struct df_evaluator {
+  df_eval_options o;
+  ev_examples real;
+  float *real_probs, *real_embed;
+  int classes, dim;
+  double is_real, is_real_std, diversity_real;
+};
+
+/* WaveGAN's protocol splits the sounds into 10 parts; small sets are scored whole. */
+static int is_splits(int64_t n) { return n >= 100 ? 10 : 1; }
+
+void df_evaluator_close(df_evaluator *ev) {
+  if (!ev) return;
+  ev_examples_free(&ev->real);
+  free(ev->real_probs);
+  free(ev->real_embed);
+  free(ev);
+}
+
+df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out) {
+  *out = NULL;
+  if (!o->classifier || !o->dataset || o->count < 2)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_evaluator_open: needs a dataset, its classifier and a count >= 2");
+  df_evaluator *ev = calloc(1, sizeof *ev);
+  if (!ev) return DF_FAIL(DF_ERR_OOM, "evaluator");
+  ev->o = *o;
+  const df_classifier_card *card = df_classifier_get_card(o->classifier);
+  ev->classes = card->n_classes;
+  ev->dim = df_classifier_embed_dim(o->classifier);
+  df_status s = ev_examples_read(o->dataset, DF_SPLIT_TEST, 0, o->max_real, 1, &ev->real);
+  if (!s && ev->real.n < 2)
+    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: the test split has %lld examples; the metrics need at least 2", o->dataset,
+                (long long)ev->real.n);
+  if (!s) {
+    ev->real_probs = malloc(sizeof(float) * (size_t)(ev->real.n * ev->classes));
+    ev->real_embed = malloc(sizeof(float) * (size_t)(ev->real.n * ev->dim));
+    if (!ev->real_probs || !ev->real_embed) s = DF_FAIL(DF_ERR_OOM, "evaluator: real embeddings");
+  }
+  if (!s)
+    s = df_classifier_run(o->classifier, ev->real.audio, ev->real.n, ev->real.info.channels, ev->real.info.length,
+                          ev->real_probs, ev->real_embed);
+  if (!s) s = df_inception_score(ev->real_probs, ev->real.n, ev->classes, is_splits(ev->real.n), &ev->is_real, &ev->is_real_std);
+  if (!s) s = df_mean_pairwise_distance(ev->real_embed, ev->real.n, ev->dim, &ev->diversity_real);
+  if (s) {
+    df_evaluator_close(ev);
+    return s;
+  }
+  *out = ev;
+  return DF_OK;
+}
+
+/* count sounds [count, channels, length] on the host; labels[i] = i % classes when conditional. */
+static df_status generate(const df_evaluator *ev, const df_model_type *type, void *model, int count,
+                          int32_t *labels, float *audio) {
+  int channels;
+  int64_t length;
+  type->audio_shape(model, &channels, &length);
+  const int classes = type->n_classes(model), latent = type->latent_dim(model);
+  df_rng rng;
+  df_rng_init(&rng, ev->o.seed);
+  df_tensor z = {0}, x = {0};
+  df_status s = df_tensor_new(&z, ev->o.device, "evaluation latents", GEN_BATCH, latent);
+  if (!s) s = df_tensor_new(&x, ev->o.device, "evaluation sounds", GEN_BATCH, channels, length);
+  for (int i = 0; i < count; i++) labels[i] = classes ? i % classes : -1;
+  for (int first = 0; !s && first < count; first += GEN_BATCH) {
+    const int b = count - first < GEN_BATCH ? count - first : GEN_BATCH;
+    df_tensor zb, xb;
+    df_tensor_slice0(&z, 0, b, &zb);
+    df_tensor_slice0(&x, 0, b, &xb);
+    s = type->sample_latents(model, &rng, 1.0f, &zb);
+    if (!s) s = type->decode(model, &zb, classes ? labels + first : NULL, &xb);
+    if (!s) s = df_tensor_to_host(&xb, audio + (int64_t)first * channels * length, (int64_t)b * channels * length);
+  }
+  df_tensor_free(&z);
+  df_tensor_free(&x);
+  return s;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* BeatGAN's novelty of each generated sound against the training split, streamed in chunks. */
+static df_status novelty(const df_evaluator *ev, const float *audio, int count, int64_t per, df_eval_result *r) {
+  df_loader_options lo = {ev->o.dataset, DF_SPLIT_TRAIN, 1, 1, NULL, 0, DF_DEVICE_CPU};
+  df_loader *ld;
+  DF_TRY(df_loader_open(&lo, &ld));
+  const df_shard_info *info = df_loader_info(ld);
+  if ((int64_t)info->channels * info->length != per) {
+    df_loader_close(ld);
+    return DF_OK; /* a model of another length: no example to compare with */
+  }
+  const int64_t total = info->examples, chunk = total < NOVELTY_CHUNK ? total : NOVELTY_CHUNK;
+  df_tensor gen = {0}, train = {0};
+  double *best = malloc(sizeof(double) * (size_t)count), *dist = malloc(sizeof(double) * (size_t)count);
+  int64_t *idx = malloc(sizeof(int64_t) * (size_t)count);
+  float *host = malloc(sizeof(float) * (size_t)(chunk * per));
+  df_status s = best && dist && idx && host ? DF_OK : DF_FAIL(DF_ERR_OOM, "novelty");
+  if (!s) s = df_tensor_new(&gen, ev->o.device, "generated sounds", count, per);
+  if (!s) s = df_tensor_from_host(&gen, audio, (int64_t)count * per);
+  if (!s) s = df_tensor_new(&train, ev->o.device, "training sounds", chunk, per);
+  for (int i = 0; i < count && best; i++) best[i] = INFINITY;
+  for (int64_t done = 0; !s && done < total;) {
+    const int64_t n = total - done < chunk ? total - done : chunk;
+    for (int64_t i = 0; !s && i < n; i++) {
+      df_batch b;
+      s = df_loader_next(ld, &b);
+      if (!s) memcpy(host + i * per, b.audio, sizeof(float) * (size_t)per);
+    }
+    df_tensor part;
+    if (!s) s = df_tensor_slice0(&train, 0, n, &part);
+    if (!s) s = df_tensor_from_host(&part, host, n * per);
+    if (!s) s = df_nearest_rows(&gen, &part, dist, idx);
+    for (int i = 0; !s && i < count; i++)
+      if (dist[i] < best[i]) best[i] = dist[i];
+    done += n;
+  }
+  if (!s) {
+    /* best[] becomes the novelty of each sound that is not silent. */
+    int64_t k = 0;
+    for (int i = 0; i < count; i++) {
+      double energy = 0;
+      for (int64_t j = 0; j < per; j++) energy += (double)audio[i * per + j] * audio[i * per + j];
+      if (energy > 0) best[k++] = best[i] / energy;
+      else r->silent++;
+    }
+    r->novelty_count = k;
+    if (k > 0) {
+      qsort(best, (size_t)k, sizeof *best, by_value);
+      double sum = 0;
+      int64_t near = 0;
+      for (int64_t i = 0; i < k; i++) {
+        sum += best[i];
+        near += best[i] <= DF_NOVELTY_NEAR_COPY;
+        int bin = (int)(best[i] * DF_NOVELTY_BINS);
+        r->novelty_hist[bin < 0 ? 0 : bin >= DF_NOVELTY_BINS ? DF_NOVELTY_BINS - 1 : bin]++;
+      }
+      r->novelty_min = best[0];
+      r->novelty_median = best[k / 2];
+      r->novelty_p10 = best[k / 10];
+      r->novelty_p90 = best[(k * 9) / 10 < k ? (k * 9) / 10 : k - 1];
+      r->novelty_mean = sum / (double)k;
+      r->near_copy_fraction = (double)near / (double)k;
+    }
+    r->novelty_done = 1;
+  }
+  df_tensor_free(&gen);
+  df_tensor_free(&train);
+  free(best);
+  free(dist);
+  free(idx);
+  free(host);
+  df_loader_close(ld);
+  return s;
+}
+
+df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, int64_t step,
+                           df_eval_result *r) {
+  memset(r, 0, sizeof *r);
+  if (!type->sample_latents || !type->decode || type->latent_dim(model) < 1)
+    return DF_FAIL(DF_ERR_UNSUPPORTED, "a '%s' model does not generate sounds to evaluate", type->name);
+  const int count = ev->o.count, classes = ev->classes, dim = ev->dim;
+  int channels;
+  int64_t length;
+  type->audio_shape(model, &channels, &length);
+  const int64_t per = (int64_t)channels * length;
+  r->step = step;
+  r->n_generated = count;
+  r->n_real = (int)ev->real.n;
+  r->n_classes = classes;
+  r->embed_dim = dim;
+  r->is_real = ev->is_real;
+  r->is_real_std = ev->is_real_std;
+  r->diversity_real = ev->diversity_real;
+  float *audio = malloc(sizeof(float) * (size_t)(count * per));
+  float *probs = malloc(sizeof(float) * (size_t)(count * classes)), *embed = malloc(sizeof(float) * (size_t)(count * dim));
+  int32_t *labels = malloc(sizeof(int32_t) * (size_t)count), *heard = malloc(sizeof(int32_t) * (size_t)count);
+  df_status s = audio && probs && embed && labels && heard ? DF_OK : DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
+  if (!s) s = generate(ev, type, model, count, labels, audio);
+  if (!s) s = df_classifier_run(ev->o.classifier, audio, count, channels, length, probs, embed);
+  if (!s) s = df_inception_score(probs, count, classes, is_splits(count), &r->is_generated, &r->is_generated_std);
+  if (!s) s = df_frechet_distance(ev->real_embed, ev->real.n, embed, count, dim, &r->fd);
+  if (!s)
+    s = df_kernel_distance(ev->real_embed, ev->real.n, embed, count, dim, KID_SUBSETS, KID_SUBSET_SIZE, ev->o.seed,
+                           &r->kid, &r->kid_std);
+  if (!s) s = df_mean_pairwise_distance(embed, count, dim, &r->diversity_generated);
+  for (int i = 0; !s && i < count; i++) {
+    int best = 0;
+    for (int c = 1; c < classes; c++)
+      if (probs[i * classes + c] > probs[i * classes + best]) best = c;
+    heard[i] = best;
+    r->predicted[best]++;
+  }
+  /* Conditional on the same classes as the classifier's: how often the asked class is heard. */
+  if (!s && type->n_classes(model) == classes) {
+    r->conditional = 1;
+    s = df_confusion(labels, heard, count, classes, r->confusion, &r->conditioning_accuracy);
+  }
+  if (!s && ev->o.novelty) s = novelty(ev, audio, count, per, r);
+  free(audio);
+  free(probs);
+  free(embed);
+  free(labels);
+  free(heard);
+  return s;
+}

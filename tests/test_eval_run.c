@@ -1,0 +1,165 @@
+/* Evaluation of runs: the trainer's train.eval_every_checkpoint appends eval_* metrics at
+ * every checkpoint and marks the one with the lowest Frechet distance (best.json and
+ * checkpoints/best.safetensors, which survives pruning and loads as a model); `drumforge eval`
+ * writes eval.json with the documented schema, for an unconditional and a conditional model. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/testlib.h"
+#include "common/train_fixture.h"
+#include "drumforge/eval.h"
+#include "drumforge/fileio.h"
+
+static char scratch[4096], dataset[4200];
+
+static void on_log(void *ctx, const char *line) { printf("     [log] %s\n", line); }
+
+static cJSON *read_json(const char *path) {
+  char *text;
+  size_t len;
+  if (df_read_file(path, &text, &len) != DF_OK) return NULL;
+  cJSON *j = cJSON_Parse(text);
+  free(text);
+  return j;
+}
+
+static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
+
+static int is_num(const cJSON *o, const char *key, double lo, double hi) {
+  const cJSON *v = get(o, key);
+  return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi;
+}
+
+static df_status train(const char *name, const char *const *replace, char *run, size_t len) {
+  char config[4200];
+  if (df_test_write_smoke_config(scratch, name, replace, config, sizeof config)) return DF_ERR_IO;
+  snprintf(run, len, "%s/%s", scratch, name);
+  df_train_options o = {0};
+  o.config_path = config;
+  o.data_path = dataset;
+  o.run_dir = run;
+  o.device = DF_DEVICE_CPU;
+  o.log = on_log;
+  df_train_result res;
+  return df_train_run(&o, &res);
+}
+
+static void trainer_marks_best(void) {
+  static const char *const replace[] = {"train.steps=6", "train.checkpoint_every_steps=2", "train.keep_last=1",
+                                        "train.preview_count=2", "train.eval_every_checkpoint=true",
+                                        "train.eval_count=16", NULL};
+  char run[4300];
+  if (!df_expect_ok(train("evalrun", replace, run, sizeof run), "train with eval_every_checkpoint")) return;
+  char path[4400], *text;
+  size_t len;
+  snprintf(path, sizeof path, "%s/metrics.jsonl", run);
+  int evals = 0;
+  double best_fd = INFINITY;
+  long long best_step = -1;
+  if (df_expect_ok(df_read_file(path, &text, &len), "read metrics.jsonl")) {
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+      cJSON *j = cJSON_Parse(line);
+      const cJSON *fd = get(j, "eval_fd");
+      if (cJSON_IsNumber(fd)) {
+        evals++;
+        if (fd->valuedouble < best_fd) {
+          best_fd = fd->valuedouble;
+          best_step = (long long)get(j, "step")->valuedouble;
+        }
+      }
+      cJSON_Delete(j);
+    }
+    free(text);
+  }
+  df_expect_true(evals == 3, "metrics.jsonl has an eval line at each of the 3 checkpoints");
+  snprintf(path, sizeof path, "%s/best.json", run);
+  cJSON *best = read_json(path);
+  df_expect_true(best && is_num(best, "step", best_step, best_step) && is_num(best, "frechet_distance", best_fd * (1 - 1e-6), best_fd * (1 + 1e-6)),
+                 "best.json names the checkpoint with the lowest Frechet distance");
+  cJSON_Delete(best);
+  snprintf(path, sizeof path, "%s/checkpoints/best.safetensors", run);
+  df_loaded_model m;
+  if (df_expect_ok(df_model_load(path, DF_DEVICE_CPU, &m), "best.safetensors loads as a model")) {
+    df_expect_true(m.step == best_step, "best.safetensors holds the best step (kept although keep_last = 1)");
+    df_model_unload(&m);
+  }
+}
+
+/* Runs drumforge eval and checks eval.json. */
+static void eval_json(const char *run, int conditional) {
+  char cmd[9000], out[4400];
+  snprintf(out, sizeof out, "%s/eval.json", run);
+  snprintf(cmd, sizeof cmd, "'%s' eval --run '%s' --data '%s' --count 24 --device cpu > /dev/null", DF_DRUMFORGE_EXE,
+           run, dataset);
+  const char *what = conditional ? "drumforge eval (conditional model) exits 0" : "drumforge eval exits 0";
+  if (!df_expect_true(system(cmd) == 0, what)) return;
+  cJSON *j = read_json(out);
+  if (!df_expect_true(j != NULL, "eval.json parses")) return;
+  const cJSON *fmt = get(j, "format"), *names = get(j, "class_names");
+  int classes = cJSON_GetArraySize(names);
+  df_expect_true(cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "drumforge-eval") && is_num(j, "format_version", 1, 1) &&
+                     is_num(j, "step", 1, 1e9) && cJSON_IsString(get(j, "checkpoint")) && cJSON_IsString(get(j, "dataset")),
+                 "eval.json: format, version, step, checkpoint, dataset");
+  const cJSON *cl = get(j, "classifier"), *gen = get(j, "generated"), *real = get(j, "real");
+  df_expect_true(is_num(cl, "test_accuracy", 0, 1) && is_num(cl, "step", 1, 1e9) && is_num(cl, "embedding_dim", 1, 4096),
+                 "eval.json: classifier");
+  df_expect_true(is_num(gen, "count", 24, 24) && is_num(gen, "inception_score", 1 - 1e-9, classes + 1e-9) &&
+                     is_num(gen, "diversity", 0, 1e9) && cJSON_GetArraySize(get(gen, "predicted_classes")) == classes,
+                 "eval.json: generated (IS within [1, classes])");
+  df_expect_true(is_num(real, "count", 2, 1e9) && is_num(real, "inception_score", 1 - 1e-9, classes + 1e-9),
+                 "eval.json: real");
+  df_expect_true(is_num(j, "frechet_distance", 0, 1e12) && is_num(j, "kid", -1e12, 1e12) && is_num(j, "kid_std", 0, 1e12) &&
+                     is_num(j, "diversity_ratio", 0, 1e9),
+                 "eval.json: Frechet distance, KID, diversity ratio");
+  const cJSON *nov = get(j, "novelty");
+  int64_t hist = 0;
+  const cJSON *h;
+  cJSON_ArrayForEach(h, get(nov, "histogram")) hist += (int64_t)h->valuedouble;
+  df_expect_true(is_num(nov, "count", 0, 24) && is_num(nov, "near_copy_fraction", 0, 1) &&
+                     is_num(nov, "near_copy_threshold", 0.1, 0.1) && is_num(nov, "median", 0, 1e12) &&
+                     hist == (int64_t)get(nov, "count")->valuedouble &&
+                     (int64_t)(get(nov, "count")->valuedouble + get(nov, "silent")->valuedouble) == 24,
+                 "eval.json: novelty (histogram sums to the sounds that are not silent)");
+  const cJSON *cond = get(j, "conditioning");
+  if (conditional) {
+    int64_t total = 0;
+    const cJSON *row, *v;
+    cJSON_ArrayForEach(row, get(cond, "confusion")) cJSON_ArrayForEach(v, row) total += (int64_t)v->valuedouble;
+    df_expect_true(is_num(cond, "accuracy", 0, 1) && cJSON_GetArraySize(get(cond, "confusion")) == classes && total == 24 &&
+                       cJSON_GetArraySize(get(cond, "per_class_accuracy")) == classes,
+                   "eval.json: conditioning accuracy and a classes x classes confusion matrix of every sound");
+  } else {
+    df_expect_true(cJSON_IsNull(cond), "eval.json: conditioning is null for an unconditional model");
+  }
+  cJSON_Delete(j);
+}
+
+int main(void) {
+  df_test_begin("test_eval_run");
+  df_test_scratch_dir("eval_run", scratch, sizeof scratch);
+  if (df_test_make_dataset(scratch, 40, 1.0, dataset, sizeof dataset)) {
+    df_test_fail("synthetic dataset", "could not be built");
+    return df_test_finish();
+  }
+  /* A short classifier first, so that the runs below find one kept with the dataset. */
+  df_classifier_options co = {0};
+  co.dataset = dataset;
+  co.device = DF_DEVICE_CPU;
+  co.steps = 30;
+  df_classifier *c;
+  if (!df_expect_ok(df_classifier_open(&co, &c), "classifier")) return df_test_finish();
+  df_classifier_close(c);
+  trainer_marks_best();
+  char run[4300];
+  snprintf(run, sizeof run, "%s/evalrun", scratch);
+  eval_json(run, 0);
+  static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",
+                                     "model.conditional=true",
+                                     "data.classes=kick,snare", NULL};
+  if (df_expect_ok(train("condrun", cond, run, sizeof run), "train a conditional model")) eval_json(run, 1);
+  return df_test_finish();
+}
