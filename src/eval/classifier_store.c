@@ -13,6 +13,7 @@
 #include "drumforge/checkpoint.h"
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
+#include "eval/json_file.h"
 #include "drumforge/metrics.h"
 #include "eval/examples.h"
 #include "models/classifier/classifier_model.h"
@@ -80,12 +81,7 @@ static df_status write_card(const char *path, const df_classifier_card *c) {
   cJSON_AddNumberToObject(val, "accuracy", c->validation_accuracy);
   cJSON_AddNumberToObject(val, "examples", (double)c->validation_examples);
   cJSON_AddNumberToObject(root, "manifest_crc32", (double)c->manifest_crc);
-  char *text = cJSON_Print(root);
-  cJSON_Delete(root);
-  if (!text) return DF_FAIL(DF_ERR_OOM, "%s", path);
-  df_status s = df_write_file_atomic(path, text, strlen(text));
-  free(text);
-  return s;
+  return ev_write_json(path, root);
 }
 
 static double number(const cJSON *obj, const char *key, double def) {

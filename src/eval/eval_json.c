@@ -5,6 +5,7 @@
 
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
+#include "eval/json_file.h"
 #include "drumforge/metrics.h"
 
 static cJSON *matrix(const int64_t *m, int n) {
@@ -83,10 +84,5 @@ df_status df_eval_write_json(const char *path, const df_eval_result *r, const ch
   } else {
     cJSON_AddNullToObject(root, "novelty");
   }
-  char *text = cJSON_Print(root);
-  cJSON_Delete(root);
-  if (!text) return DF_FAIL(DF_ERR_OOM, "%s", path);
-  df_status s = df_write_file_atomic(path, text, strlen(text));
-  free(text);
-  return s;
+  return ev_write_json(path, root);
 }

@@ -10,6 +10,7 @@
 
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
+#include "eval/json_file.h"
 
 struct df_eval_hook {
   char run_dir[4096];
@@ -107,12 +108,7 @@ static df_status mark_best(const df_eval_hook *h, const df_eval_result *r, const
   cJSON_AddNumberToObject(root, "frechet_distance", r->fd);
   cJSON_AddNumberToObject(root, "kid", r->kid);
   cJSON_AddNumberToObject(root, "inception_score", r->is_generated);
-  char *text = cJSON_Print(root);
-  cJSON_Delete(root);
-  if (!text) return DF_FAIL(DF_ERR_OOM, "%s", json);
-  df_status s = df_write_file_atomic(json, text, strlen(text));
-  free(text);
-  return s;
+  return ev_write_json(json, root);
 }
 
 df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, void *model,
