@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that drumforge's build, tests and demo need.
-# Usage: scripts/install-deps.sh [--no-data] [--no-torch]
+# Usage: scripts/install-deps.sh [--no-data] [--no-torch] [--no-browser]
 #   --no-data   skip the Hydrogen drum kits (the built-in default dataset)
 #   --no-torch  skip PyTorch (only needed to regenerate fixtures and for side-by-side benchmarks)
+#   --no-browser  skip Chromium (only the report-rendering test uses it, headless)
 set -euo pipefail
-want_data=1; want_torch=1
+want_data=1; want_torch=1; want_browser=1
 for a in "$@"; do
   case "$a" in
     --no-data) want_data=0 ;;
     --no-torch) want_torch=0 ;;
+    --no-browser) want_browser=0 ;;
     *) echo "install-deps.sh: unknown option '$a'" >&2; exit 2 ;;
   esac
 done
@@ -20,6 +22,7 @@ pkgs=(
 )
 [ "$want_torch" = 1 ] && pkgs+=(python3-torch python3-torchaudio)
 [ "$want_data" = 1 ] && pkgs+=(hydrogen-drumkits hydrogen-data)
+[ "$want_browser" = 1 ] && pkgs+=(chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

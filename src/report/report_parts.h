@@ -1,0 +1,27 @@
+/* Pieces of the report (internal to src/report/). */
+#ifndef DF_REPORT_PARTS_H
+#define DF_REPORT_PARTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "drumforge/status.h"
+
+#define RP_MAX_SERIES 32
+
+/* metrics.jsonl as one series (step, value) per key. */
+typedef struct rp_series {
+  int n;
+  char name[RP_MAX_SERIES][64];
+  int count[RP_MAX_SERIES], cap[RP_MAX_SERIES];
+  double *step[RP_MAX_SERIES], *value[RP_MAX_SERIES];
+} rp_series;
+
+df_status rp_series_read(const char *run_dir, rp_series *out);
+void rp_series_free(rp_series *s);
+/* One SVG chart per series in OUT/curves/, and their <img> tags. */
+df_status rp_curves(FILE *html, const char *out_dir, const rp_series *s);
+/* data.path of RUN/config.ini into buf ("" when there is none). */
+void rp_run_dataset(const char *run_dir, char *buf, size_t len);
+
+#endif

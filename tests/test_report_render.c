@@ -1,0 +1,142 @@
+/* drumforge report: a short run (evaluated at every checkpoint, then by drumforge eval) gets
+ * its report; the page, curves (SVG) and spectrograms (PNG) are written, and headless
+ * Chromium (Debian's chromium; the test is skipped with 77 when it is missing) loads the page
+ * from the file system without console errors or broken images, finds every audio player's
+ * file, and saves a screenshot (tests/scratch/report_render/screenshot.png). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/testlib.h"
+#include "common/train_fixture.h"
+#include "drumforge/eval.h"
+#include "drumforge/fileio.h"
+
+static char scratch[4096], dataset[4200], run[4300];
+
+static int count_files(const char *dir, const char *suffix) {
+  DIR *dp = opendir(dir);
+  int n = 0;
+  struct dirent *e;
+  while (dp && (e = readdir(dp)))
+    if (strlen(e->d_name) > strlen(suffix) && !strcmp(e->d_name + strlen(e->d_name) - strlen(suffix), suffix)) n++;
+  if (dp) closedir(dp);
+  return n;
+}
+
+static int count(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) n++;
+  return n;
+}
+
+static int run_cmd(const char *cmd) {
+  printf("     $ %s\n", cmd);
+  return system(cmd);
+}
+
+static void on_log(void *ctx, const char *line) {}
+
+/* A short evaluated run: classifier, 4 steps with checkpoints and evaluation at 2 and 4. */
+static int make_run(void) {
+  df_classifier_options co = {0};
+  co.dataset = dataset;
+  co.device = DF_DEVICE_CPU;
+  co.steps = 30;
+  co.log = on_log;
+  df_classifier *c;
+  if (!df_expect_ok(df_classifier_open(&co, &c), "classifier")) return 0;
+  df_classifier_close(c);
+  static const char *const replace[] = {"train.steps=4", "train.checkpoint_every_steps=2", "train.preview_count=4",
+                                        "train.eval_every_checkpoint=true", "train.eval_count=16", NULL};
+  char config[4200];
+  if (df_test_write_smoke_config(scratch, "run", replace, config, sizeof config)) return 0;
+  snprintf(run, sizeof run, "%s/run", scratch);
+  df_train_options o = {0};
+  o.config_path = config;
+  o.data_path = dataset;
+  o.run_dir = run;
+  o.device = DF_DEVICE_CPU;
+  df_train_result res;
+  if (!df_expect_ok(df_train_run(&o, &res), "train a short evaluated run")) return 0;
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "'%s' eval --run '%s' --data '%s' --count 16 --device cpu > /dev/null 2>&1", DF_DRUMFORGE_EXE,
+           run, dataset);
+  return df_expect_true(run_cmd(cmd) == 0, "drumforge eval");
+}
+
+int main(void) {
+  df_test_begin("test_report_render");
+  df_test_scratch_dir("report_render", scratch, sizeof scratch);
+  if (df_test_make_dataset(scratch, 40, 1.0, dataset, sizeof dataset) || !make_run()) {
+    df_test_fail("evaluated run", "could not be made");
+    return df_test_finish();
+  }
+  char cmd[9000], path[4500], report[4400];
+  snprintf(report, sizeof report, "%s/report", run);
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' --data '%s' > /dev/null", DF_DRUMFORGE_EXE, run, dataset);
+  if (!df_expect_true(run_cmd(cmd) == 0, "drumforge report exits 0")) return df_test_finish();
+  snprintf(path, sizeof path, "%s/index.html", report);
+  df_expect_true(access(path, F_OK) == 0, "index.html is written");
+  snprintf(path, sizeof path, "%s/curves", report);
+  int svgs = count_files(path, ".svg");
+  snprintf(path, sizeof path, "%s/mel", report);
+  int pngs = count_files(path, ".png");
+  printf("     %d curves, %d spectrograms\n", svgs, pngs);
+  df_expect_true(svgs >= 6, "an SVG curve per metric (losses and eval_*)");
+  df_expect_true(pngs >= 5, "PNG spectrograms of the 4 newest previews and of real examples");
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s/nothing-here' 2> /dev/null", DF_DRUMFORGE_EXE, scratch);
+  df_expect_true(run_cmd(cmd) != 0, "a missing run folder is an error");
+
+  if (system("command -v chromium > /dev/null 2>&1") != 0) {
+    printf("SKIP chromium is not installed (apt-get install chromium): the page was not rendered\n");
+    int rc = df_test_finish();
+    return rc ? rc : 77;
+  }
+  /* As root (CI) Chromium needs --no-sandbox; the profile lives in the scratch folder. */
+  const char *flags = "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+                      "--enable-logging=stderr --v=0 --virtual-time-budget=5000";
+  char dom[4500], log[4500], shot[4500];
+  snprintf(dom, sizeof dom, "%s/dom.html", scratch);
+  snprintf(log, sizeof log, "%s/chromium.log", scratch);
+  snprintf(shot, sizeof shot, "%s/screenshot.png", scratch);
+  snprintf(cmd, sizeof cmd, "timeout 120 chromium %s --user-data-dir='%s/profile' --dump-dom 'file://%s/index.html' > '%s' 2> '%s'",
+           flags, scratch, report, dom, log);
+  df_expect_true(run_cmd(cmd) == 0, "chromium loads the page");
+  char *text = NULL, *errors = NULL;
+  size_t len;
+  if (df_expect_ok(df_read_file(dom, &text, &len), "read the rendered DOM")) {
+    df_expect_true(strstr(text, "<h1>drumforge report</h1>") != NULL, "the rendered page is the report");
+    int imgs = count(text, "<img "), audios = count(text, "<audio ");
+    printf("     rendered: %d images, %d audio players\n", imgs, audios);
+    df_expect_true(imgs >= svgs + pngs, "every curve and spectrogram is on the page");
+    df_expect_true(count(text, "class=\"missing\"") == 0, "no image failed to load");
+    df_expect_true(audios >= 8, "audio players for the previews of both checkpoints");
+    int found = 1;
+    for (const char *p = strstr(text, "<audio "); p; p = strstr(p + 1, "<audio ")) {
+      const char *src = strstr(p, "src=\"");
+      if (!src) continue;
+      char rel[1024];
+      snprintf(rel, sizeof rel, "%.*s", (int)(strchr(src + 5, '"') - src - 5), src + 5);
+      snprintf(path, sizeof path, "%s/%s", report, rel);
+      if (access(path, F_OK) != 0) {
+        printf("     missing audio: %s\n", path);
+        found = 0;
+      }
+    }
+    df_expect_true(found, "every audio player's file exists");
+  }
+  if (df_expect_ok(df_read_file(log, &errors, &len), "read chromium's log"))
+    df_expect_true(!strstr(errors, "Uncaught") && !strstr(errors, ":CONSOLE") , "no console errors or messages");
+  free(text);
+  free(errors);
+  snprintf(cmd, sizeof cmd, "timeout 120 chromium %s --user-data-dir='%s/profile' --hide-scrollbars --window-size=1280,2600 "
+           "--screenshot='%s' 'file://%s/index.html' > /dev/null 2>&1", flags, scratch, shot, report);
+  struct stat sb;
+  df_expect_true(run_cmd(cmd) == 0 && stat(shot, &sb) == 0 && sb.st_size > 20000, "a screenshot is saved");
+  printf("     screenshot: %s\n", shot);
+  return df_test_finish();
+}
