@@ -29,6 +29,9 @@ typedef struct conv_geom {
 #define DIRECT_COLUMNS 2048
 /* im2col works on blocks of this many outputs of a row. */
 #define IM2COL_BLOCK 1024
+/* Data movement over fewer elements than this stays on one thread (a parallel region costs
+ * more than it saves, and much more when the machine is oversubscribed). */
+#define PARALLEL_MIN 65536
 /* col2im works on blocks of this many outputs per stride phase of a row (parallelism for
  * long, few rows; the block's sums live on the stack). */
 #define COL2IM_BLOCK 512
@@ -83,7 +86,7 @@ static void im2col(const conv_geom *g, const conv_plan *pl, const float *x, int6
                    int64_t chunk) {
   const int64_t ld = chunk * pl->p, span = pl->phase_len, nblk = ceil_div(g->ow, IM2COL_BLOCK);
   const int64_t tasks = chunk * g->cin * g->oh * nblk;
-#pragma omp parallel
+#pragma omp parallel if (pl->ck * ld > PARALLEL_MIN)
   {
     float *phase = pl->scratch + (size_t)omp_get_thread_num() * (size_t)(g->sw * span);
 #pragma omp for schedule(static)
@@ -123,7 +126,7 @@ static void col2im(const conv_geom *g, const conv_plan *pl, float *x, int64_t n0
                    int64_t chunk) {
   const int64_t ld = chunk * pl->p, nq = ceil_div(g->w, g->sw);
   const int64_t nblk = ceil_div(nq, COL2IM_BLOCK), tasks = chunk * g->cin * g->h * nblk;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (pl->ck * ld > PARALLEL_MIN)
   for (int64_t t = 0; t < tasks; t++) {
     const int64_t b = t % nblk, iy = (t / nblk) % g->h, c = (t / (nblk * g->h)) % g->cin;
     const int64_t e = t / (nblk * g->h * g->cin);
@@ -152,7 +155,7 @@ static void col2im(const conv_geom *g, const conv_plan *pl, float *x, int64_t n0
  * over a chunk produce and consume). */
 static void to_channel_major(const float *src, int64_t chunk, int64_t c, int64_t p,
                              float *dst) {
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (chunk * c * p > PARALLEL_MIN)
   for (int64_t ch = 0; ch < c; ch++)
     for (int64_t e = 0; e < chunk; e++)
       memcpy(dst + (ch * chunk + e) * p, src + (e * c + ch) * p, sizeof(float) * (size_t)p);
@@ -160,7 +163,7 @@ static void to_channel_major(const float *src, int64_t chunk, int64_t c, int64_t
 
 static void to_example_major(const float *src, int64_t chunk, int64_t c, int64_t p,
                              float *dst) {
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (chunk * c * p > PARALLEL_MIN)
   for (int64_t e = 0; e < chunk; e++)
     for (int64_t ch = 0; ch < c; ch++)
       memcpy(dst + (e * c + ch) * p, src + (ch * chunk + e) * p, sizeof(float) * (size_t)p);
