@@ -77,6 +77,16 @@ static void round_trip(void) {
   const char *note = df_st_metadata(f, "note");
   df_expect_true(note && strcmp(note, "replaced \"quoted\"") == 0, "metadata round-trips");
   df_expect_true(df_st_metadata_count(f) == 2 && df_st_metadata(f, "missing") == NULL, "metadata count");
+  const char *key, *value;
+  df_st_metadata_at(f, 0, &key, &value);
+  df_expect_true(key && value && !strcmp(value, df_st_metadata(f, key)), "metadata by index");
+  /* df_st_at lists tensors in data order, which the writer made name order. */
+  int sorted = df_st_count(f) == 7;
+  for (int i = 1; sorted && i < df_st_count(f); i++)
+    sorted = strcmp(df_st_at(f, i - 1)->name, df_st_at(f, i)->name) < 0 &&
+             (const char *)df_st_at(f, i - 1)->data + df_st_at(f, i - 1)->nbytes ==
+                 (const char *)df_st_at(f, i)->data;
+  df_expect_true(sorted && df_st_at(f, 7) == NULL, "tensors by index: contiguous, in name order");
   const df_st_tensor *t;
   if (df_expect_ok(df_st_find(f, "zeta.weight", &t), "find f32")) {
     df_expect_true(t->dtype == DF_ST_F32 && t->ndim == 2 && t->shape[0] == 2 && t->shape[1] == 3,
@@ -131,6 +141,9 @@ static void round_trip(void) {
 int main(void) {
   df_test_begin("test_safetensors");
   df_test_scratch_dir("safetensors", dir, sizeof dir);
+  df_expect_true(df_st_dtype_size(DF_ST_BF16) == 2 && df_st_dtype_size(DF_ST_I64) == 8 &&
+                     !strcmp(df_st_dtype_name(DF_ST_F16), "F16"),
+                 "dtype names and sizes");
   round_trip();
   char path[4300];
   snprintf(path, sizeof path, "%s/short.safetensors", dir);
