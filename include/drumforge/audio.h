@@ -7,6 +7,7 @@
 #ifndef DRUMFORGE_AUDIO_H
 #define DRUMFORGE_AUDIO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drumforge/status.h"
@@ -68,6 +69,11 @@ df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out);
 /* Writes a .wav or .flac file (chosen by the extension) through a temporary file that is
  * renamed over `path` once complete. Integer encodings clip samples to [-1, 1]. */
 df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc);
+
+/* The bytes df_audio_write would write to `path` (its extension picks WAV or FLAC), in a
+ * malloc'd buffer, for writers that place files themselves (`generate` writes thousands). */
+df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding enc, void **data,
+                          size_t *len);
 
 #ifdef __cplusplus
 }

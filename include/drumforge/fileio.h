@@ -35,6 +35,12 @@ df_status df_atomic_rename(const char *tmp, const char *path);
 
 /* Writes a whole buffer atomically. */
 df_status df_write_file_atomic(const char *path, const void *data, size_t len);
+/* Writes a whole buffer through a temporary file and a rename, without the fsyncs: a killed
+ * process never leaves half a file under the final name, but the data survives a power loss
+ * only after df_sync_filesystem. For commands that write thousands of files (`generate`). */
+df_status df_write_file_replace(const char *path, const void *data, size_t len);
+/* Flushes every written file of the file system holding path to disk (syncfs). */
+df_status df_sync_filesystem(const char *path);
 /* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience). */
 df_status df_read_file(const char *path, char **data, size_t *len);
 

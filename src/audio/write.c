@@ -1,9 +1,9 @@
 /* Writing WAV and FLAC files crash-safely (include/drumforge/audio.h). */
 #include <sndfile.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "drumforge/audio.h"
 #include "drumforge/fileio.h"
@@ -37,6 +37,49 @@ static df_status container_for(const char *path, df_audio_encoding enc, int *for
   return DF_OK;
 }
 
+/* libsndfile's virtual I/O onto a growing memory buffer. */
+typedef struct membuf {
+  unsigned char *data;
+  sf_count_t len, cap, pos;
+} membuf;
+
+static sf_count_t mem_length(void *user) { return ((membuf *)user)->len; }
+
+static sf_count_t mem_seek(sf_count_t offset, int whence, void *user) {
+  membuf *m = user;
+  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->len;
+  if (base + offset < 0) return -1;
+  m->pos = base + offset;
+  return m->pos;
+}
+
+static sf_count_t mem_read(void *ptr, sf_count_t count, void *user) {
+  membuf *m = user;
+  sf_count_t n = m->pos >= m->len ? 0 : (m->len - m->pos < count ? m->len - m->pos : count);
+  if (n > 0) memcpy(ptr, m->data + m->pos, (size_t)n);
+  m->pos += n;
+  return n;
+}
+
+static sf_count_t mem_write(const void *ptr, sf_count_t count, void *user) {
+  membuf *m = user;
+  if (m->pos + count > m->cap) {
+    sf_count_t cap = m->cap ? m->cap : 65536;
+    while (cap < m->pos + count) cap *= 2;
+    unsigned char *grown = realloc(m->data, (size_t)cap);
+    if (!grown) return 0;
+    m->data = grown;
+    m->cap = cap;
+  }
+  if (m->pos > m->len) memset(m->data + m->len, 0, (size_t)(m->pos - m->len));
+  memcpy(m->data + m->pos, ptr, (size_t)count);
+  m->pos += count;
+  if (m->pos > m->len) m->len = m->pos;
+  return count;
+}
+
+static sf_count_t mem_tell(void *user) { return ((membuf *)user)->pos; }
+
 /* Interleaves and writes all frames. */
 static df_status write_frames(const char *path, SNDFILE *f, const df_audio *a) {
   enum { CHUNK = 8192 };
@@ -49,7 +92,7 @@ static df_status write_frames(const char *path, SNDFILE *f, const df_audio *a) {
         buf[i * a->channels + c] = a->data[(int64_t)c * a->frames + done + i];
     if (sf_writef_float(f, buf, n) != n) {
       free(buf);
-      return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, sf_strerror(f));
+      return DF_FAIL(DF_ERR_IO, "%s: encoding failed: %s", path, sf_strerror(f));
     }
     done += n;
   }
@@ -57,7 +100,10 @@ static df_status write_frames(const char *path, SNDFILE *f, const df_audio *a) {
   return DF_OK;
 }
 
-df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc) {
+df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding enc, void **data,
+                          size_t *len) {
+  *data = NULL;
+  *len = 0;
   if (!a->data || a->channels < 1 || a->rate <= 0 || a->frames < 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: nothing to write (%d channels, %d Hz)", path,
                    a->channels, a->rate);
@@ -69,18 +115,31 @@ df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding 
   if (!sf_format_check(&sfi))
     return DF_FAIL(DF_ERR_UNSUPPORTED, "%s: libsndfile cannot write %d channels at %d Hz here",
                    path, a->channels, a->rate);
-  char tmp[4200];
-  df_atomic_tmp_name(path, tmp, sizeof tmp);
-  SNDFILE *f = sf_open(tmp, SFM_WRITE, &sfi);
-  if (!f) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", tmp, sf_strerror(NULL));
+  SF_VIRTUAL_IO io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+  membuf m = {0};
+  SNDFILE *f = sf_open_virtual(&io, SFM_WRITE, &sfi, &m);
+  if (!f) {
+    free(m.data);
+    return DF_FAIL(DF_ERR_IO, "%s: cannot start encoding: %s", path, sf_strerror(NULL));
+  }
   /* Integer encodings clip instead of wrapping around. */
   sf_command(f, SFC_SET_CLIPPING, NULL, SF_TRUE);
   df_status st = write_frames(path, f, a);
-  if (sf_close(f) != 0 && st == DF_OK)
-    st = DF_FAIL(DF_ERR_IO, "%s: closing failed (disk full?)", path);
+  if (sf_close(f) != 0 && st == DF_OK) st = DF_FAIL(DF_ERR_IO, "%s: encoding failed (out of memory?)", path);
   if (st != DF_OK) {
-    unlink(tmp);
+    free(m.data);
     return st;
   }
-  return df_atomic_rename(tmp, path);
+  *data = m.data;
+  *len = (size_t)m.len;
+  return DF_OK;
+}
+
+df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc) {
+  void *data;
+  size_t len;
+  DF_TRY(df_audio_encode(path, a, enc, &data, &len));
+  df_status st = df_write_file_atomic(path, data, len);
+  free(data);
+  return st;
 }

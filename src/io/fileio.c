@@ -1,4 +1,5 @@
 /* Crash-safe file writing (include/drumforge/fileio.h). */
+#define _GNU_SOURCE /* syncfs */
 #include "drumforge/fileio.h"
 
 #include <errno.h>
@@ -97,6 +98,46 @@ df_status df_write_file_atomic(const char *path, const void *data, size_t len) {
     return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, strerror(err));
   }
   return df_atomic_commit(&f);
+}
+
+df_status df_write_file_replace(const char *path, const void *data, size_t len) {
+  char tmp[4200];
+  df_atomic_tmp_name(path, tmp, sizeof tmp);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+  const char *p = data;
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(fd, p + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : ENOSPC;
+      close(fd);
+      unlink(tmp);
+      return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, strerror(err));
+    }
+    done += (size_t)n;
+  }
+  if (close(fd) != 0) {
+    int err = errno;
+    unlink(tmp);
+    return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", path, strerror(err));
+  }
+  if (rename(tmp, path) != 0) {
+    int err = errno;
+    unlink(tmp);
+    return DF_FAIL(DF_ERR_IO, "%s: rename from temporary file failed: %s", path, strerror(err));
+  }
+  return DF_OK;
+}
+
+df_status df_sync_filesystem(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  int rc = syncfs(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return DF_FAIL(DF_ERR_IO, "%s: syncing to disk failed: %s", path, strerror(err));
+  return DF_OK;
 }
 
 df_status df_read_file(const char *path, char **data, size_t *len) {
