@@ -1,0 +1,75 @@
+/* Pieces of a generation run shared by its files (src/generate/). */
+#ifndef DF_GENERATE_GEN_INTERNAL_H
+#define DF_GENERATE_GEN_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "drumforge/generate.h"
+#include "drumforge/postfx.h"
+
+/* What every file of the run shares, fixed before the first batch. */
+typedef struct gen_run {
+  const df_generate_options *o;
+  const df_loaded_model *m;
+  int dim, channels, model_rate, out_rate;
+  int64_t length;          /* frames of one decoded sound */
+  int letters;             /* decoded sounds per file: the tile's bars, else 1 */
+  int n_bars;
+  int64_t bar_frames;      /* at the output rate */
+  int64_t trim_fade;       /* frames at the model's rate */
+  int64_t cut_fade;        /* frames at the output rate (bars cut at the bar line) */
+  int has_lowpass;
+  df_butter lowpass;
+  int name_width;          /* digits of the positions in file names */
+  char checkpoint[4200];   /* absolute path */
+} gen_run;
+
+/* One output file: its number in the run (0 .. total - 1), position and class, and its
+ * decoded sounds and latents (letters rows each) in a batch buffer. */
+typedef struct gen_item {
+  int64_t number, position;
+  int class_id;            /* -1: unconditional */
+  const float *audio;      /* [letters, channels, length] */
+  const float *latents;    /* [letters, dim] */
+} gen_item;
+
+/* File name (no folder) of an item: "<class>_<position>.<format>", class "sound" (or "loop"
+ * when tiling) for unconditional models. */
+void gen_file_name(const gen_run *run, const gen_item *it, char *buf, size_t len);
+
+/* Post-processes, tiles, encodes and writes one item; on success *line is its manifest line
+ * (malloc'd, newline-terminated). */
+df_status gen_render(const gen_run *run, const gen_item *it, char **line);
+
+/* The manifest line of a written file. */
+df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *file, int64_t frames,
+                            char **line);
+
+/* The manifest, written in item order however the workers finish: lines wait in a window
+ * of `window` items (the items in flight) until every earlier one is written. The file is
+ * created at its first line. */
+typedef struct gen_manifest {
+  pthread_mutex_t mu;
+  char path[4200];
+  int fd;                  /* -1 until the first line */
+  int64_t next;            /* number of the next item to write */
+  int64_t window;
+  char **pending;          /* [window]: line of item number % window, or NULL */
+  unsigned char *skipped;  /* [window]: the item failed and will have no line */
+  int64_t lines;
+  df_status error;         /* the first write error */
+  char error_msg[1024];
+} gen_manifest;
+
+df_status gen_manifest_init(gen_manifest *mf, const char *dir, int64_t window);
+/* Hands over item `number`'s line (taken; NULL when the item failed). */
+void gen_manifest_put(gen_manifest *mf, int64_t number, char *line);
+/* Writes what still waits (in order, past any gaps), syncs and closes. */
+df_status gen_manifest_finish(gen_manifest *mf);
+void gen_manifest_free(gen_manifest *mf);
+
+/* Copies a failure's message from another thread into this one's df_last_error. */
+df_status gen_relay_error(df_status s, const char *msg);
+
+#endif
