@@ -18,5 +18,7 @@
 #include "drumforge/dataset.h"
 #include "drumforge/dsp.h"
 #include "drumforge/npy.h"
+#include "drumforge/postfx.h"
+#include "drumforge/generate.h"
 
 #endif

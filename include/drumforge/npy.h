@@ -19,6 +19,16 @@ extern "C" {
 /* Writes data [rows, cols] (row-major) to path. */
 df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols);
 
+/* A float32 [rows, cols] file written a few rows at a time, when the row count is known only
+ * at the end (`generate --save-latents`): rows go to a temporary file whose header is
+ * rewritten with the final count on commit, which renames it into place (fileio.h); abort
+ * removes it. Both free the writer. */
+typedef struct df_npy_writer df_npy_writer;
+df_status df_npy_writer_open(const char *path, int64_t cols, df_npy_writer **out);
+df_status df_npy_writer_append(df_npy_writer *w, const float *rows, int64_t n);
+df_status df_npy_writer_commit(df_npy_writer *w);
+void df_npy_writer_abort(df_npy_writer *w);
+
 /* Reads a 1-D or 2-D float array into a malloc'd float32 matrix *data [*rows, *cols] (the
  * caller frees it). Every problem is DF_ERR_FORMAT (or DF_ERR_IO / DF_ERR_NOT_FOUND) naming
  * the file and the problem: not an .npy file, an unsupported dtype or order, more than two

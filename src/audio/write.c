@@ -122,8 +122,10 @@ df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding
     free(m.data);
     return DF_FAIL(DF_ERR_IO, "%s: cannot start encoding: %s", path, sf_strerror(NULL));
   }
-  /* Integer encodings clip instead of wrapping around. */
+  /* Integer encodings clip instead of wrapping around; float WAVs get no PEAK chunk, whose
+   * time stamp would make identical audio give different files. */
   sf_command(f, SFC_SET_CLIPPING, NULL, SF_TRUE);
+  sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
   df_status st = write_frames(path, f, a);
   if (sf_close(f) != 0 && st == DF_OK) st = DF_FAIL(DF_ERR_IO, "%s: encoding failed (out of memory?)", path);
   if (st != DF_OK) {

@@ -1,14 +1,401 @@
-/* drumforge generate: placeholder until issue 5 lands. */
+/* drumforge generate: one-shots and loops from a checkpoint, streamed to disk with a
+ * manifest (include/drumforge/generate.h). */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "drumforge/generate.h"
+#include "drumforge/npy.h"
+#include "drumforge/postfx.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drumforge generate (--run DIR | --checkpoint FILE) [options]\n\n"
+          "Generates sounds from a trained model into a folder, with manifest.jsonl listing every\n"
+          "file with its class, seed, position and latent. File k of a class is at position\n"
+          "start + k; its latent comes from (seed, position) alone, so any sound can be made again\n"
+          "on its own (--start P --count 1). Ctrl-C stops after the sounds already decoded are\n"
+          "written: every file is complete and listed.\n\n"
+          "what to generate:\n"
+          "  --run DIR             the newest valid checkpoint of a run folder\n"
+          "  --checkpoint FILE     a checkpoint (also from drumforge import)\n"
+          "  --class LIST          conditional models: classes, e.g. kick,snare,hh_closed, or all\n"
+          "                        (default all)\n"
+          "  --count N             files per class (default 16; with --latents or --interpolate:\n"
+          "                        the rest of the rows or steps)\n"
+          "  --seed S              latent stream (default 0)\n"
+          "  --start P             position of the first file (default 0)\n"
+          "  --truncation T        narrow the prior, in (0, 1] (default 1)\n"
+          "  --latents FILE.npy    use these latents: row P for position P ([rows, latent_dim])\n"
+          "  --save-latents        also write latents.npy: one row per decoded sound, in file order\n"
+          "  --interpolate A B     walk from A to B, each SEED[:POSITION] or FILE.npy[:ROW]\n"
+          "  --steps K             steps of the walk, ends included (default 8)\n"
+          "  --slerp               spherical instead of linear interpolation\n"
+          "loops tiled from generated bars:\n"
+          "  --tile PATTERN        bars by letter, e.g. AAAB, AABB, ABAB (B, C, ...: variations of A)\n"
+          "  --bpm BPM             tempo: every bar is round(240 / BPM * rate) frames (default 120)\n"
+          "  --bars N              loop length in bars (default: the pattern's length; it repeats)\n"
+          "  --variation V         how far bars B, C, ... move from A, in [0, 1] (default 0.25)\n"
+          "output:\n"
+          "  --out DIR             folder (default generated)\n"
+          "  --format wav|flac     (default wav)\n"
+          "  --bits 16|24|float    sample format (default 16; float is WAV only)\n"
+          "  --rate HZ             resample to this rate, e.g. 44100 or 48000 (default: the model's)\n"
+          "  --overwrite           write into a folder that holds an earlier run's manifest\n"
+          "post-processing (in this order):\n"
+          "  --lowpass F           zero-phase Butterworth low-pass at F x Nyquist, F in (0, 1)\n"
+          "  --lowpass-order N     its order, 1..16 (default 4)\n"
+          "  --smooth N            moving average over N samples (odd)\n"
+          "  --trim DB             cut trailing silence below DB dBFS (e.g. -60) ...\n"
+          "  --fade MS             ... ending in a fade of MS milliseconds (default 10)\n"
+          "  --peak DB             normalise the peak to DB dBFS (e.g. -1)\n"
+          "  --loudness DB         normalise the RMS level to DB dBFS (e.g. -18; the peak stays <= 0 dBFS)\n"
+          "running:\n"
+          "  --batch B             sounds decoded at once (default 256 on a GPU, 32 on the CPU)\n"
+          "  --workers N           threads that post-process and write (default: one per CPU)\n"
+          "  --device auto|cpu|cuda   (default auto)\n"
+          "  --strict-fp32         GPU: no TF32 tensor-core math\n"
+          "  --quiet               no progress bar\n"
+          "  -h, --help            this help\n");
+}
+
+/* ---------------------------------------------------------------- Ctrl-C */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+  if (stop_requested) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  stop_requested = 1;
+}
+
+/* ---------------------------------------------------------------- progress */
+typedef struct progress_state {
+  int quiet, tty;
+  double last_print;
+} progress_state;
+
+static double wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void on_progress(void *ctx, const df_generate_progress *p) {
+  progress_state *ps = ctx;
+  if (ps->quiet) return;
+  double t = wall();
+  int last = p->done == p->total;
+  if (!last && (p->done == 0 || t - ps->last_print < (ps->tty ? 0.2 : 10.0))) return;
+  ps->last_print = t;
+  double rate = p->seconds > 0 ? (double)p->done / p->seconds : 0;
+  double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+  enum { WIDTH = 30 };
+  char bar[WIDTH + 1];
+  int fill = p->total ? (int)(WIDTH * p->done / p->total) : 0;
+  for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '=' : ' ';
+  bar[WIDTH] = '\0';
+  char line[256];
+  snprintf(line, sizeof line, "[%s] %lld/%lld files  %.1f sounds/s  ETA %dm%02ds", bar, (long long)p->done,
+           (long long)p->total, rate, (int)(eta / 60), (int)eta % 60);
+  if (ps->tty) fprintf(stderr, "\r\033[K%s", line);
+  else fprintf(stderr, "%s\n", line);
+}
+
+/* ---------------------------------------------------------------- arguments */
+/* Class ids from "kick,snare" or "all". */
+static df_status parse_classes(const df_loaded_model *m, const char *list, int32_t *ids, int *n) {
+  *n = 0;
+  int total = m->type->n_classes(m->model);
+  if (!list || !strcasecmp(list, "all")) {
+    for (int i = 0; i < total; i++) ids[(*n)++] = i;
+    return DF_OK;
+  }
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", list);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int id;
+    DF_TRY(df_model_class_id(m, tok, &id));
+    if (*n >= DF_MAX_CLASSES) return DF_FAIL(DF_ERR_INVALID_ARG, "too many classes in '%s'", list);
+    ids[(*n)++] = id;
+  }
+  if (*n == 0) return DF_FAIL(DF_ERR_INVALID_ARG, "--class '%s' names no class", list);
+  return DF_OK;
+}
+
+/* A latents file whose rows fit the model. */
+static df_status read_latents(const df_loaded_model *m, const char *path, float **rows, int64_t *n) {
+  int64_t cols;
+  DF_TRY(df_npy_read_f32(path, rows, n, &cols));
+  int dim = m->type->latent_dim(m->model);
+  if (cols != dim) {
+    free(*rows);
+    *rows = NULL;
+    return DF_FAIL(DF_ERR_FORMAT, "%s: latents of %lld values per row, but the model's latents have %d", path,
+                   (long long)cols, dim);
+  }
+  return DF_OK;
+}
+
+/* One end of an interpolation: "FILE.npy[:ROW]" or "SEED[:POSITION]". */
+static df_status interpolation_end(const df_loaded_model *m, const char *spec, float truncation, float *out) {
+  const int dim = m->type->latent_dim(m->model);
+  const char *npy = strstr(spec, ".npy");
+  char *end;
+  if (npy) {
+    char path[4096];
+    long long row = 0;
+    snprintf(path, sizeof path, "%.*s", (int)(npy + 4 - spec), spec);
+    if (npy[4] == ':') {
+      row = strtoll(npy + 5, &end, 10);
+      if (*end || end == npy + 5 || row < 0)
+        return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': the row after ':' is not a number", spec);
+    } else if (npy[4]) {
+      return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': use FILE.npy or FILE.npy:ROW", spec);
+    }
+    float *rows;
+    int64_t n;
+    DF_TRY(read_latents(m, path, &rows, &n));
+    if (row >= n) {
+      free(rows);
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no row %lld (it has %lld)", path, row, (long long)n);
+    }
+    memcpy(out, rows + (size_t)row * dim, sizeof(float) * (size_t)dim);
+    free(rows);
+    return DF_OK;
+  }
+  unsigned long long seed = strtoull(spec, &end, 10);
+  long long position = 0;
+  if (end == spec || (*end && *end != ':'))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': use SEED[:POSITION] or FILE.npy[:ROW]", spec);
+  if (*end == ':') {
+    const char *p = end + 1;
+    position = strtoll(p, &end, 10);
+    if (*end || end == p || position < 0)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': the position after ':' is not a number", spec);
+  }
+  df_tensor z;
+  DF_TRY(df_tensor_new(&z, m->device, "interpolation end", 1, dim));
+  df_status s = df_generate_seed_latents(m, seed, position, truncation, &z);
+  if (!s) s = df_tensor_to_host(&z, out, dim);
+  df_tensor_free(&z);
+  return s;
+}
+
+enum {
+  OPT_RUN = 256, OPT_CKPT, OPT_CLASS, OPT_COUNT, OPT_SEED, OPT_START, OPT_TRUNC, OPT_LATENTS, OPT_SAVE,
+  OPT_INTERP, OPT_STEPS, OPT_SLERP, OPT_TILE, OPT_BPM, OPT_BARS, OPT_VARIATION, OPT_OUT, OPT_FORMAT,
+  OPT_BITS, OPT_RATE, OPT_OVERWRITE, OPT_LOWPASS, OPT_ORDER, OPT_SMOOTH, OPT_TRIM, OPT_FADE, OPT_PEAK,
+  OPT_LOUD, OPT_BATCH, OPT_WORKERS, OPT_DEVICE, OPT_STRICT, OPT_QUIET
+};
 
 int cmd_generate(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: drumforge generate ...\n\nNot available in this version yet (issue 5).\n");
-    return CLI_OK;
+  static const struct option opts[] = {
+      {"run", required_argument, 0, OPT_RUN},         {"checkpoint", required_argument, 0, OPT_CKPT},
+      {"class", required_argument, 0, OPT_CLASS},     {"count", required_argument, 0, OPT_COUNT},
+      {"seed", required_argument, 0, OPT_SEED},       {"start", required_argument, 0, OPT_START},
+      {"truncation", required_argument, 0, OPT_TRUNC}, {"latents", required_argument, 0, OPT_LATENTS},
+      {"save-latents", no_argument, 0, OPT_SAVE},     {"interpolate", required_argument, 0, OPT_INTERP},
+      {"steps", required_argument, 0, OPT_STEPS},     {"slerp", no_argument, 0, OPT_SLERP},
+      {"tile", required_argument, 0, OPT_TILE},       {"bpm", required_argument, 0, OPT_BPM},
+      {"bars", required_argument, 0, OPT_BARS},       {"variation", required_argument, 0, OPT_VARIATION},
+      {"out", required_argument, 0, OPT_OUT},         {"format", required_argument, 0, OPT_FORMAT},
+      {"bits", required_argument, 0, OPT_BITS},       {"rate", required_argument, 0, OPT_RATE},
+      {"overwrite", no_argument, 0, OPT_OVERWRITE},   {"lowpass", required_argument, 0, OPT_LOWPASS},
+      {"lowpass-order", required_argument, 0, OPT_ORDER}, {"smooth", required_argument, 0, OPT_SMOOTH},
+      {"trim", required_argument, 0, OPT_TRIM},       {"fade", required_argument, 0, OPT_FADE},
+      {"peak", required_argument, 0, OPT_PEAK},       {"loudness", required_argument, 0, OPT_LOUD},
+      {"batch", required_argument, 0, OPT_BATCH},     {"workers", required_argument, 0, OPT_WORKERS},
+      {"device", required_argument, 0, OPT_DEVICE},   {"strict-fp32", no_argument, 0, OPT_STRICT},
+      {"quiet", no_argument, 0, OPT_QUIET},           {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *model_path = NULL, *classes = NULL, *latents_path = NULL, *interp[2] = {NULL, NULL};
+  const char *device = "auto";
+  long count = -1, start = 0, steps = 8, batch = 0, workers = 0, bits_rate = 0, v;
+  unsigned long long seed = 0;
+  float f;
+  df_generate_options o = {0};
+  o.out_dir = "generated";
+  o.truncation = 1.0f;
+  o.format = "wav";
+  o.encoding = DF_AUDIO_PCM16;
+  o.post.lowpass_order = 4;
+  o.post.fade_ms = 10.0;
+  o.tile.bpm = 120.0;
+  o.tile.variation = 0.25f;
+  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  int c, rc = CLI_OK;
+  optind = 1;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+      case OPT_RUN:
+      case OPT_CKPT:
+        if (model_path) rc = cli_usage_error("generate", "give one of --run and --checkpoint");
+        model_path = optarg;
+        break;
+      case OPT_CLASS: classes = optarg; break;
+      case OPT_COUNT: rc = cli_parse_long("generate", "--count", optarg, 0, 1000000000L, &count); break;
+      case OPT_SEED: {
+        char *end;
+        seed = strtoull(optarg, &end, 10);
+        if (*end || end == optarg || optarg[0] == '-')
+          rc = cli_usage_error("generate", "--seed needs a non-negative integer, got '%s'", optarg);
+        break;
+      }
+      case OPT_START: rc = cli_parse_long("generate", "--start", optarg, 0, 1000000000000L, &start); break;
+      case OPT_TRUNC: rc = cli_parse_float("generate", "--truncation", optarg, &o.truncation); break;
+      case OPT_LATENTS: latents_path = optarg; break;
+      case OPT_SAVE: o.save_latents = 1; break;
+      case OPT_INTERP:
+        if (optind >= argc) {
+          rc = cli_usage_error("generate", "--interpolate needs two ends: A B");
+          break;
+        }
+        interp[0] = optarg;
+        interp[1] = argv[optind++];
+        break;
+      case OPT_STEPS: rc = cli_parse_long("generate", "--steps", optarg, 2, 1000000, &steps); break;
+      case OPT_SLERP: o.slerp = 1; break;
+      case OPT_TILE: o.tile.pattern = optarg; break;
+      case OPT_BPM:
+        rc = cli_parse_float("generate", "--bpm", optarg, &f);
+        o.tile.bpm = f;
+        break;
+      case OPT_BARS:
+        rc = cli_parse_long("generate", "--bars", optarg, 1, 1024, &v);
+        o.tile.bars = (int)v;
+        break;
+      case OPT_VARIATION: rc = cli_parse_float("generate", "--variation", optarg, &o.tile.variation); break;
+      case OPT_OUT: o.out_dir = optarg; break;
+      case OPT_FORMAT: o.format = optarg; break;
+      case OPT_BITS:
+        if (df_parse_audio_encoding(optarg, &o.encoding) != DF_OK) rc = cli_usage_error("generate", "%s", df_last_error());
+        break;
+      case OPT_RATE:
+        rc = cli_parse_long("generate", "--rate", optarg, 4000, 384000, &bits_rate);
+        o.rate = (int)bits_rate;
+        break;
+      case OPT_OVERWRITE: o.overwrite = 1; break;
+      case OPT_LOWPASS:
+        rc = cli_parse_float("generate", "--lowpass", optarg, &f);
+        o.post.lowpass = f;
+        if (rc == CLI_OK && !(f > 0 && f < 1))
+          rc = cli_usage_error("generate", "--lowpass is a fraction of Nyquist in (0, 1), got '%s'", optarg);
+        break;
+      case OPT_ORDER:
+        rc = cli_parse_long("generate", "--lowpass-order", optarg, 1, DF_BUTTER_MAX_ORDER, &v);
+        o.post.lowpass_order = (int)v;
+        break;
+      case OPT_SMOOTH:
+        rc = cli_parse_long("generate", "--smooth", optarg, 1, 100001, &v);
+        o.post.smooth = (int)v;
+        if (rc == CLI_OK && v % 2 == 0) rc = cli_usage_error("generate", "--smooth needs an odd window, got %ld", v);
+        break;
+      case OPT_TRIM:
+        rc = cli_parse_float("generate", "--trim", optarg, &f);
+        o.post.trim = 1;
+        o.post.trim_db = f;
+        break;
+      case OPT_FADE:
+        rc = cli_parse_float("generate", "--fade", optarg, &f);
+        o.post.fade_ms = f;
+        break;
+      case OPT_PEAK:
+      case OPT_LOUD:
+        if (o.post.normalize != DF_NORMALIZE_NONE) rc = cli_usage_error("generate", "give one of --peak and --loudness");
+        if (rc == CLI_OK) rc = cli_parse_float("generate", c == OPT_PEAK ? "--peak" : "--loudness", optarg, &f);
+        o.post.normalize = c == OPT_PEAK ? DF_NORMALIZE_PEAK : DF_NORMALIZE_RMS;
+        o.post.normalize_db = f;
+        break;
+      case OPT_BATCH: rc = cli_parse_long("generate", "--batch", optarg, 1, 65536, &batch); break;
+      case OPT_WORKERS: rc = cli_parse_long("generate", "--workers", optarg, 1, 256, &workers); break;
+      case OPT_DEVICE: device = optarg; break;
+      case OPT_STRICT: df_set_strict_fp32(1); break;
+      case OPT_QUIET: ps.quiet = 1; break;
+      case 'h': usage(stdout); return CLI_OK;
+      default: rc = cli_usage_error("generate", "unknown option"); break;
+    }
   }
-  fprintf(stderr, "drumforge generate: not available in this version yet (issue 5)\n");
-  return CLI_USAGE;
+  if (rc != CLI_OK) return rc;
+  if (optind < argc) return cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
+  if (!model_path) return cli_usage_error("generate", "--run DIR or --checkpoint FILE is required");
+  if (count == 0) return cli_usage_error("generate", "--count 0: nothing to generate");
+  if (latents_path && interp[0]) return cli_usage_error("generate", "give one of --latents and --interpolate");
+  if (o.tile.pattern) {
+    int letters;
+    if (df_tile_pattern_check(o.tile.pattern, &letters) != DF_OK) return cli_usage_error("generate", "%s", df_last_error());
+  }
+
+  df_device dev;
+  rc = cli_select_device("generate", device, &dev);
+  if (rc != CLI_OK) return rc;
+  df_loaded_model m;
+  df_status s = df_model_load(model_path, dev, &m);
+  if (s) return cli_fail("generate", s, "cannot load the model");
+  int32_t class_ids[DF_MAX_CLASSES];
+  float *rows = NULL, *ends = NULL;
+  const int dim = m.type->latent_dim(m.model);
+  if (m.type->n_classes(m.model) > 0) s = parse_classes(&m, classes, class_ids, &o.n_classes);
+  else if (classes && strcasecmp(classes, "all"))
+    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: --class %s: this model is not conditional", m.checkpoint, classes);
+  o.model = &m;
+  o.classes = class_ids;
+  o.seed = seed;
+  o.start = start;
+  o.batch = batch ? (int)batch : dev == DF_DEVICE_CUDA ? 256 : 32;
+  o.workers = (int)workers;
+  o.count = count > 0 ? count : 16;
+  if (!s && latents_path) {
+    s = read_latents(&m, latents_path, &rows, &o.n_rows);
+    o.source = DF_LATENTS_ROWS;
+    o.rows = rows;
+    o.rows_origin = latents_path;
+    if (!s && count < 0) o.count = o.n_rows - start > 0 ? o.n_rows - start : 1;
+  } else if (!s && interp[0]) {
+    ends = malloc(sizeof(float) * 2 * (size_t)dim);
+    s = ends ? interpolation_end(&m, interp[0], o.truncation, ends) : DF_FAIL(DF_ERR_OOM, "latents");
+    if (!s) s = interpolation_end(&m, interp[1], o.truncation, ends + dim);
+    o.source = DF_LATENTS_INTERPOLATE;
+    o.interp_a = ends;
+    o.interp_b = ends + dim;
+    o.interp_a_origin = interp[0];
+    o.interp_b_origin = interp[1];
+    o.steps = steps;
+    if (count < 0) o.count = steps - start > 0 ? steps - start : 1;
+  }
+  o.progress = on_progress;
+  o.ctx = &ps;
+  o.stop = &stop_requested;
+
+  df_generate_result res;
+  if (!s) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    s = df_generate(&o, &res);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (ps.tty && !ps.quiet) fprintf(stderr, "\n");
+  }
+  free(rows);
+  free(ends);
+  df_model_unload(&m);
+  if (s == DF_ERR_INTERRUPTED) {
+    fprintf(stderr, "drumforge generate: interrupted: %s\n", df_last_error());
+    return 130;
+  }
+  if (s) return cli_fail("generate", s, "failed");
+  printf("wrote %lld files to %s (manifest: %s%s%s)\n", (long long)res.files, o.out_dir, res.manifest,
+         res.latents[0] ? ", latents: " : "", res.latents);
+  return CLI_OK;
 }

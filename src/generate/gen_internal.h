@@ -15,7 +15,7 @@ typedef struct gen_run {
   int dim, channels, model_rate, out_rate;
   int64_t length;          /* frames of one decoded sound */
   int letters;             /* decoded sounds per file: the tile's bars, else 1 */
-  int n_bars;
+  int n_bars;              /* bars of a tiled loop; 0: one-shots */
   int64_t bar_frames;      /* at the output rate */
   int64_t trim_fade;       /* frames at the model's rate */
   int64_t cut_fade;        /* frames at the output rate (bars cut at the bar line) */
@@ -63,8 +63,9 @@ typedef struct gen_manifest {
 } gen_manifest;
 
 df_status gen_manifest_init(gen_manifest *mf, const char *dir, int64_t window);
-/* Hands over item `number`'s line (taken; NULL when the item failed). */
-void gen_manifest_put(gen_manifest *mf, int64_t number, char *line);
+/* Hands over item `number`'s line (taken; NULL when the item failed); returns the number of
+ * items now listed or skipped in order (the next one to write). */
+int64_t gen_manifest_put(gen_manifest *mf, int64_t number, char *line);
 /* Writes what still waits (in order, past any gaps), syncs and closes. */
 df_status gen_manifest_finish(gen_manifest *mf);
 void gen_manifest_free(gen_manifest *mf);

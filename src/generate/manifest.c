@@ -52,7 +52,9 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   else cJSON_AddNullToObject(j, "class");
   if (o->source == DF_LATENTS_SEED) {
     cJSON_AddStringToObject(j, "source", "seed");
-    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed); /* exact beyond 2^53 */
+    cJSON_AddRawToObject(j, "seed", seed);
     cJSON_AddNumberToObject(j, "truncation", o->truncation);
   } else if (o->source == DF_LATENTS_ROWS) {
     cJSON_AddStringToObject(j, "source", "latents");
@@ -69,6 +71,7 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   char *z = latent_json(it->latents, run->dim);
   if (z) cJSON_AddRawToObject(j, "latent", z);
   free(z);
+  cJSON_AddNumberToObject(j, "batch", o->batch); /* CPU output is bitwise the same for the same batch */
   cJSON_AddStringToObject(j, "checkpoint", run->checkpoint);
   cJSON_AddNumberToObject(j, "step", (double)run->m->step);
   cJSON_AddStringToObject(j, "model", run->m->type->name);
@@ -79,7 +82,7 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   cJSON *post = post_json(&o->post);
   if (cJSON_GetArraySize(post) > 0) cJSON_AddItemToObject(j, "post", post);
   else cJSON_Delete(post);
-  if (run->letters > 1 || (o->tile.pattern && o->tile.pattern[0])) {
+  if (run->n_bars) {
     cJSON *t = cJSON_AddObjectToObject(j, "tile");
     cJSON_AddStringToObject(t, "pattern", o->tile.pattern);
     cJSON_AddNumberToObject(t, "bars", run->n_bars);
@@ -150,7 +153,7 @@ static void write_line(gen_manifest *mf, char *line) {
   free(line);
 }
 
-void gen_manifest_put(gen_manifest *mf, int64_t number, char *line) {
+int64_t gen_manifest_put(gen_manifest *mf, int64_t number, char *line) {
   pthread_mutex_lock(&mf->mu);
   int64_t k = number % mf->window;
   mf->pending[k] = line;
@@ -162,7 +165,9 @@ void gen_manifest_put(gen_manifest *mf, int64_t number, char *line) {
     mf->skipped[at] = 0;
     mf->next++;
   }
+  int64_t next = mf->next;
   pthread_mutex_unlock(&mf->mu);
+  return next;
 }
 
 df_status gen_manifest_finish(gen_manifest *mf) {

@@ -9,8 +9,7 @@
 #include "generate/gen_internal.h"
 
 void gen_file_name(const gen_run *run, const gen_item *it, char *buf, size_t len) {
-  const char *stem = it->class_id >= 0 ? run->m->class_names[it->class_id] : run->letters > 1 ||
-                     (run->o->tile.pattern && run->o->tile.pattern[0]) ? "loop" : "sound";
+  const char *stem = it->class_id >= 0 ? run->m->class_names[it->class_id] : run->n_bars ? "loop" : "sound";
   char safe[64];
   size_t n = 0;
   /* Class names come from datasets: keep them to characters every file system takes. */
@@ -62,7 +61,7 @@ df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
     if (s) break;
   }
   df_audio out = {0};
-  if (!s && o->tile.pattern && o->tile.pattern[0])
+  if (!s && run->n_bars)
     s = df_loop_tile(sounds, o->tile.pattern, run->n_bars, run->bar_frames, run->cut_fade, &out);
   else if (!s)
     out = sounds[0], sounds[0].data = NULL;

@@ -16,15 +16,15 @@
 
 static const char magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
-df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols) {
-  if (rows < 0 || cols < 0) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: negative shape [%lld, %lld]", path, (long long)rows, (long long)cols);
+/* The header of a float32 [rows, cols] array, padded to at least min_total bytes: 10 bytes
+ * of preamble + dict + spaces + '\n', a multiple of 64. Returns its length. */
+static int format_header(char header[192], int64_t rows, int64_t cols, int min_total) {
   char dict[128];
   int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%lld, %lld), }",
                    (long long)rows, (long long)cols);
-  /* 10 bytes of preamble + dict + padding + '\n' is a multiple of 64. */
   int total = (10 + n + 1 + 63) / 64 * 64;
+  if (total < min_total) total = min_total;
   int header_len = total - 10;
-  char header[192];
   memcpy(header, magic, 6);
   header[6] = 1;
   header[7] = 0;
@@ -33,6 +33,13 @@ df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, in
   memcpy(header + 10, dict, (size_t)n);
   memset(header + 10 + n, ' ', (size_t)(header_len - n - 1));
   header[total - 1] = '\n';
+  return total;
+}
+
+df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols) {
+  if (rows < 0 || cols < 0) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: negative shape [%lld, %lld]", path, (long long)rows, (long long)cols);
+  char header[192];
+  int total = format_header(header, rows, cols, 0);
   df_atomic_file f;
   DF_TRY(df_atomic_open(&f, path));
   size_t count = (size_t)(rows * cols);
@@ -43,6 +50,63 @@ df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, in
     return DF_FAIL(DF_ERR_IO, "%s: write failed", path);
   }
   return df_atomic_commit(&f);
+}
+
+/* The streaming writer reserves the largest header any shape needs, so the final one fits
+ * in place. */
+enum { STREAM_HEADER = 128 };
+
+struct df_npy_writer {
+  df_atomic_file f;
+  int64_t rows, cols;
+};
+
+df_status df_npy_writer_open(const char *path, int64_t cols, df_npy_writer **out) {
+  *out = NULL;
+  if (cols < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %lld columns", path, (long long)cols);
+  df_npy_writer *w = calloc(1, sizeof *w);
+  if (!w) return DF_FAIL(DF_ERR_OOM, "%s: npy writer", path);
+  w->cols = cols;
+  df_status s = df_atomic_open(&w->f, path);
+  char header[192];
+  if (!s && fwrite(header, 1, (size_t)format_header(header, 0, cols, STREAM_HEADER), w->f.fp) != STREAM_HEADER) {
+    df_atomic_abort(&w->f);
+    s = DF_FAIL(DF_ERR_IO, "%s: write failed", path);
+  }
+  if (s) {
+    free(w);
+    return s;
+  }
+  *out = w;
+  return DF_OK;
+}
+
+df_status df_npy_writer_append(df_npy_writer *w, const float *rows, int64_t n) {
+  size_t count = (size_t)(n * w->cols);
+  if (count && fwrite(rows, sizeof(float), count, w->f.fp) != count)
+    return DF_FAIL(DF_ERR_IO, "%s: write failed", w->f.path);
+  w->rows += n;
+  return DF_OK;
+}
+
+df_status df_npy_writer_commit(df_npy_writer *w) {
+  char header[192];
+  format_header(header, w->rows, w->cols, STREAM_HEADER);
+  df_status s = DF_OK;
+  if (fseek(w->f.fp, 0, SEEK_SET) != 0 || fwrite(header, 1, STREAM_HEADER, w->f.fp) != STREAM_HEADER) {
+    df_atomic_abort(&w->f);
+    s = DF_FAIL(DF_ERR_IO, "%s: write failed", w->f.path);
+  } else {
+    s = df_atomic_commit(&w->f);
+  }
+  free(w);
+  return s;
+}
+
+void df_npy_writer_abort(df_npy_writer *w) {
+  if (!w) return;
+  df_atomic_abort(&w->f);
+  free(w);
 }
 
 /* The value text after "'key':" in the header dict, or NULL. */

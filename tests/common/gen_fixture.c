@@ -1,0 +1,88 @@
+#include "common/gen_fixture.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/testlib.h"
+#include "drumforge/checkpoint.h"
+
+int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config) {
+  static const char *const names[] = {"kick", "snare", "hh_closed"};
+  char text[1024];
+  snprintf(text, sizeof text, "[model]\ntype = wavegan\nd = %d\nslice_len = 16384\nconditional = %s\nclass_embed = 8\n%s",
+           d, conditional ? "true" : "false", extra_config ? extra_config : "");
+  df_config *cfg;
+  if (df_config_parse(text, "test config", &cfg) != DF_OK) return 1;
+  const df_model_type *type = df_model_type_find("wavegan");
+  df_train_data info = {NULL, NULL, 1, 16000, conditional ? 3 : 0, names};
+  df_rng rng;
+  df_rng_init(&rng, seed);
+  void *model = NULL;
+  df_status s = type->create(cfg, DF_DEVICE_CPU, &info, &rng, &model);
+  df_checkpoint_state st;
+  memset(&st, 0, sizeof st);
+  if (!s) s = df_config_resolved_text(cfg, &st.config_text);
+  df_config_free(cfg);
+  df_param_set *sets[8];
+  int n = s ? 0 : type->n_param_sets(model);
+  for (int i = 0; i < n; i++) {
+    sets[i] = type->param_set(model, i);
+    /* Biases and batch-norm shifts start at zero; make them count. */
+    for (int k = 0; k < sets[i]->n; k++) {
+      df_param *p = sets[i]->items[k];
+      if (p->trainable && strstr(p->name, "bias"))
+        df_test_fill_uniform(p->value.data, df_tensor_numel(&p->value), seed + 100 + (uint64_t)k, -0.05f, 0.05f);
+    }
+  }
+  snprintf(st.model_type, sizeof st.model_type, "wavegan");
+  st.step = 7;
+  st.sample_rate = 16000;
+  st.n_classes = conditional ? 3 : 0;
+  for (int i = 0; i < st.n_classes; i++) snprintf(st.class_names[i], sizeof st.class_names[i], "%s", names[i]);
+  df_rng_init(&st.rng, seed);
+  if (!s) s = df_checkpoint_save(path, sets, n, &st, 0);
+  if (s) fprintf(stderr, "make checkpoint: %s\n", df_last_error());
+  free(st.config_text);
+  if (model) type->destroy(model);
+  return s != DF_OK;
+}
+
+int df_test_drumforge(const char *dir, const char *args, char **err) {
+  char cmd[16384], out_path[4200], err_path[4200];
+  snprintf(out_path, sizeof out_path, "%s/cmd.stdout", dir);
+  snprintf(err_path, sizeof err_path, "%s/cmd.stderr", dir);
+  snprintf(cmd, sizeof cmd, "'%s' %s > '%s' 2> '%s'", DF_DRUMFORGE_EXE, args, out_path, err_path);
+  int rc = system(cmd);
+  if (err) {
+    size_t len;
+    if (df_read_file(err_path, err, &len) != DF_OK) *err = calloc(1, 1);
+  }
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int64_t df_test_count_lines(const char *path) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) return 0;
+  int64_t n = 0;
+  for (int c; (c = fgetc(fp)) != EOF;)
+    if (c == '\n') n++;
+  fclose(fp);
+  return n;
+}
+
+int64_t df_test_count_files(const char *dir, const char *suffix) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int64_t n = 0;
+  size_t ls = strlen(suffix);
+  for (struct dirent *e; (e = readdir(d));) {
+    size_t l = strlen(e->d_name);
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (l >= ls && !strcmp(e->d_name + l - ls, suffix)) n++;
+  }
+  closedir(d);
+  return n;
+}

@@ -1,0 +1,27 @@
+/* Generation-test fixtures: small untrained models saved as checkpoints, running the
+ * drumforge command, and reading back what it wrote. */
+#ifndef DF_TESTS_GEN_FIXTURE_H
+#define DF_TESTS_GEN_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drumforge/train.h"
+
+/* Writes a freshly initialised WaveGAN checkpoint (model type "wavegan" built from a config,
+ * as training would, weights drawn from seed, biases made non-zero): d, 16384 samples at
+ * 16 kHz, step 7; conditional models have the classes kick, snare and hh_closed.
+ * extra_config: more [model] lines (may be NULL). Returns 0 on success. */
+int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config);
+
+/* Runs `drumforge ARGS` with stdout and stderr captured into files in dir; returns the exit
+ * status (-1 if it did not exit normally). *err receives the malloc'd stderr text. */
+int df_test_drumforge(const char *dir, const char *args, char **err);
+
+/* Number of lines of a text file (0 when missing). */
+int64_t df_test_count_lines(const char *path);
+
+/* Number of entries of a folder whose name ends in suffix (every entry for ""). */
+int64_t df_test_count_files(const char *dir, const char *suffix);
+
+#endif
