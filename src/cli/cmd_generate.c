@@ -394,7 +394,10 @@ int cmd_generate(int argc, char **argv) {
     fprintf(stderr, "drumforge generate: interrupted: %s\n", df_last_error());
     return 130;
   }
-  if (s) return cli_fail("generate", s, "failed");
+  if (s) {
+    fprintf(stderr, "drumforge generate: %s\n", df_last_error());
+    return CLI_FAILED;
+  }
   printf("wrote %lld files to %s (manifest: %s%s%s)\n", (long long)res.files, o.out_dir, res.manifest,
          res.latents[0] ? ", latents: " : "", res.latents);
   return CLI_OK;

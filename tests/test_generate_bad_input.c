@@ -1,0 +1,144 @@
+/* `drumforge generate` on bad input: a missing, corrupt or truncated checkpoint, an empty
+ * run folder, a class the model lacks (the message lists its classes), classes for an
+ * unconditional model, latent files of the wrong width, dtype or kind or too few rows, count
+ * 0, an unwritable folder, a folder holding an earlier run, bad patterns, interpolation ends
+ * and formats. Each must exit non-zero with one line on stderr naming the problem and write
+ * nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/datafiles.h"
+#include "common/gen_fixture.h"
+#include "common/testlib.h"
+#include "drumforge/npy.h"
+
+static char dir[4096], cond[4200], uncond[4200];
+
+/* Runs generate with args into a fresh folder; expects failure, one stderr line containing
+ * `needle`, and no folder or an empty one. */
+static void expect_refused(const char *what, const char *model, const char *args, const char *needle) {
+  static int k;
+  char out[4300], cmd[12000];
+  snprintf(out, sizeof out, "%s/out%02d", dir, k++);
+  snprintf(cmd, sizeof cmd, "generate --checkpoint '%s' --out '%s' --device cpu --quiet %s", model, out, args);
+  char *err;
+  int rc = df_test_drumforge(dir, cmd, &err);
+  int lines = 0;
+  for (char *p = err; *p; p++) lines += *p == '\n';
+  int64_t files = df_test_count_files(out, "");
+  if (rc != 0 && lines == 1 && strstr(err, needle) && files == 0)
+    df_test_pass(what);
+  else
+    df_test_fail(what, "exit %d, %d stderr lines, %lld files written, stderr: %s", rc, lines, (long long)files, err);
+  free(err);
+}
+
+static void write_npy_raw(const char *path, const char *descr, const char *shape, size_t bytes) {
+  char dict[256];
+  snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
+  size_t n = strlen(dict), total = (10 + n + 1 + 63) / 64 * 64;
+  FILE *fp = fopen(path, "wb");
+  fwrite("\x93NUMPY\x01\x00", 1, 8, fp);
+  fputc((int)((total - 10) & 0xff), fp);
+  fputc((int)((total - 10) >> 8), fp);
+  fwrite(dict, 1, n, fp);
+  for (size_t i = 0; i < total - 10 - n - 1; i++) fputc(' ', fp);
+  fputc('\n', fp);
+  for (size_t i = 0; i < bytes; i++) fputc(1, fp);
+  fclose(fp);
+}
+
+int main(void) {
+  df_test_begin("test_generate_bad_input");
+  df_test_scratch_dir("generate_bad_input", dir, sizeof dir);
+  snprintf(cond, sizeof cond, "%s/cond.safetensors", dir);
+  snprintf(uncond, sizeof uncond, "%s/uncond.safetensors", dir);
+  if (df_test_make_checkpoint(cond, 4, 1, 1, NULL) || df_test_make_checkpoint(uncond, 4, 0, 2, NULL)) {
+    df_test_fail("make checkpoints", "failed");
+    return df_test_finish();
+  }
+  char path[4300], args[8192];
+
+  /* Models. */
+  snprintf(path, sizeof path, "%s/missing.safetensors", dir);
+  expect_refused("a missing checkpoint", path, "", "no such checkpoint");
+  char *bytes;
+  size_t len;
+  df_read_file(cond, &bytes, &len);
+  bytes[len / 2] ^= 0x5a;
+  snprintf(path, sizeof path, "%s/corrupt.safetensors", dir);
+  df_write_file_atomic(path, bytes, len);
+  expect_refused("a corrupt checkpoint (one byte flipped)", path, "", "corrupt");
+  snprintf(path, sizeof path, "%s/truncated.safetensors", dir);
+  df_write_file_atomic(path, bytes, len / 3);
+  expect_refused("a truncated checkpoint", path, "", "truncated.safetensors");
+  free(bytes);
+  snprintf(path, sizeof path, "%s/empty_run", dir);
+  df_mkdirs(path);
+  expect_refused("a run folder without checkpoints", path, "", "empty_run");
+
+  /* Classes. */
+  expect_refused("a class the model lacks (its classes are listed)", cond, "--class kick,tom",
+                 "(it has: kick, snare, hh_closed)");
+  expect_refused("classes for an unconditional model", uncond, "--class kick", "not conditional");
+
+  /* Latent files. */
+  float rows[2 * 7] = {0};
+  snprintf(path, sizeof path, "%s/narrow.npy", dir);
+  df_npy_write_f32(path, rows, 2, 7);
+  snprintf(args, sizeof args, "--latents '%s'", path);
+  expect_refused("latents of the wrong width", uncond, args, "7 values per row, but the model's latents have 100");
+  snprintf(path, sizeof path, "%s/ints.npy", dir);
+  write_npy_raw(path, "<i4", "(2, 100)", 800);
+  snprintf(args, sizeof args, "--latents '%s'", path);
+  expect_refused("latents of an integer dtype", uncond, args, "is not little-endian float32 or float64");
+  snprintf(path, sizeof path, "%s/text.npy", dir);
+  df_test_write_text(path, "not numbers\n");
+  snprintf(args, sizeof args, "--latents '%s'", path);
+  expect_refused("a latents file that is not .npy", uncond, args, "not a NumPy .npy file");
+  float two[2 * 100] = {0};
+  snprintf(path, sizeof path, "%s/two.npy", dir);
+  df_npy_write_f32(path, two, 2, 100);
+  snprintf(args, sizeof args, "--latents '%s' --count 3", path);
+  expect_refused("fewer latent rows than asked for", uncond, args, "2 latent rows, but positions 0 to 2");
+
+  /* Counts, folders, options. */
+  expect_refused("count 0", uncond, "--count 0", "--count 0");
+  snprintf(path, sizeof path, "%s/a_file", dir);
+  df_test_write_text(path, "x");
+  snprintf(args, sizeof args, "--out '%s/a_file/sub'", dir);
+  expect_refused("an unwritable output folder", uncond, args, "cannot create directory");
+  expect_refused("a tile pattern that skips a letter", uncond, "--tile AC", "tile pattern 'AC'");
+  expect_refused("a bad interpolation end", uncond, "--interpolate 1 x", "--interpolate 'x'");
+  expect_refused("float samples in FLAC", uncond, "--format flac --bits float", "FLAC stores integers");
+  expect_refused("a low-pass cutoff above Nyquist", uncond, "--lowpass 1.5", "--lowpass");
+  expect_refused("an even smoothing window", uncond, "--smooth 4", "odd window");
+
+  /* A folder holding an earlier run is left alone. */
+  char out[4300], manifest[4400];
+  snprintf(out, sizeof out, "%s/earlier", dir);
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 2 --device cpu --quiet", uncond, out);
+  char *err;
+  df_expect_true(df_test_drumforge(dir, args, &err) == 0, "a first run into a folder");
+  free(err);
+  snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out);
+  char *before, *after;
+  size_t nb, na;
+  df_read_file(manifest, &before, &nb);
+  int rc = df_test_drumforge(dir, args, &err);
+  df_expect_true(rc != 0 && strstr(err, "already holds a generation run") && strchr(err, '\n') == err + strlen(err) - 1,
+                 "a second run into the same folder is refused in one line");
+  df_read_file(manifest, &after, &na);
+  df_expect_true(nb == na && !memcmp(before, after, nb) && df_test_count_files(out, ".wav") == 2,
+                 "the earlier run's files and manifest are untouched");
+  free(err);
+  free(before);
+  free(after);
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 3 --device cpu --quiet --overwrite", uncond, out);
+  df_expect_true(df_test_drumforge(dir, args, &err) == 0 && df_test_count_lines(manifest) == 3,
+                 "--overwrite replaces the manifest");
+  free(err);
+  return df_test_finish();
+}
