@@ -135,12 +135,7 @@ static void killed(void) {
 
 int main(void) {
   df_test_begin("test_generate_interrupt");
-  df_test_scratch_dir("generate_interrupt", dir, sizeof dir);
-  snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);
-  if (df_test_make_checkpoint(ckpt, 4, 0, 9, NULL)) {
-    df_test_fail("make a checkpoint", "failed");
-    return df_test_finish();
-  }
+  if (!df_test_generate_setup("generate_interrupt", 0, 9, dir, sizeof dir, ckpt, sizeof ckpt)) return df_test_finish();
   graceful(SIGINT, "sigint");
   graceful(SIGTERM, "sigterm");
   killed();

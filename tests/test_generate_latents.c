@@ -16,13 +16,9 @@
 static char dir[4096], ckpt[4200];
 
 static int generate(const char *out, const char *extra) {
-  char args[8192], *err;
-  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s/%s' --batch 4 --bits float --device cpu --quiet %s",
-           ckpt, dir, out, extra);
-  int rc = df_test_drumforge(dir, args, &err);
-  if (rc) printf("generate %s: %s", out, err);
-  free(err);
-  return rc == 0;
+  char args[8192];
+  snprintf(args, sizeof args, "--batch 4 --bits float %s", extra);
+  return df_test_generate(dir, ckpt, out, args);
 }
 
 static int same(const char *a, int pa, const char *b, int pb) {
@@ -101,13 +97,10 @@ static void interpolation(void) {
 
 int main(void) {
   df_test_begin("test_generate_latents");
-  df_test_scratch_dir("generate_latents", dir, sizeof dir);
-  snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);
   df_loaded_model m;
-  if (df_test_make_checkpoint(ckpt, 4, 0, 6, NULL) || df_model_load(ckpt, DF_DEVICE_CPU, &m) != DF_OK) {
-    df_test_fail("make a checkpoint", "failed");
+  if (!df_test_generate_setup("generate_latents", 0, 6, dir, sizeof dir, ckpt, sizeof ckpt) ||
+      !df_expect_ok(df_model_load(ckpt, DF_DEVICE_CPU, &m), "load the model"))
     return df_test_finish();
-  }
   save_and_reuse(&m);
   interpolation();
   df_model_unload(&m);

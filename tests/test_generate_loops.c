@@ -73,13 +73,9 @@ static void tiling(void) {
 }
 
 static int generate(const char *out, const char *extra) {
-  char args[8192], *err;
-  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s/%s' --seed 4 --count 2 --batch 8 --bits float "
-           "--device cpu --quiet %s", ckpt, dir, out, extra);
-  int rc = df_test_drumforge(dir, args, &err);
-  if (rc) printf("generate %s: %s", out, err);
-  free(err);
-  return rc == 0;
+  char args[8192];
+  snprintf(args, sizeof args, "--seed 4 --count 2 --batch 8 --bits float %s", extra);
+  return df_test_generate(dir, ckpt, out, args);
 }
 
 static float *read_wav(const char *out, const char *name, int64_t *frames) {
@@ -132,12 +128,7 @@ static void end_to_end(void) {
 
 int main(void) {
   df_test_begin("test_generate_loops");
-  df_test_scratch_dir("generate_loops", dir, sizeof dir);
-  snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);
-  if (df_test_make_checkpoint(ckpt, 4, 0, 5, NULL)) {
-    df_test_fail("make a checkpoint", "failed");
-    return df_test_finish();
-  }
+  if (!df_test_generate_setup("generate_loops", 0, 5, dir, sizeof dir, ckpt, sizeof ckpt)) return df_test_finish();
   bar_lengths();
   tiling();
   end_to_end();

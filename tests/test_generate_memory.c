@@ -27,12 +27,7 @@ static long peak_kib(const char *out, const char *count) {
 
 int main(void) {
   df_test_begin("test_generate_memory");
-  df_test_scratch_dir("generate_memory", dir, sizeof dir);
-  snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);
-  if (df_test_make_checkpoint(ckpt, 4, 0, 10, NULL)) {
-    df_test_fail("make a checkpoint", "failed");
-    return df_test_finish();
-  }
+  if (!df_test_generate_setup("generate_memory", 0, 10, dir, sizeof dir, ckpt, sizeof ckpt)) return df_test_finish();
   char small[4300], large[4300];
   snprintf(small, sizeof small, "%s/small", dir);
   snprintf(large, sizeof large, "%s/large", dir);

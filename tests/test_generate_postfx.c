@@ -13,13 +13,9 @@
 static char dir[4096], ckpt[4200];
 
 static int generate(const char *out, const char *extra) {
-  char args[8192], *err;
-  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s/%s' --seed 2 --count 3 --batch 4 --bits float "
-           "--device cpu --quiet %s", ckpt, dir, out, extra);
-  int rc = df_test_drumforge(dir, args, &err);
-  if (rc) printf("generate %s: %s", out, err);
-  free(err);
-  return rc == 0;
+  char args[8192];
+  snprintf(args, sizeof args, "--seed 2 --count 3 --batch 4 --bits float %s", extra);
+  return df_test_generate(dir, ckpt, out, args);
 }
 
 static int read_sound(const char *out, int k, const char *ext, df_audio *a) {
@@ -85,12 +81,9 @@ static void check(const char *name, const char *args, chain c) {
 
 int main(void) {
   df_test_begin("test_generate_postfx");
-  df_test_scratch_dir("generate_postfx", dir, sizeof dir);
-  snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);
-  if (df_test_make_checkpoint(ckpt, 4, 0, 8, NULL) || !generate("plain", "")) {
-    df_test_fail("make a checkpoint and plain output", "failed");
+  if (!df_test_generate_setup("generate_postfx", 0, 8, dir, sizeof dir, ckpt, sizeof ckpt) ||
+      !df_expect_true(generate("plain", ""), "plain output"))
     return df_test_finish();
-  }
   check("lowpass", "--lowpass 0.5 --lowpass-order 8", (chain){.lowpass = 0.5, .order = 8});
   check("smooth", "--smooth 5", (chain){.smooth = 5});
   /* The untrained model makes steady noise peaking near -32 dBFS: at -33 dBFS the last loud

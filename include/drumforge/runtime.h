@@ -43,6 +43,9 @@ int df_deterministic(void);
 /* Wait until all queued device work has finished; reports asynchronous kernel errors. */
 df_status df_sync(df_device dev);
 
+/* Seconds on a monotonic clock (for rates and timeouts). */
+double df_monotonic_seconds(void);
+
 /* Bytes currently held by the device allocator (in use + cached) and the peak in use. */
 void df_device_memory(df_device dev, size_t *in_use, size_t *cached, size_t *peak);
 

@@ -36,6 +36,21 @@ int cli_select_device(const char *cmd, const char *request, df_device *dev);
 int cli_parse_long(const char *cmd, const char *opt, const char *text, long min, long max, long *out);
 int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out);
 
+/* A progress line on stderr: redrawn in place on a terminal (at most 5 times a second), one
+ * line every 10 seconds in a log file, nothing when quiet. */
+typedef struct cli_progress {
+  int quiet, tty;
+  double last_print;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, int quiet);
+/* 1 when a line is due now (the last one always is, unless quiet). */
+int cli_progress_due(cli_progress *p, int last);
+/* Prints a due line (a newline after the last one on a terminal). */
+void cli_progress_print(const cli_progress *p, const char *line, int last);
+/* Clears a half-drawn progress line before another message. */
+void cli_progress_clear(const cli_progress *p);
+
 /* The subcommands (src/cli/cmd_*.c). */
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "drumforge/generate.h"
@@ -77,24 +75,10 @@ static void on_signal(int sig) {
 }
 
 /* ---------------------------------------------------------------- progress */
-typedef struct progress_state {
-  int quiet, tty;
-  double last_print;
-} progress_state;
-
-static double wall(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void on_progress(void *ctx, const df_generate_progress *p) {
-  progress_state *ps = ctx;
-  if (ps->quiet) return;
-  double t = wall();
+  cli_progress *ps = ctx;
   int last = p->done == p->total;
-  if (!last && (p->done == 0 || t - ps->last_print < (ps->tty ? 0.2 : 10.0))) return;
-  ps->last_print = t;
+  if ((p->done == 0 && !last) || !cli_progress_due(ps, last)) return;
   double rate = p->seconds > 0 ? (double)p->done / p->seconds : 0;
   double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
   enum { WIDTH = 30 };
@@ -105,8 +89,7 @@ static void on_progress(void *ctx, const df_generate_progress *p) {
   char line[256];
   snprintf(line, sizeof line, "[%s] %lld/%lld files  %.1f sounds/s  ETA %dm%02ds", bar, (long long)p->done,
            (long long)p->total, rate, (int)(eta / 60), (int)eta % 60);
-  if (ps->tty) fprintf(stderr, "\r\033[K%s", line);
-  else fprintf(stderr, "%s\n", line);
+  cli_progress_print(ps, line, last);
 }
 
 /* ---------------------------------------------------------------- arguments */
@@ -231,7 +214,8 @@ int cmd_generate(int argc, char **argv) {
   o.post.fade_ms = 10.0;
   o.tile.bpm = 120.0;
   o.tile.variation = 0.25f;
-  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  cli_progress ps;
+  cli_progress_init(&ps, 0);
   int c, rc = CLI_OK;
   optind = 1;
   while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -385,11 +369,11 @@ int cmd_generate(int argc, char **argv) {
     s = df_generate(&o, &res);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    if (ps.tty && !ps.quiet) fprintf(stderr, "\n");
   }
   free(rows);
   free(ends);
   df_model_unload(&m);
+  if (s) cli_progress_clear(&ps);
   if (s == DF_ERR_INTERRUPTED) {
     fprintf(stderr, "drumforge generate: interrupted: %s\n", df_last_error());
     return 130;

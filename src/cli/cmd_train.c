@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "drumforge/train.h"
@@ -33,20 +31,8 @@ static void usage(FILE *f) {
           "  -h, --help          this help\n");
 }
 
-typedef struct progress_state {
-  int quiet, tty;
-  double last_print;
-} progress_state;
-
-static double wall(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void on_log(void *ctx, const char *line) {
-  progress_state *p = ctx;
-  if (p->tty && !p->quiet) fprintf(stderr, "\r\033[K");
+  cli_progress_clear(ctx);
   fprintf(stderr, "drumforge train: %s\n", line);
 }
 
@@ -57,14 +43,9 @@ static void format_eta(double s, char *buf, size_t len) {
 }
 
 static void on_progress(void *ctx, const df_train_progress *p) {
-  progress_state *ps = ctx;
-  if (ps->quiet) return;
-  double t = wall();
+  cli_progress *ps = ctx;
   int last = p->step == p->max_steps;
-  /* On a terminal the line is redrawn; in a log file one line every 10 seconds. */
-  if (!ps->tty && !last && t - ps->last_print < 10.0) return;
-  if (ps->tty && !last && t - ps->last_print < 0.2) return;
-  ps->last_print = t;
+  if (!cli_progress_due(ps, last)) return;
   char eta[32], line[512];
   format_eta(p->eta_seconds, eta, sizeof eta);
   int used = snprintf(line, sizeof line, "step %lld/%lld  %.2f steps/s  ETA %s", (long long)p->step,
@@ -72,8 +53,7 @@ static void on_progress(void *ctx, const df_train_progress *p) {
   for (int i = 0; i < p->metrics->n && used < (int)sizeof line; i++)
     used += snprintf(line + used, sizeof line - (size_t)used, "  %s %.4g", p->metrics->names[i],
                      p->metrics->values[i]);
-  if (ps->tty) fprintf(stderr, "\r\033[K%s%s", line, last ? "\n" : "");
-  else fprintf(stderr, "%s\n", line);
+  cli_progress_print(ps, line, last);
 }
 
 int cmd_train(int argc, char **argv) {
@@ -89,7 +69,8 @@ int cmd_train(int argc, char **argv) {
   o.resume = DF_RESUME_AUTO;
   const char *device = "auto";
   const char **overrides = calloc((size_t)argc, sizeof *overrides);
-  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  cli_progress ps;
+  cli_progress_init(&ps, 0);
   int c, rc = CLI_OK;
   optind = 1;
   while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -128,7 +109,7 @@ int cmd_train(int argc, char **argv) {
   df_status s = df_train_run(&o, &res);
   free(overrides);
   if (s != DF_OK) {
-    if (ps.tty && !ps.quiet) fprintf(stderr, "\r\033[K");
+    cli_progress_clear(&ps);
     fprintf(stderr, "drumforge train: %s\n", df_last_error());
     return CLI_FAILED;
   }

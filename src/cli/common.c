@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -61,4 +62,27 @@ int cli_parse_float(const char *cmd, const char *opt, const char *text, float *o
     return cli_usage_error(cmd, "%s needs a number, got '%s'", opt, text);
   *out = v;
   return CLI_OK;
+}
+
+void cli_progress_init(cli_progress *p, int quiet) {
+  p->quiet = quiet;
+  p->tty = isatty(STDERR_FILENO);
+  p->last_print = 0;
+}
+
+int cli_progress_due(cli_progress *p, int last) {
+  if (p->quiet) return 0;
+  double t = df_monotonic_seconds();
+  if (!last && p->last_print > 0 && t - p->last_print < (p->tty ? 0.2 : 10.0)) return 0;
+  p->last_print = t;
+  return 1;
+}
+
+void cli_progress_print(const cli_progress *p, const char *line, int last) {
+  if (p->tty) fprintf(stderr, "\r\033[K%s%s", line, last ? "\n" : "");
+  else fprintf(stderr, "%s\n", line);
+}
+
+void cli_progress_clear(const cli_progress *p) {
+  if (p->tty && !p->quiet) fprintf(stderr, "\r\033[K");
 }

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "core/backend.h"
@@ -157,4 +158,10 @@ df_status df_check_same_device(const char *fn, df_device *dev, int n,
   if (!found) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no tensors given", fn);
   if (!df_backend_for(*dev)) return DF_ERR_NO_DEVICE;
   return DF_OK;
+}
+
+double df_monotonic_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/backend.h"
 #include "drumforge/fileio.h"
 #include "drumforge/npy.h"
+#include "drumforge/runtime.h"
 #include "generate/gen_internal.h"
 
 /* Two buffers being written while the third is decoded into. */
@@ -45,12 +45,6 @@ typedef struct pipeline {
   int64_t listed;          /* items up to this number have their manifest line written */
   gen_manifest manifest;
 } pipeline;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 df_status gen_relay_error(df_status s, const char *msg) {
   /* Messages end in " (file.c:line)": keep that origin rather than adding this one. */
@@ -334,7 +328,7 @@ static df_status produce(pipeline *pl, df_npy_writer *latents_out, double t0) {
     pthread_mutex_lock(&pl->mu);
     sl->filled = 1;
     pthread_cond_broadcast(&pl->work);
-    df_generate_progress p = {pl->written, pl->total, now() - t0};
+    df_generate_progress p = {pl->written, pl->total, df_monotonic_seconds() - t0};
     pthread_mutex_unlock(&pl->mu);
     if (o->progress) o->progress(o->ctx, &p);
   }
@@ -391,7 +385,7 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   }
   snprintf(result->manifest, sizeof result->manifest, "%s", pl->manifest.path);
 
-  const double t0 = now();
+  const double t0 = df_monotonic_seconds();
   const int n_workers = o->workers > 0 ? o->workers : default_workers();
   pthread_t *threads = calloc((size_t)n_workers, sizeof *threads);
   int started = 0;
@@ -425,7 +419,7 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   }
   if (!s && pl->written > 0) s = df_sync_filesystem(o->out_dir);
   result->files = pl->written;
-  result->seconds = now() - t0;
+  result->seconds = df_monotonic_seconds() - t0;
   if (!s && pl->written < pl->total)
     s = DF_FAIL(DF_ERR_INTERRUPTED, "stopped after %lld of %lld files; %s lists exactly the files written",
                 (long long)pl->written, (long long)pl->total, result->manifest);

@@ -50,6 +50,24 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   return s != DF_OK;
 }
 
+int df_test_generate_setup(const char *name, int conditional, uint64_t seed, char *dir, size_t dir_len,
+                           char *ckpt, size_t ckpt_len) {
+  df_test_scratch_dir(name, dir, dir_len);
+  snprintf(ckpt, ckpt_len, "%s/model.safetensors", dir);
+  if (df_test_make_checkpoint(ckpt, 4, conditional, seed, NULL) == 0) return 1;
+  df_test_fail("make a checkpoint", "%s", df_last_error());
+  return 0;
+}
+
+int df_test_generate(const char *dir, const char *ckpt, const char *out, const char *args) {
+  char cmd[12000], *err;
+  snprintf(cmd, sizeof cmd, "generate --checkpoint '%s' --out '%s/%s' --device cpu --quiet %s", ckpt, dir, out, args);
+  int rc = df_test_drumforge(dir, cmd, &err);
+  if (rc) printf("generate %s: exit %d: %s", out, rc, err);
+  free(err);
+  return rc == 0;
+}
+
 int df_test_drumforge(const char *dir, const char *args, char **err) {
   char cmd[16384], out_path[4200], err_path[4200];
   snprintf(out_path, sizeof out_path, "%s/cmd.stdout", dir);

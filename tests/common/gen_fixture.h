@@ -14,6 +14,15 @@
  * extra_config: more [model] lines (may be NULL). Returns 0 on success. */
 int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config);
 
+/* A test's scratch folder `name` (emptied) holding model.safetensors from
+ * df_test_make_checkpoint (d = 4). Records a failure and returns 0 when it cannot be made. */
+int df_test_generate_setup(const char *name, int conditional, uint64_t seed, char *dir, size_t dir_len,
+                           char *ckpt, size_t ckpt_len);
+
+/* Runs `drumforge generate --checkpoint CKPT --out DIR/OUT --device cpu --quiet ARGS`;
+ * returns 1 on success, else prints its stderr and returns 0. */
+int df_test_generate(const char *dir, const char *ckpt, const char *out, const char *args);
+
 /* Runs `drumforge ARGS` with stdout and stderr captured into files in dir; returns the exit
  * status (-1 if it did not exit normally). *err receives the malloc'd stderr text. */
 int df_test_drumforge(const char *dir, const char *args, char **err);
