@@ -1,9 +1,8 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/latent/latent_losses.safetensors, the PyTorch reference for test_latent_loss:
 the VAE's KL term and reparameterised sample and WAE-MMD's penalty with the multi-scale
-inverse multiquadratics kernel, written as the original WAE code (Tolstikhin et al.,
-wae.py's mmd_penalty, 'IMQ' branch) computes it, with values and gradients by autograd in
-float64 from float32 inputs.
+inverse multiquadratics kernel as the original WAE code computes it (tests/python/wae_mmd.py),
+with values and gradients by autograd in float64 from float32 inputs.
 
 Cases (the C test reads the same names; weights, sigma2 in the metadata):
   kl_*:     mean, logvar [5, 8] -> kl = mean_n KL_n, d(weight kl)/d mean, d(weight kl)/d logvar
@@ -14,13 +13,16 @@ Cases (the C test reads the same names; weights, sigma2 in the metadata):
 Run with Debian's torch:  /usr/bin/python3 tests/make_latent_fixtures.py
 or `cmake --build build --target latent_fixtures`. Seeds are fixed."""
 import os
+import sys
 
 import torch
 
 from make_fixtures import write_safetensors
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+from wae_mmd import mmd_penalty  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "latent", "latent_losses.safetensors")
-MMD_SCALES = [.1, .2, .5, 1., 2., 5., 10.]
 
 
 def leaf(t):
@@ -29,27 +31,6 @@ def leaf(t):
 
 def kl_batch_mean(mean, logvar):
     return (-0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(1)).mean()
-
-
-def mmd_penalty(qz, pz, sigma2):
-    """The original WAE code's IMQ estimator, in torch."""
-    n, zdim = qz.shape
-    nf = float(n)
-    norms_pz = (pz ** 2).sum(1, keepdim=True)
-    dist_pz = norms_pz + norms_pz.t() - 2.0 * pz @ pz.t()
-    norms_qz = (qz ** 2).sum(1, keepdim=True)
-    dist_qz = norms_qz + norms_qz.t() - 2.0 * qz @ qz.t()
-    distances = norms_qz + norms_pz.t() - 2.0 * qz @ pz.t()
-    c_base = 2.0 * zdim * sigma2
-    stat = 0.0
-    off_diag = 1.0 - torch.eye(n, dtype=qz.dtype)
-    for scale in MMD_SCALES:
-        c = c_base * scale
-        res1 = c / (c + dist_qz) + c / (c + dist_pz)
-        res1 = (res1 * off_diag).sum() / (nf * nf - nf)
-        res2 = (c / (c + distances)).sum() * 2.0 / (nf * nf)
-        stat = stat + res1 - res2
-    return stat
 
 
 def main():

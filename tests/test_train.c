@@ -38,27 +38,6 @@ static void ckpt_path(const char *run, int64_t step, char *buf, size_t len) {
   snprintf(buf, len, "%s/checkpoints/ckpt-%09lld.safetensors", run, (long long)step);
 }
 
-/* Every tensor of two checkpoints identical, byte for byte. */
-static int same_weights(const char *a, const char *b, const char *what) {
-  df_st_file *fa, *fb;
-  if (!df_expect_ok(df_st_open(a, &fa), what)) return 0;
-  if (!df_expect_ok(df_st_open(b, &fb), what)) {
-    df_st_close(fa);
-    return 0;
-  }
-  int ok = df_st_count(fa) == df_st_count(fb);
-  for (int i = 0; ok && i < df_st_count(fa); i++) {
-    const df_st_tensor *x = df_st_at(fa, i), *y;
-    ok = df_st_find(fb, x->name, &y) == DF_OK && x->nbytes == y->nbytes && !memcmp(x->data, y->data, x->nbytes);
-    if (!ok) printf("     differs: %s\n", x->name);
-  }
-  const char *keys[] = {"step", "rng_offset", "loader_epoch", "loader_cursor"};
-  for (int i = 0; ok && i < 4; i++) ok = !strcmp(df_st_metadata(fa, keys[i]), df_st_metadata(fb, keys[i]));
-  df_st_close(fa);
-  df_st_close(fb);
-  return df_expect_true(ok, what);
-}
-
 static int file_exists(const char *p) { return access(p, F_OK) == 0; }
 
 static pid_t spawn_train(const char *config, const char *run, int64_t steps) {
@@ -158,7 +137,7 @@ int main(void) {
   df_expect_ok(train(config, run_b, 3, &res), "first half");
   df_expect_ok(train(NULL, run_b, 6, &res), "resumed second half (no --config)");
   ckpt_path(run_b, 6, path, sizeof path);
-  same_weights(path, p6, "resume reproduces the uninterrupted run bit for bit");
+  df_test_same_checkpoints(path, p6, "resume reproduces the uninterrupted run bit for bit");
 
   /* 3. SIGKILL at an arbitrary moment, then resume. */
   snprintf(run_c, sizeof run_c, "%s/run_kill", scratch);
@@ -173,7 +152,7 @@ int main(void) {
   printf("     killed with %d checkpoint(s) on disk\n", before);
   df_expect_ok(train(NULL, run_c, 6, &res), "resume after SIGKILL");
   ckpt_path(run_c, 6, path, sizeof path);
-  same_weights(path, p6, "SIGKILL + resume reproduces the uninterrupted run bit for bit");
+  df_test_same_checkpoints(path, p6, "SIGKILL + resume reproduces the uninterrupted run bit for bit");
 
   /* 4. SIGTERM: a checkpoint and exit status 0. */
   char run_t[4300];
@@ -208,7 +187,7 @@ int main(void) {
   s = df_checkpoint_read_state(p5, &st);
   df_expect_status(s, DF_ERR_FORMAT, "a truncated checkpoint is detected");
   df_expect_ok(train(NULL, run_b, 6, &res), "resume past corrupt checkpoints");
-  same_weights(path, p6, "resuming from step 4 after skipping two bad checkpoints gives the same step 6");
+  df_test_same_checkpoints(path, p6, "resuming from step 4 after skipping two bad checkpoints gives the same step 6");
 
   /* 6. An unknown config key. */
   static const char *const typo[] = {"train.bacth=4", NULL};

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/testlib.h"
+#include "common/torch_ref.h"
 #include "drumforge/safetensors.h"
 #include "models/wavegan/wavegan_internal.h"
 
@@ -18,17 +19,6 @@ typedef struct variant {
   const char *name;
   int d, slice_len, classes, nn, post_filter, batchnorm, batch;
 } variant;
-
-static const char *python(void) {
-  const char *p = getenv("DF_PYTHON");
-  return p && p[0] ? p : "python3";
-}
-
-static int have_torch(void) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s -c 'import torch, numpy' > /dev/null 2>&1", python());
-  return system(cmd) == 0;
-}
 
 /* Re-draws biases and batch-norm parameters (zero / one at initialisation) so their
  * gradients are exercised in a general position. */
@@ -51,21 +41,10 @@ static void add_set(df_st_writer *w, df_param_set *set) {
   }
 }
 
-/* Compares tensor `got` with reference `name` at rtol relative to the reference's largest
- * magnitude (a per-tensor relative error), with an absolute floor of 1e-5 for gradients that
- * are zero in exact arithmetic (biases followed by batch norm) and only fp32 noise here. */
+/* Per-tensor relative error, with an absolute floor of 1e-5 for gradients that are zero in
+ * exact arithmetic (biases followed by batch norm) and only fp32 noise here. */
 static void compare(const df_st_file *ref, const char *name, const df_tensor *got, double rtol) {
-  df_tensor want;
-  char what[200];
-  snprintf(what, sizeof what, "%s", name);
-  if (!df_expect_ok(df_st_load_f32(ref, name, DF_DEVICE_CPU, &want), what)) return;
-  df_tensor g = *got;
-  if (g.ndim != want.ndim) df_tensor_reshape(got, want.ndim, want.shape, &g);
-  int64_t n = df_tensor_numel(&want);
-  double scale = 0;
-  for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(((float *)want.data)[i]));
-  df_expect_tensor_close(what, &g, &want, 0, fmax(rtol * scale, 1e-5));
-  df_tensor_free(&want);
+  df_expect_reference(ref, name, got, rtol, 1e-5);
 }
 
 static void run_variant(const variant *v) {
@@ -134,7 +113,7 @@ static void run_variant(const variant *v) {
   df_st_writer_set_metadata(w, "config", config);
   df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
   df_st_writer_free(w);
-  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_reference.py '%s' '%s'", python(), DF_TEST_SOURCE_DIR,
+  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_reference.py '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR,
            in_path, out_path);
   if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
   df_st_file *ref;
@@ -189,8 +168,8 @@ done:
 
 int main(void) {
   df_test_begin("test_wavegan_torch");
-  if (!have_torch()) {
-    printf("SKIP: %s cannot import torch (install python3-torch)\n", python());
+  if (!df_test_have_torch()) {
+    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
     return 77;
   }
   static const variant variants[] = {

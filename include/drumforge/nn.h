@@ -50,6 +50,12 @@ df_status df_param_set_adam(df_param_set *set);
 /* Clips the set's gradients to a global norm (0 = off); returns the norm before clipping. */
 df_status df_param_set_clip(df_param_set *set, float max_norm, float *norm);
 
+/* Batch-norm parameters of `channels` channels under prefix (PyTorch's names): trainable
+ * prefix.weight (ones) and prefix.bias (zeros), buffers prefix.running_mean (zeros) and
+ * prefix.running_var (ones). */
+df_status df_param_add_batchnorm(df_param_set *set, const char *prefix, int64_t channels, df_param **gamma,
+                                 df_param **beta, df_param **running_mean, df_param **running_var);
+
 /* Initialisers, drawn from the project RNG (the same values on every device). */
 df_status df_param_init_uniform(df_param *p, df_rng *rng, float bound);
 df_status df_param_init_const(df_param *p, float value);

@@ -75,6 +75,10 @@ typedef struct df_model_type {
   df_status (*decode)(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio);
   /* Latents of audio [N, channels, length] (autoencoders; NULL for GANs). */
   df_status (*encode)(void *model, const df_tensor *audio, const int32_t *labels, df_tensor *z);
+  /* Audio through the autoencoder: out [N, channels, length] from audio of that shape, like
+   * decode(encode(audio)) but keeping what the latent does not hold (for the spectrogram
+   * models: each input's own level) (autoencoders; NULL for GANs). */
+  df_status (*reconstruct)(void *model, const df_tensor *audio, const int32_t *labels, df_tensor *out);
 } df_model_type;
 
 /* A trained model loaded for inference from a checkpoint (weights only; the optimiser state

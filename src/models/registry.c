@@ -4,10 +4,11 @@
 
 #include "drumforge/train.h"
 
-extern const df_model_type df_wavegan_model_type;
+extern const df_model_type df_wavegan_model_type, df_specvae_model_type, df_specwae_model_type;
 extern const df_model_type df_classifier_model_type;
 
-static const df_model_type *const types[] = {&df_wavegan_model_type, &df_classifier_model_type};
+static const df_model_type *const types[] = {&df_wavegan_model_type, &df_specvae_model_type,
+                                             &df_specwae_model_type, &df_classifier_model_type};
 static const int n_types = (int)(sizeof types / sizeof types[0]);
 
 const df_model_type *df_model_type_find(const char *name) {

@@ -104,6 +104,22 @@ df_status df_param_set_clip(df_param_set *set, float max_norm, float *norm) {
   return s;
 }
 
+df_status df_param_add_batchnorm(df_param_set *set, const char *prefix, int64_t channels, df_param **gamma,
+                                 df_param **beta, df_param **running_mean, df_param **running_var) {
+  char name[96];
+  int64_t shape[1] = {channels};
+  snprintf(name, sizeof name, "%s.weight", prefix);
+  DF_TRY(df_param_add(set, name, 1, 1, shape, gamma));
+  snprintf(name, sizeof name, "%s.bias", prefix);
+  DF_TRY(df_param_add(set, name, 1, 1, shape, beta));
+  snprintf(name, sizeof name, "%s.running_mean", prefix);
+  DF_TRY(df_param_add(set, name, 0, 1, shape, running_mean));
+  snprintf(name, sizeof name, "%s.running_var", prefix);
+  DF_TRY(df_param_add(set, name, 0, 1, shape, running_var));
+  DF_TRY(df_param_init_const(*gamma, 1.0f));
+  return df_param_init_const(*running_var, 1.0f);
+}
+
 df_status df_param_init_uniform(df_param *p, df_rng *rng, float bound) {
   return df_rng_uniform(rng, &p->value, -bound, bound);
 }

@@ -9,6 +9,7 @@
 #include "common/testlib.h"
 #include "drumforge/audio.h"
 #include "drumforge/dataset.h"
+#include "drumforge/safetensors.h"
 
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset, size_t len) {
   snprintf(dataset, len, "%s/dataset", dir);
@@ -92,4 +93,40 @@ int df_test_write_smoke_config(const char *dir, const char *name, const char *co
   df_status s = df_write_file_atomic(path, resolved, strlen(resolved));
   free(resolved);
   return s != DF_OK;
+}
+
+int df_test_same_checkpoints(const char *a, const char *b, const char *what) {
+  df_st_file *fa, *fb;
+  if (!df_expect_ok(df_st_open(a, &fa), what)) return 0;
+  if (!df_expect_ok(df_st_open(b, &fb), what)) {
+    df_st_close(fa);
+    return 0;
+  }
+  int ok = df_st_count(fa) == df_st_count(fb);
+  for (int i = 0; ok && i < df_st_count(fa); i++) {
+    const df_st_tensor *x = df_st_at(fa, i), *y;
+    ok = df_st_find(fb, x->name, &y) == DF_OK && x->nbytes == y->nbytes && !memcmp(x->data, y->data, x->nbytes);
+    if (!ok) printf("     differs: %s\n", x->name);
+  }
+  const char *keys[] = {"step", "rng_offset", "loader_epoch", "loader_cursor"};
+  for (int i = 0; ok && i < 4; i++) ok = !strcmp(df_st_metadata(fa, keys[i]), df_st_metadata(fb, keys[i]));
+  df_st_close(fa);
+  df_st_close(fb);
+  return df_expect_true(ok, what);
+}
+
+int df_test_metric_series(const char *run, const char *name, double *values, int max) {
+  char path[4200], key[128], *text;
+  size_t len;
+  snprintf(path, sizeof path, "%s/metrics.jsonl", run);
+  if (df_read_file(path, &text, &len) != DF_OK) return 0;
+  snprintf(key, sizeof key, "\"%s\": ", name);
+  int n = 0;
+  for (char *line = text; line && *line && n < max;) {
+    char *end = strchr(line, '\n'), *hit = strstr(line, key);
+    if (hit && (!end || hit < end)) values[n++] = atof(hit + strlen(key));
+    line = end ? end + 1 : NULL;
+  }
+  free(text);
+  return n;
 }

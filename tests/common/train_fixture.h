@@ -17,4 +17,11 @@ int df_test_make_dataset(const char *dir, int per_class, double amplitude, char 
 int df_test_write_smoke_config(const char *dir, const char *name, const char *const *replace,
                                char *path, size_t len);
 
+/* Every tensor of two checkpoints identical byte for byte, and the same step, RNG and loader
+ * positions; records one check named `what`. Returns 1 when they are. */
+int df_test_same_checkpoints(const char *a, const char *b, const char *what);
+
+/* The values of metric `name` in run/metrics.jsonl, in order (at most max). Returns the count. */
+int df_test_metric_series(const char *run, const char *name, double *values, int max);
+
 #endif

@@ -47,17 +47,8 @@ df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device de
     snprintf(name, sizeof name, "convs.%d.bias", j);
     DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){l->cout}, &l->b));
     if (c->batchnorm && c->loss != DF_GAN_WGAN_GP && j > 0) {
-      int64_t ch[1] = {l->cout};
-      snprintf(name, sizeof name, "bns.%d.weight", j);
-      DF_TRY(df_param_add(ps, name, 1, 1, ch, &l->gamma));
-      snprintf(name, sizeof name, "bns.%d.bias", j);
-      DF_TRY(df_param_add(ps, name, 1, 1, ch, &l->beta));
-      snprintf(name, sizeof name, "bns.%d.running_mean", j);
-      DF_TRY(df_param_add(ps, name, 0, 1, ch, &l->rmean));
-      snprintf(name, sizeof name, "bns.%d.running_var", j);
-      DF_TRY(df_param_add(ps, name, 0, 1, ch, &l->rvar));
-      DF_TRY(df_param_init_const(l->gamma, 1.0f));
-      DF_TRY(df_param_init_const(l->rvar, 1.0f));
+      snprintf(name, sizeof name, "bns.%d", j);
+      DF_TRY(df_param_add_batchnorm(ps, name, l->cout, &l->gamma, &l->beta, &l->rmean, &l->rvar));
     }
   }
   wg_conv *last = &d->convs[d->n_conv - 1];

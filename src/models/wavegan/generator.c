@@ -11,22 +11,6 @@ static float glorot(int64_t fan_in, int64_t fan_out) {
   return sqrtf(6.0f / (float)(fan_in + fan_out));
 }
 
-static df_status add_batchnorm(df_param_set *set, const char *prefix, int ch, df_param **gamma,
-                               df_param **beta, df_param **rmean, df_param **rvar) {
-  char name[96];
-  int64_t shape[1] = {ch};
-  snprintf(name, sizeof name, "%s.weight", prefix);
-  DF_TRY(df_param_add(set, name, 1, 1, shape, gamma));
-  snprintf(name, sizeof name, "%s.bias", prefix);
-  DF_TRY(df_param_add(set, name, 1, 1, shape, beta));
-  snprintf(name, sizeof name, "%s.running_mean", prefix);
-  DF_TRY(df_param_add(set, name, 0, 1, shape, rmean));
-  snprintf(name, sizeof name, "%s.running_var", prefix);
-  DF_TRY(df_param_add(set, name, 0, 1, shape, rvar));
-  DF_TRY(df_param_init_const(*gamma, 1.0f));
-  return df_param_init_const(*rvar, 1.0f);
-}
-
 df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_device dev,
                              df_rng *rng, const df_adam_config *adam) {
   memset(g, 0, sizeof *g);
@@ -44,7 +28,7 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
   DF_TRY(df_param_add(ps, "fc.bias", 1, 1, (int64_t[]){fc_out}, &g->fc_b));
   DF_TRY(df_param_init_uniform(g->fc_w, rng, glorot(g->zin_dim, fc_out)));
   if (c->batchnorm)
-    DF_TRY(add_batchnorm(ps, "fc_bn", g->c0, &g->fc_gamma, &g->fc_beta, &g->fc_rmean, &g->fc_rvar));
+    DF_TRY(df_param_add_batchnorm(ps, "fc_bn", g->c0, &g->fc_gamma, &g->fc_beta, &g->fc_rmean, &g->fc_rvar));
   int len = 16;
   for (int i = 0; i < g->n_up; i++) {
     wg_up *u = &g->ups[i];
@@ -68,7 +52,7 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
     DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){u->cout}, &u->b));
     if (c->batchnorm && i < g->n_up - 1) {
       snprintf(name, sizeof name, "ups_bn.%d", i);
-      DF_TRY(add_batchnorm(ps, name, u->cout, &u->gamma, &u->beta, &u->rmean, &u->rvar));
+      DF_TRY(df_param_add_batchnorm(ps, name, u->cout, &u->gamma, &u->beta, &u->rmean, &u->rvar));
     }
   }
   if (c->post_filter) {

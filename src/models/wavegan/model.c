@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drumforge/audio.h"
-#include "drumforge/fileio.h"
 #include "drumforge/train.h"
+#include "models/preview.h"
 #include "models/wavegan/wavegan_internal.h"
 
 typedef struct wavegan_model {
@@ -72,38 +71,11 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
   return DF_OK;
 }
 
+extern const df_model_type df_wavegan_model_type;
+
 static df_status preview(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
                          const char *const *class_names) {
-  wavegan_model *w = model;
-  const df_wavegan_config *c = df_wavegan_get_config(w->m);
-  df_device dev = df_wavegan_generator_params(w->m)->device;
-  DF_TRY(df_mkdirs(dir));
-  df_rng rng;
-  df_rng_init(&rng, seed);
-  df_tensor z, out;
-  DF_TRY(df_tensor_alloc(&z, dev, DF_F32, 2, (int64_t[]){count, c->latent_dim}, "preview latents"));
-  df_status s = df_tensor_alloc(&out, dev, DF_F32, 3, (int64_t[]){count, c->channels, c->slice_len}, "previews");
-  int32_t *labels = calloc((size_t)count, sizeof *labels);
-  float *host = malloc(sizeof(float) * (size_t)count * (size_t)c->channels * (size_t)c->slice_len);
-  if (!s && (!labels || !host)) s = DF_FAIL(DF_ERR_OOM, "previews");
-  for (int i = 0; labels && i < count; i++) labels[i] = c->n_classes ? i % c->n_classes : 0;
-  if (!s) s = df_rng_uniform(&rng, &z, -1.0f, 1.0f);
-  if (!s) s = df_wavegan_generate(w->m, &z, c->n_classes ? labels : NULL, &out);
-  if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
-  for (int i = 0; !s && i < count; i++) {
-    char path[4300];
-    if (c->n_classes && class_names)
-      snprintf(path, sizeof path, "%s/%02d_%s.wav", dir, i, class_names[labels[i]]);
-    else
-      snprintf(path, sizeof path, "%s/%02d.wav", dir, i);
-    df_audio a = {host + (size_t)i * c->channels * c->slice_len, c->slice_len, c->channels, sample_rate};
-    s = df_audio_write(path, &a, DF_AUDIO_PCM16);
-  }
-  free(host);
-  free(labels);
-  df_tensor_free(&z);
-  df_tensor_free(&out);
-  return s;
+  return df_model_write_previews(&df_wavegan_model_type, model, dir, seed, count, sample_rate, class_names);
 }
 
 static int latent_dim(void *model) { return df_wavegan_get_config(((wavegan_model *)model)->m)->latent_dim; }
@@ -138,4 +110,5 @@ const df_model_type df_wavegan_model_type = {
     .sample_latents = sample_latents,
     .decode = decode,
     .encode = NULL,
+    .reconstruct = NULL,
 };

@@ -1,0 +1,43 @@
+/* Preview audio through the generation interface (src/models/preview.h). */
+#include "models/preview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "drumforge/audio.h"
+#include "drumforge/fileio.h"
+
+df_status df_model_write_previews(const df_model_type *type, void *model, const char *dir, uint64_t seed,
+                                  int count, int sample_rate, const char *const *class_names) {
+  int classes = type->n_classes(model), channels;
+  int64_t length;
+  type->audio_shape(model, &channels, &length);
+  df_device dev = type->param_set(model, 0)->device;
+  DF_TRY(df_mkdirs(dir));
+  df_rng rng;
+  df_rng_init(&rng, seed);
+  df_tensor z, out;
+  DF_TRY(df_tensor_alloc(&z, dev, DF_F32, 2, (int64_t[]){count, type->latent_dim(model)}, "preview latents"));
+  df_status s = df_tensor_alloc(&out, dev, DF_F32, 3, (int64_t[]){count, channels, length}, "previews");
+  int32_t *labels = calloc((size_t)count, sizeof *labels);
+  float *host = malloc(sizeof(float) * (size_t)count * (size_t)channels * (size_t)length);
+  if (!s && (!labels || !host)) s = DF_FAIL(DF_ERR_OOM, "previews");
+  for (int i = 0; labels && i < count; i++) labels[i] = classes ? i % classes : 0;
+  if (!s) s = type->sample_latents(model, &rng, 1.0f, &z);
+  if (!s) s = type->decode(model, &z, classes ? labels : NULL, &out);
+  if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
+  for (int i = 0; !s && i < count; i++) {
+    char path[4300];
+    if (classes && class_names)
+      snprintf(path, sizeof path, "%s/%02d_%s.wav", dir, i, class_names[labels[i]]);
+    else
+      snprintf(path, sizeof path, "%s/%02d.wav", dir, i);
+    df_audio a = {host + (size_t)i * (size_t)channels * (size_t)length, length, channels, sample_rate};
+    s = df_audio_write(path, &a, DF_AUDIO_PCM16);
+  }
+  free(host);
+  free(labels);
+  df_tensor_free(&z);
+  df_tensor_free(&out);
+  return s;
+}

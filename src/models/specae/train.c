@@ -1,0 +1,150 @@
+/* One training step of the spectrogram autoencoders and the dataset statistics they keep.
+ *
+ *   loss = w MSE(decoder(z), x) + beta KL            (VAE: z = mean + exp(logvar / 2) eps)
+ *   loss = w MSE(decoder(z), x) + lambda MMD(z, p)    (WAE: z = encoder(x), p ~ N(0, sigma^2 I))
+ *   loss = w MSE(decoder(z), x)                       (plain autoencoder: a VAE with beta = 0)
+ * with x the normalised spectrogram of the batch, MSE the mean over every value (Keras'
+ * mean over pixels and batch) and KL the batch mean of each example's KL sum. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/loss.h"
+#include "models/specae/specae.h"
+
+void sa_train_free(sa_model *m) {
+  df_tensor *ts[] = {&m->audio, &m->spec, &m->lo, &m->hi, &m->eps, &m->prior, &m->z, &m->diff};
+  for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) df_tensor_free(ts[i]);
+  free(m->labels);
+  m->labels = NULL;
+  m->batch = 0;
+}
+
+df_status sa_train_reserve(sa_model *m, int64_t n) {
+  if (m->batch == n) return DF_OK;
+  sa_train_free(m);
+  const sa_config *c = &m->cfg;
+  df_device dev = m->device;
+  /* The name tells a user whose dataset has another example length what the model expects. */
+  char name[DF_TENSOR_NAME_LEN];
+  snprintf(name, sizeof name, "audio batch (spectrogram.length = %lld)", (long long)c->length);
+  DF_TRY(df_tensor_alloc(&m->audio, dev, DF_F32, 3, (int64_t[]){n, 1, c->length}, name));
+  DF_TRY(df_tensor_alloc(&m->spec, dev, DF_F32, 4, (int64_t[]){n, 1, c->bins, c->frames}, "spectrograms"));
+  DF_TRY(df_tensor_alloc(&m->diff, dev, DF_F32, 4, (int64_t[]){n, 1, c->bins, c->frames}, "reconstruction error"));
+  DF_TRY(df_tensor_alloc(&m->lo, dev, DF_F32, 1, &n, "dB minima"));
+  DF_TRY(df_tensor_alloc(&m->hi, dev, DF_F32, 1, &n, "dB maxima"));
+  int64_t zs[2] = {n, c->latent_dim};
+  DF_TRY(df_tensor_alloc(&m->eps, dev, DF_F32, 2, zs, "latent noise"));
+  DF_TRY(df_tensor_alloc(&m->prior, dev, DF_F32, 2, zs, "prior samples"));
+  DF_TRY(df_tensor_alloc(&m->z, dev, DF_F32, 2, zs, "latents"));
+  m->labels = calloc((size_t)n, sizeof *m->labels);
+  if (!m->labels) return DF_FAIL(DF_ERR_OOM, "labels");
+  m->batch = n;
+  return DF_OK;
+}
+
+/* Mean squared error of the decoded batch against the input; m->diff becomes d loss / d y. */
+static df_status reconstruction(sa_model *m, double *mse) {
+  const df_tensor *y = sa_decoded(&m->net, &m->cfg);
+  double ss;
+  DF_TRY(df_sub(y, &m->spec, &m->diff));
+  DF_TRY(df_sum_squares(&m->diff, &ss));
+  double count = (double)df_tensor_numel(&m->diff);
+  *mse = ss / count;
+  return df_scale(&m->diff, (float)(2.0 * m->cfg.recon_weight / count), &m->diff);
+}
+
+df_status sa_loss_gradients(sa_model *m, const int32_t *labels, df_rng *rng, sa_losses *out) {
+  const sa_config *c = &m->cfg;
+  sa_net *net = &m->net;
+  DF_TRY(sa_encode(net, c, &m->spec, labels, 1));
+  int stochastic = sa_stochastic(c);
+  if (stochastic) {
+    DF_TRY(df_rng_normal(rng, &m->eps, 0.0f, 1.0f));
+    DF_TRY(df_reparameterize(&net->mean, &net->logvar, &m->eps, &m->z));
+  } else {
+    DF_TRY(df_tensor_copy(&m->z, &net->mean));
+  }
+  DF_TRY(sa_decode(net, c, &m->z, labels, 1));
+  DF_TRY(reconstruction(m, &out->recon));
+  DF_TRY(df_param_set_zero_grad(&net->params));
+  DF_TRY(sa_decode_backward(net, c, &m->diff));
+  out->loss = c->recon_weight * out->recon;
+  out->reg = 0;
+  float reg = 0;
+  if (stochastic) {
+    DF_TRY(df_kl_normal(&net->mean, &net->logvar, c->beta, &net->d_mean, &net->d_logvar, &reg));
+    DF_TRY(df_reparameterize_backward(&net->logvar, &m->eps, &net->d_z, &net->d_mean, &net->d_logvar));
+    out->loss += (double)c->beta * reg;
+  } else if (c->kind == SA_WAE) {
+    DF_TRY(df_rng_normal(rng, &m->prior, 0.0f, c->prior_sigma));
+    DF_TRY(df_mmd_imq(&m->z, &m->prior, c->prior_sigma * c->prior_sigma, c->mmd_lambda, &net->d_mean, &reg));
+    DF_TRY(df_add(&net->d_mean, &net->d_z, &net->d_mean));
+    out->loss += (double)c->mmd_lambda * reg;
+  } else {
+    DF_TRY(df_tensor_copy(&net->d_mean, &net->d_z));
+  }
+  out->reg = reg;
+  return sa_encode_backward(net, c, &m->spec);
+}
+
+df_status sa_train_step(sa_model *m, const df_train_data *data, df_rng *rng, df_metrics *out) {
+  const sa_config *c = &m->cfg;
+  DF_TRY(sa_train_reserve(m, data->batch_size));
+  DF_TRY(data->next_batch(data->ctx, &m->audio, m->labels));
+  const int32_t *labels = c->n_classes ? m->labels : NULL;
+  DF_TRY(sa_analyse(&m->fe, c, &m->audio, &m->spec, &m->lo, &m->hi));
+  sa_losses l;
+  DF_TRY(sa_loss_gradients(m, labels, rng, &l)); /* validates the labels first */
+  DF_TRY(sa_stats_update(m, &m->lo, &m->hi, labels));
+  float norm = 0;
+  if (c->clip_norm > 0) DF_TRY(df_param_set_clip(&m->net.params, c->clip_norm, &norm));
+  DF_TRY(df_param_set_adam(&m->net.params));
+  df_metrics_set(out, "loss", l.loss);
+  df_metrics_set(out, "recon", l.recon);
+  if (sa_stochastic(c)) df_metrics_set(out, "kl", l.reg);
+  if (c->kind == SA_WAE) df_metrics_set(out, "mmd", l.reg);
+  if (c->clip_norm > 0) df_metrics_set(out, "grad_norm", norm);
+  return DF_OK;
+}
+
+/* ---------------------------------------------------------------- dataset statistics */
+/* Row k of the stats buffer: examples seen, mean dB minimum, mean dB maximum. */
+df_status sa_stats_update(sa_model *m, const df_tensor *lo, const df_tensor *hi, const int32_t *labels) {
+  int64_t n = lo->shape[0], k = m->net.stats->value.shape[0];
+  float *buf = malloc(sizeof(float) * (size_t)(2 * n + 3 * k));
+  if (!buf) return DF_FAIL(DF_ERR_OOM, "spectrogram statistics");
+  float *l = buf, *h = buf + n, *st = buf + 2 * n;
+  df_status s = df_tensor_to_host(lo, l, n);
+  if (!s) s = df_tensor_to_host(hi, h, n);
+  if (!s) s = df_tensor_to_host(&m->net.stats->value, st, 3 * k);
+  for (int64_t i = 0; !s && i < n; i++) {
+    float *row = st + 3 * (labels ? labels[i] : 0);
+    double count = (double)row[0] + 1.0;
+    row[0] = (float)count;
+    row[1] = (float)(row[1] + ((double)l[i] - row[1]) / count);
+    row[2] = (float)(row[2] + ((double)h[i] - row[2]) / count);
+  }
+  if (!s) s = df_tensor_from_host(&m->net.stats->value, st, 3 * k);
+  free(buf);
+  return s;
+}
+
+void sa_stats_range(const sa_model *m, const float *stats, int label, float *lo, float *hi) {
+  int64_t k = m->net.stats->value.shape[0];
+  const float *row = stats + 3 * (label >= 0 && label < k ? label : 0);
+  if (row[0] > 0) {
+    *lo = row[1];
+    *hi = row[2];
+    return;
+  }
+  /* A class never seen: the mean over all classes; an untrained model: 0 dB down to -top_db. */
+  double count = 0, sl = 0, sh = 0;
+  for (int64_t i = 0; i < k; i++) {
+    count += stats[3 * i];
+    sl += (double)stats[3 * i] * stats[3 * i + 1];
+    sh += (double)stats[3 * i] * stats[3 * i + 2];
+  }
+  *lo = count > 0 ? (float)(sl / count) : -m->cfg.top_db;
+  *hi = count > 0 ? (float)(sh / count) : 0.0f;
+}

@@ -1,0 +1,129 @@
+/* The spectrogram autoencoders against PyTorch (tests/python/specae_reference.py, float64
+ * autograd): for the same weights, spectrograms, labels, noise and prior samples, the training
+ * loss, its reconstruction and regulariser terms, the decoded spectrograms and the gradient of
+ * the loss with respect to every weight agree. Variants: a conditional VAE, the plain
+ * autoencoder (beta = 0) and a conditional WAE with MMD, with anisotropic strides. Skipped
+ * (exit 77) when Python or torch is missing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/testlib.h"
+#include "common/torch_ref.h"
+#include "models/specae/specae.h"
+
+extern const df_model_type df_specvae_model_type, df_specwae_model_type;
+
+static void compare(const df_st_file *ref, const char *name, const df_tensor *got, double rtol) {
+  df_expect_reference(ref, name, got, rtol, 1e-6);
+}
+
+static void compare_scalar(const df_st_file *ref, const char *name, double value) {
+  float v = (float)value;
+  df_tensor t = df_tensor_wrap(&v, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, name);
+  compare(ref, name, &t, 1e-5);
+}
+
+typedef struct variant {
+  const char *name, *kind;
+  int conditional;
+  const char *loss; /* the [loss] section */
+  float beta, mmd_lambda, sigma, recon_weight;
+} variant;
+
+static void run_variant(const variant *v) {
+  printf("== %s\n", v->name);
+  char text[1024];
+  snprintf(text, sizeof text,
+           "[model]\nfilters = 3, 4, 5\nstrides = 2, (2, 1), 2\nkernel = 3\nlatent_dim = 4\nconditional = %s\n"
+           "class_embed = 3\n[spectrogram]\nlength = 128\nn_fft = 32\nhop = 8\nframes = 8\n[loss]\n%s",
+           v->conditional ? "true" : "false", v->loss);
+  df_config *cfg;
+  if (!df_expect_ok(df_config_parse(text, v->name, &cfg), "config")) return;
+  static const char *const classes[] = {"kick", "snare", "hat"};
+  df_train_data info = {NULL, NULL, 5, 16000, 3, classes};
+  df_rng rng;
+  df_rng_init(&rng, 7);
+  const df_model_type *type = strcmp(v->kind, "wae") ? &df_specvae_model_type : &df_specwae_model_type;
+  void *model = NULL;
+  df_status s = type->create(cfg, DF_DEVICE_CPU, &info, &rng, &model);
+  df_config_free(cfg);
+  if (!df_expect_ok(s, "create")) return;
+  sa_model *m = model;
+  const int64_t n = 5;
+  int32_t labels[5] = {0, 1, 2, 1, 0};
+  df_expect_ok(sa_train_reserve(m, n), "reserve");
+  df_test_fill_uniform(m->spec.data, df_tensor_numel(&m->spec), 11, 0.0f, 1.0f);
+  /* Biases and batch-norm parameters start at 0 and 1: move them to a general position. */
+  df_param_set *set = &m->net.params;
+  for (int i = 0; i < set->n; i++) {
+    df_param *p = set->items[i];
+    int gamma = strstr(p->name, "bn.weight") != NULL;
+    if (p->trainable && (strstr(p->name, "bias") || gamma))
+      df_test_fill_uniform(p->value.data, df_tensor_numel(&p->value), 100 + (uint64_t)i, gamma ? 0.5f : -0.2f,
+                           gamma ? 1.5f : 0.2f);
+  }
+  sa_losses l;
+  df_rng noise;
+  df_rng_init(&noise, 99);
+  if (!df_expect_ok(sa_loss_gradients(m, v->conditional ? labels : NULL, &noise, &l), "loss and gradients")) goto done;
+  printf("     loss %.6f (reconstruction %.6f, regulariser %.6f)\n", l.loss, l.recon, l.reg);
+
+  char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[512];
+  df_test_scratch_dir(v->name, dir, sizeof dir);
+  snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
+  snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
+  snprintf(config, sizeof config,
+           "{\"kind\": \"%s\", \"filters\": [3, 4, 5], \"strides\": [[2, 2], [2, 1], [2, 2]], \"kernel\": 3, "
+           "\"latent\": 4, \"classes\": %d, \"beta\": %g, \"mmd_lambda\": %g, \"sigma\": %g, \"recon_weight\": %g}",
+           v->kind, v->conditional ? 3 : 0, v->beta, v->mmd_lambda, v->sigma, v->recon_weight);
+  df_st_writer *w;
+  df_st_writer_new(&w);
+  for (int i = 0; i < set->n; i++) {
+    char name[160];
+    snprintf(name, sizeof name, "AE.%s", set->items[i]->name);
+    if (set->items[i]->trainable) df_st_writer_add_tensor(w, name, &set->items[i]->value);
+  }
+  df_st_writer_add_tensor(w, "spec", &m->spec);
+  df_st_writer_add_tensor(w, "eps", &m->eps);
+  df_st_writer_add_tensor(w, "prior", &m->prior);
+  df_st_writer_add(w, "labels", DF_ST_I32, 1, (int64_t[]){n}, labels);
+  df_st_writer_set_metadata(w, "config", config);
+  df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
+  df_st_writer_free(w);
+  snprintf(cmd, sizeof cmd, "%s %s/python/specae_reference.py '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR, in_path,
+           out_path);
+  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
+  df_st_file *ref;
+  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
+  compare_scalar(ref, "loss", l.loss);
+  compare_scalar(ref, "recon", l.recon);
+  compare_scalar(ref, "reg", l.reg);
+  compare(ref, "decoded", sa_decoded(&m->net, &m->cfg), 1e-5);
+  for (int i = 0; i < set->n; i++) {
+    df_param *p = set->items[i];
+    if (!p->trainable) continue;
+    char name[160];
+    snprintf(name, sizeof name, "grad.AE.%s", p->name);
+    compare(ref, name, &p->grad, 1e-4);
+  }
+  df_st_close(ref);
+done:
+  type->destroy(model);
+}
+
+int main(void) {
+  df_test_begin("test_specae_torch");
+  if (!df_test_have_torch()) {
+    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
+    return 77;
+  }
+  static const variant variants[] = {
+      {"conditional_vae", "vae", 1, "reconstruction_weight = 3\nbeta = 0.5\n", 0.5f, 0, 1, 3},
+      {"autoencoder", "vae", 0, "beta = 0\n", 0, 0, 1, 1},
+      {"conditional_wae", "wae", 1, "mmd_lambda = 2\nprior_sigma = 1.5\n", 0, 2, 1.5f, 1},
+  };
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i]);
+  return df_test_finish();
+}
