@@ -33,20 +33,8 @@ static const char *const cwae_text =
     "[train]\nbatch = 4\nsteps = 30\nseed = 1\ncheckpoint_every_steps = 10\nlog_every = 1\npreview_count = 3\n"
     "[data]\nclasses = kick,snare\n"; /* the fixture's hats are unlabelled */
 
-static void log_line(void *ctx, const char *line) { printf("     [train] %s\n", line); }
-
 static df_status train(const char *config, const char *run, int64_t steps, const char *const *overrides) {
-  df_train_options o = {0};
-  o.config_path = config;
-  o.data_path = dataset;
-  o.run_dir = run;
-  o.device = DF_DEVICE_CPU;
-  o.steps = steps;
-  o.log = log_line;
-  o.overrides = overrides;
-  while (overrides && overrides[o.n_overrides]) o.n_overrides++;
-  df_train_result res;
-  return df_train_run(&o, &res);
+  return df_test_train(config, dataset, run, steps, overrides);
 }
 
 static void write_config(const char *name, const char *fmt, const char *arg, char *path, size_t len) {

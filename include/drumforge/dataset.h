@@ -151,6 +151,14 @@ typedef struct df_prepare_options {
 
 void df_prepare_defaults(df_prepare_options *opt);
 
+/* The one-shot example `prepare` cuts from one file with these options (rate, length,
+ * channels, trim, silence and duration limits): decoded, resampled, its leading silence
+ * trimmed, its first `length` samples zero-padded -> example [channels, length]. Used to feed
+ * a user's own sound to a model (`drumforge encode`). *source_frames (may be NULL) receives
+ * the processed file's length before the cut or the padding. Errors name the file. */
+df_status df_prepare_example(const df_prepare_options *opt, const char *path, float *example,
+                             int64_t *source_frames);
+
 typedef struct df_prepare_result {
   int64_t files;                  /* audio candidates found */
   int64_t used;                   /* files that gave at least one example */

@@ -4,6 +4,7 @@
 #define DF_CLI_CLI_H
 
 #include "drumforge/drumforge.h"
+#include "drumforge/train.h"
 
 /* Exit codes. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
@@ -50,6 +51,24 @@ int cli_progress_due(cli_progress *p, int last);
 void cli_progress_print(const cli_progress *p, const char *line, int last);
 /* Clears a half-drawn progress line before another message. */
 void cli_progress_clear(const cli_progress *p);
+
+/* A user's audio files as a model's examples (encode, interpolate; src/cli/model_inputs.c). */
+typedef struct cli_inputs {
+  int n;
+  df_tensor audio; /* [n, channels, length] on the model's device */
+  int32_t *labels; /* [n] class ids, NULL for an unconditional model */
+} cli_inputs;
+
+/* Reads the files as `prepare` cuts one-shots, at the model's rate, channels and length
+ * (trim: cut leading silence), with their classes: `classes` is one name for every file or
+ * one per file ("kick,snare"), required by conditional models and refused by the others.
+ * Prints a notice on stderr for a file longer than the model's sounds (only its start is
+ * used). A model without an encoder is DF_ERR_UNSUPPORTED naming the model. */
+df_status cli_load_inputs(const char *cmd, const df_loaded_model *m, const char *const *paths, int n,
+                          const char *classes, int trim, cli_inputs *out);
+void cli_inputs_free(cli_inputs *in);
+/* The latents of the inputs into host memory z [n, latent_dim]. */
+df_status cli_encode_inputs(const df_loaded_model *m, const cli_inputs *in, float *z);
 
 /* The subcommands (src/cli/cmd_*.c). */
 int cmd_demo(int argc, char **argv);

@@ -1,14 +1,150 @@
-/* drumforge encode: placeholder until issue 6 lands. */
+/* drumforge encode: a user's own sounds -> their latents (.npy), and what the model makes of
+ * them (--reconstruction). */
+#include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "drumforge/npy.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: drumforge encode (--run DIR | --checkpoint FILE) --input FILE [--input FILE ...]\n"
+          "                        --out Z.npy [--reconstruction PATH] [options]\n\n"
+          "Maps audio files to the latent space of an autoencoder (specvae, specwae): each file is\n"
+          "read like `prepare` reads one-shots (any format libsndfile reads, resampled to the\n"
+          "model's rate, mixed down, leading silence trimmed, cut or zero-padded to the model's\n"
+          "length) and encoded to the mean of its latent. Z.npy holds one row per input, in order\n"
+          "([inputs, latent_dim] float32), for `generate --latents Z.npy`, `generate --interpolate\n"
+          "Z.npy:0 Z.npy:1` or `interpolate`.\n\n"
+          "options:\n"
+          "  --run DIR             the newest valid checkpoint of a run folder\n"
+          "  --checkpoint FILE     a checkpoint\n"
+          "  -i, --input FILE      an audio file (repeatable)\n"
+          "  -o, --out Z.npy       the latents\n"
+          "  --reconstruction PATH also decode them back to audio: with one input the WAV file to\n"
+          "                        write; with several a folder receiving NN_<input name>.wav\n"
+          "  --class LIST          conditional models: the class of the sounds, one for all (kick) or\n"
+          "                        one per input (kick,snare)\n"
+          "  --no-trim             keep leading silence\n"
+          "  --device auto|cpu|cuda   (default auto)\n"
+          "  -h, --help            this help\n");
+}
+
+/* Where input i's reconstruction goes: PATH itself, or PATH/NN_<name>.wav for several. */
+static void reconstruction_path(const char *path, int n, int i, const char *input, char *out, size_t len) {
+  if (n == 1) {
+    snprintf(out, len, "%s", path);
+    return;
+  }
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", input);
+  char *name = basename(copy), *dot = strrchr(name, '.');
+  if (dot) *dot = '\0';
+  snprintf(out, len, "%s/%02d_%s.wav", path, i, name);
+}
+
+static df_status write_reconstructions(const df_loaded_model *m, const cli_inputs *in, const char *path,
+                                       const char *const *inputs) {
+  int channels;
+  int64_t length;
+  m->type->audio_shape(m->model, &channels, &length);
+  df_tensor out, z;
+  DF_TRY(df_tensor_alloc(&out, m->device, DF_F32, 3, in->audio.shape, "reconstructions"));
+  df_status s = DF_OK;
+  if (m->type->reconstruct) {
+    s = m->type->reconstruct(m->model, &in->audio, in->labels, &out);
+  } else { /* decode(encode(x)) */
+    s = df_tensor_alloc(&z, m->device, DF_F32, 2, (int64_t[]){in->n, m->type->latent_dim(m->model)}, "latents");
+    if (!s) s = m->type->encode(m->model, &in->audio, in->labels, &z);
+    if (!s) s = m->type->decode(m->model, &z, in->labels, &out);
+    df_tensor_free(&z);
+  }
+  size_t per = (size_t)channels * (size_t)length;
+  float *host = s ? NULL : malloc(sizeof(float) * per * (size_t)in->n);
+  if (!s && !host) s = DF_FAIL(DF_ERR_OOM, "reconstructions");
+  if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
+  if (!s && in->n > 1) s = df_mkdirs(path);
+  for (int i = 0; !s && i < in->n; i++) {
+    char file[4400];
+    reconstruction_path(path, in->n, i, inputs[i], file, sizeof file);
+    df_audio a = {host + per * (size_t)i, length, channels, m->sample_rate};
+    s = df_audio_write(file, &a, DF_AUDIO_PCM16);
+  }
+  free(host);
+  df_tensor_free(&out);
+  return s;
+}
 
 int cmd_encode(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: drumforge encode ...\n\nNot available in this version yet (issue 6).\n");
-    return CLI_OK;
+  enum { OPT_RUN = 256, OPT_RECON, OPT_CLASS, OPT_NO_TRIM, OPT_DEVICE };
+  static const struct option opts[] = {
+      {"run", required_argument, 0, OPT_RUN},       {"checkpoint", required_argument, 0, OPT_RUN},
+      {"input", required_argument, 0, 'i'},         {"out", required_argument, 0, 'o'},
+      {"reconstruction", required_argument, 0, OPT_RECON}, {"class", required_argument, 0, OPT_CLASS},
+      {"no-trim", no_argument, 0, OPT_NO_TRIM},     {"device", required_argument, 0, OPT_DEVICE},
+      {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+  const char *model_path = NULL, *out_path = NULL, *recon = NULL, *classes = NULL, *device = "auto";
+  const char **inputs = calloc((size_t)argc, sizeof *inputs);
+  int n = 0, trim = 1, c, rc = CLI_OK;
+  if (!inputs) return cli_fail("encode", DF_ERR_OOM, "arguments");
+  optind = 1;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, "hi:o:", opts, NULL)) != -1) {
+    switch (c) {
+      case OPT_RUN:
+        if (model_path) rc = cli_usage_error("encode", "give one of --run and --checkpoint");
+        model_path = optarg;
+        break;
+      case 'i': inputs[n++] = optarg; break;
+      case 'o': out_path = optarg; break;
+      case OPT_RECON: recon = optarg; break;
+      case OPT_CLASS: classes = optarg; break;
+      case OPT_NO_TRIM: trim = 0; break;
+      case OPT_DEVICE: device = optarg; break;
+      case 'h': usage(stdout); free(inputs); return CLI_OK;
+      default: rc = cli_usage_error("encode", "unknown option"); break;
+    }
   }
-  fprintf(stderr, "drumforge encode: not available in this version yet (issue 6)\n");
-  return CLI_USAGE;
+  if (rc == CLI_OK && optind < argc) rc = cli_usage_error("encode", "unexpected argument '%s'", argv[optind]);
+  if (rc == CLI_OK && !model_path) rc = cli_usage_error("encode", "--run DIR or --checkpoint FILE is required");
+  if (rc == CLI_OK && n == 0) rc = cli_usage_error("encode", "give at least one --input FILE");
+  if (rc == CLI_OK && !out_path) rc = cli_usage_error("encode", "--out Z.npy is required");
+  df_device dev;
+  if (rc == CLI_OK) rc = cli_select_device("encode", device, &dev);
+  if (rc != CLI_OK) {
+    free(inputs);
+    return rc;
+  }
+  df_loaded_model m;
+  df_status s = df_model_load(model_path, dev, &m);
+  if (s) {
+    free(inputs);
+    return cli_fail("encode", s, "cannot load the model");
+  }
+  cli_inputs in;
+  float *z = NULL;
+  int dim = m.type->latent_dim(m.model);
+  s = cli_load_inputs("encode", &m, inputs, n, classes, trim, &in);
+  if (!s) {
+    z = malloc(sizeof(float) * (size_t)n * (size_t)dim);
+    s = z ? cli_encode_inputs(&m, &in, z) : DF_FAIL(DF_ERR_OOM, "latents");
+  }
+  if (!s) s = df_npy_write_f32(out_path, z, n, dim);
+  if (!s && recon) s = write_reconstructions(&m, &in, recon, inputs);
+  if (!s) {
+    printf("encoded %d sound(s) to %s [%d x %d]", n, out_path, n, dim);
+    if (recon) printf("; reconstruction%s in %s", n > 1 ? "s" : "", recon);
+    printf("\n");
+  }
+  free(z);
+  cli_inputs_free(&in);
+  df_model_unload(&m);
+  free(inputs);
+  if (s) {
+    fprintf(stderr, "drumforge encode: %s\n", df_last_error());
+    return CLI_FAILED;
+  }
+  return CLI_OK;
 }

@@ -126,3 +126,14 @@ df_status clip_augment(const float *x, float *y, int channels, int64_t length, i
   free(noise);
   return st;
 }
+
+df_status df_prepare_example(const df_prepare_options *opt, const char *path, float *example,
+                             int64_t *source_frames) {
+  df_audio clip;
+  uint64_t hash;
+  DF_TRY(clip_load(path, opt, &clip, &hash));
+  clip_copy(&clip, 0, clip.frames < opt->length ? clip.frames : opt->length, opt->length, example);
+  if (source_frames) *source_frames = clip.frames;
+  df_audio_free(&clip);
+  return DF_OK;
+}

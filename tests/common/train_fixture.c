@@ -10,6 +10,7 @@
 #include "drumforge/audio.h"
 #include "drumforge/dataset.h"
 #include "drumforge/safetensors.h"
+#include "drumforge/train.h"
 
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset, size_t len) {
   snprintf(dataset, len, "%s/dataset", dir);
@@ -129,4 +130,21 @@ int df_test_metric_series(const char *run, const char *name, double *values, int
   }
   free(text);
   return n;
+}
+
+static void print_notice(void *ctx, const char *line) { printf("     [train] %s\n", line); }
+
+df_status df_test_train(const char *config, const char *data, const char *run, int64_t steps,
+                        const char *const *overrides) {
+  df_train_options o = {0};
+  o.config_path = config;
+  o.data_path = data;
+  o.run_dir = run;
+  o.device = DF_DEVICE_CPU;
+  o.steps = steps;
+  o.log = print_notice;
+  o.overrides = overrides;
+  while (overrides && overrides[o.n_overrides]) o.n_overrides++;
+  df_train_result res;
+  return df_train_run(&o, &res);
 }

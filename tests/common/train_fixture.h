@@ -4,6 +4,9 @@
 #define DF_TESTS_TRAIN_FIXTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "drumforge/status.h"
 
 /* Builds a dataset in dir/dataset from per_class tones in each of the folders kick, snare
  * and hh_closed (prepared at 16 kHz, 16384 samples), unless it exists. amplitude scales the
@@ -16,6 +19,11 @@ int df_test_make_dataset(const char *dir, int per_class, double amplitude, char 
  * the `replace` list: "section.key=value" entries, NULL-terminated). Returns 0 on success. */
 int df_test_write_smoke_config(const char *dir, const char *name, const char *const *replace,
                                char *path, size_t len);
+
+/* Trains on the CPU: config (NULL to resume), dataset folder, run folder, step limit, and
+ * "section.key=value" overrides (NULL-terminated, or NULL); notices are printed indented. */
+df_status df_test_train(const char *config, const char *data, const char *run, int64_t steps,
+                        const char *const *overrides);
 
 /* Every tensor of two checkpoints identical byte for byte, and the same step, RNG and loader
  * positions; records one check named `what`. Returns 1 when they are. */

@@ -1,7 +1,7 @@
 /* The spectrogram front end of the autoencoders and its inverse:
  *   audio [N, 1, L] -> |STFT| [N, F, T] (librosa's frames: centred, zero-padded, Hann n_fft)
  *     -> Mel [N, M, T] (Slaney, librosa's default) or the F - 1 bins below Nyquist
- *     -> the first W frames -> dB (20 log10, amin 1e-5, top_db per item) -> min-max to [0, 1];
+ *     -> the first W frames -> dB (20 log10, amin 1e-10, top_db per item) -> min-max to [0, 1];
  * and back: [0, 1] -> dB range -> magnitudes -> (the dropped Nyquist bin and frames as
  * silence) -> Griffin-Lim (from Mel through the clipped pseudo-inverse). */
 #include <stdio.h>
@@ -13,8 +13,13 @@
 /* Griffin-Lim's initial phases come from this seed at every call: decoding is deterministic. */
 #define SA_GRIFFINLIM_SEED 0x5eedULL
 
+/* librosa's amplitude_to_db, but with amin 1e-10 instead of 1e-5: the per-item top_db floor
+ * sets the range, so the normalised spectrogram of a sound does not depend on its level (with
+ * amin 1e-5 it would for quiet sounds, and for most Mel spectrograms, whose Slaney-normalised
+ * values are small). */
 static df_db_config db_config(const sa_config *c) {
   df_db_config db = df_db_config_amplitude();
+  db.amin = 1e-10f;
   db.top_db = c->top_db;
   return db;
 }

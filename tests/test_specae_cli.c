@@ -1,0 +1,196 @@
+/* drumforge encode and drumforge interpolate on trained runs: latents as .npy with one row per
+ * input, deterministic; a file at another rate and in stereo FLAC is resampled and mixed down
+ * (its latent stays near the original's); reconstructions at the model's rate and length; the
+ * walk between two sounds or two latents with its manifest and endpoints; and bad input: an
+ * unreadable or missing file named, a model without an encoder (WaveGAN) refused for sounds
+ * but walking between latents, a conditional model without --class told its classes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/datafiles.h"
+#include "common/testlib.h"
+#include "common/train_fixture.h"
+#include "drumforge/npy.h"
+#include "drumforge/train.h"
+
+static char scratch[4096], dataset[4200], log_path[4300];
+
+static const char *const vae_text =
+    "[model]\ntype = specvae\nfilters = 8, 16\nstrides = 4, 4\nlatent_dim = 8\n"
+    "[spectrogram]\nlength = 16384\nn_fft = 256\nhop = 128\nframes = 128\n"
+    "[loss]\nbeta = 1e-3\n[optim]\nlr = 1e-2\n[griffinlim]\niterations = 4\n"
+    "[train]\nbatch = 4\nsteps = 3\nseed = 1\npreview_count = 0\n";
+
+static const char *const cwae_text =
+    "[model]\ntype = specwae\nfilters = 8, 16\nstrides = (2, 4), (2, 4)\nlatent_dim = 8\nconditional = true\n"
+    "[spectrogram]\nlength = 16384\nn_fft = 256\nhop = 128\nmel_bands = 32\nframes = 128\n"
+    "[optim]\nlr = 1e-2\n[griffinlim]\niterations = 4\n"
+    "[train]\nbatch = 4\nsteps = 3\nseed = 1\npreview_count = 0\n[data]\nclasses = kick,snare\n";
+
+static int train(const char *name, const char *config) {
+  char run[4300];
+  snprintf(run, sizeof run, "%s/%s", scratch, name);
+  char what[128];
+  snprintf(what, sizeof what, "train the %s run", name);
+  return df_expect_ok(df_test_train(config, dataset, run, 1, NULL), what);
+}
+
+static int train_text(const char *name, const char *text) {
+  char config[4300];
+  snprintf(config, sizeof config, "%s/%s.ini", scratch, name);
+  df_write_file_atomic(config, text, strlen(text));
+  return train(name, config);
+}
+
+/* Runs drumforge with args (a shell fragment, in the scratch folder); returns the exit code
+ * and the output (stdout + stderr) in *out. */
+static int drumforge(const char *args, char **out) {
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s --device cpu > '%s' 2>&1", scratch, DF_DRUMFORGE_EXE, args, log_path);
+  int st = system(cmd);
+  size_t len;
+  if (df_read_file(log_path, out, &len) != DF_OK) *out = strdup("");
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_run(const char *args, int code, const char *needle, const char *what) {
+  char *out;
+  int rc = drumforge(args, &out);
+  if (rc == code && (!needle || strstr(out, needle))) df_test_pass(what);
+  else df_test_fail(what, "exit %d (want %d%s%s); output: %.400s", rc, code, needle ? ", output with " : "",
+                    needle ? needle : "", out);
+  free(out);
+}
+
+static float *read_npy(const char *name, int64_t *rows, int64_t *cols) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/%s", scratch, name);
+  float *z = NULL;
+  if (!df_expect_ok(df_npy_read_f32(path, &z, rows, cols), name)) return NULL;
+  return z;
+}
+
+static int count_wavs(const char *dir) {
+  char cmd[4400];
+  snprintf(cmd, sizeof cmd, "ls '%s/%s'/*.wav 2>/dev/null | wc -l", scratch, dir);
+  FILE *p = popen(cmd, "r");
+  int n = -1;
+  if (p) {
+    if (fscanf(p, "%d", &n) != 1) n = -1;
+    pclose(p);
+  }
+  return n;
+}
+
+/* The test sounds: a decaying tone at 16 kHz, the same at 44.1 kHz in stereo FLAC, a corrupt file. */
+static void write_sounds(void) {
+  char path[4300];
+  int rates[2] = {16000, 44100};
+  for (int k = 0; k < 2; k++) {
+    int64_t frames = rates[k] / 2;
+    float *buf = calloc((size_t)(2 * frames), sizeof(float));
+    for (int64_t t = 0; t < frames; t++)
+      buf[t] = buf[frames + t] = (float)(0.5 * sin(2 * M_PI * 180.0 * t / rates[k]) * exp(-8.0 * t / rates[k]));
+    df_audio a = {buf, frames, k ? 2 : 1, rates[k]};
+    snprintf(path, sizeof path, "%s/%s", scratch, k ? "tone44k.flac" : "tone16k.wav");
+    df_expect_ok(df_audio_write(path, &a, k ? DF_AUDIO_PCM24 : DF_AUDIO_FLOAT32), "write a test sound");
+    free(buf);
+  }
+  snprintf(path, sizeof path, "%s/corrupt.wav", scratch);
+  df_write_file_atomic(path, "RIFF\x10\0\0\0WAVEjunkjunk", 20);
+}
+
+int main(void) {
+  df_test_begin("test_specae_cli");
+  df_test_scratch_dir("specae_cli", scratch, sizeof scratch);
+  snprintf(log_path, sizeof log_path, "%s/out.txt", scratch);
+  if (df_test_make_dataset(scratch, 4, 1.0, dataset, sizeof dataset)) {
+    df_test_fail("dataset", "could not build the test dataset");
+    return df_test_finish();
+  }
+  char smoke[4300];
+  df_test_write_smoke_config(scratch, "smoke", NULL, smoke, sizeof smoke);
+  if (!train_text("vae", vae_text) || !train_text("cwae", cwae_text) || !train("wavegan", smoke))
+    return df_test_finish();
+  write_sounds();
+
+  /* encode */
+  expect_run("encode --run vae --input tone16k.wav --out z16.npy --reconstruction r16.wav", 0, "[1 x 8]",
+             "encode one sound, with its reconstruction");
+  expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3.npy "
+             "--reconstruction recon", 0, "encoded 3 sound(s)", "encode three sounds (one at 44.1 kHz, stereo FLAC)");
+  expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3b.npy", 0, NULL,
+             "encode them again");
+  int64_t r1, c1, r3, c3, r3b, c3b;
+  float *z16 = read_npy("z16.npy", &r1, &c1), *z3 = read_npy("z3.npy", &r3, &c3), *z3b = read_npy("z3b.npy", &r3b, &c3b);
+  if (z16 && z3 && z3b) {
+    df_expect_true(r1 == 1 && c1 == 8 && r3 == 3 && c3 == 8, "Z.npy: one row of latent_dim values per input");
+    df_expect_equal_bytes("encoding is deterministic (and a sound's latent does not depend on the others)", z3, z16,
+                          8 * sizeof(float));
+    df_expect_equal_bytes("encoding the same files again gives the same file", z3b, z3, 24 * sizeof(float));
+    double num = 0, den = 0;
+    for (int k = 0; k < 8; k++) {
+      num += (double)(z3[8 + k] - z3[k]) * (z3[8 + k] - z3[k]);
+      den += (double)z3[k] * z3[k];
+    }
+    printf("     latent of the 44.1 kHz stereo copy vs the 16 kHz original: relative distance %.4f\n", sqrt(num / den));
+    df_expect_true(sqrt(num / den) < 0.05, "a file at another rate and in stereo is resampled and mixed down");
+  }
+  free(z16);
+  free(z3);
+  free(z3b);
+  char path[4400];
+  df_audio_file_info info;
+  snprintf(path, sizeof path, "%s/r16.wav", scratch);
+  df_expect_true(df_audio_probe(path, &info) == DF_OK && info.rate == 16000 && info.frames == 16384 && info.channels == 1,
+                 "the reconstruction has the model's rate and length");
+  snprintf(path, sizeof path, "%s/recon/01_tone44k.wav", scratch);
+  df_expect_true(access(path, F_OK) == 0 && count_wavs("recon") == 3, "several inputs: a folder of NN_<name>.wav");
+
+  /* bad input */
+  expect_run("encode --run vae -i tone16k.wav -i corrupt.wav -o bad.npy", 1, "corrupt.wav", "an unreadable file is named");
+  expect_run("encode --run vae -i nowhere.wav -o bad.npy", 1, "nowhere.wav", "a missing file is named");
+  snprintf(path, sizeof path, "%s/bad.npy", scratch);
+  df_expect_true(access(path, F_OK) != 0, "nothing is written when an input is bad");
+  expect_run("encode --run wavegan -i tone16k.wav -o bad.npy", 1, "has no encoder", "a GAN has no encoder");
+  expect_run("encode --run cwae -i tone16k.wav -o bad.npy", 1, "--class", "a conditional model asks for --class");
+  expect_run("encode --run cwae -i tone16k.wav -o bad.npy --class cowbell", 1, "no class 'cowbell'",
+             "an unknown class is named");
+  expect_run("encode --run cwae -i tone16k.wav -i tone44k.flac -o zc.npy --class kick,snare", 0, "[2 x 8]",
+             "a conditional model encodes with one class per input");
+  expect_run("encode --run vae -i tone16k.wav", 2, "--out", "--out is required");
+
+  /* interpolate */
+  expect_run("interpolate --run vae --from tone16k.wav --to audio/kick/kick_00.wav --steps 4 --out walk --quiet", 0,
+             "wrote 4 files", "a walk between two sounds");
+  df_expect_true(count_wavs("walk") == 4, "the walk has --steps sounds");
+  int64_t re, ce;
+  float *ends = read_npy("walk/endpoints.npy", &re, &ce);
+  z3 = read_npy("z3.npy", &r3, &c3);
+  if (ends && z3) {
+    df_expect_true(re == 2 && ce == 8, "endpoints.npy holds the two encoded ends");
+    df_expect_equal_bytes("the walk starts at the first sound's latent", ends, z3, 8 * sizeof(float));
+    df_expect_equal_bytes("and ends at the second's", ends + 8, z3 + 16, 8 * sizeof(float));
+  }
+  free(ends);
+  free(z3);
+  snprintf(path, sizeof path, "%s/walk/manifest.jsonl", scratch);
+  df_expect_true(access(path, F_OK) == 0, "the walk has a manifest");
+  expect_run("interpolate --run vae --from tone16k.wav --to 3 --out walk --quiet", 2, "--overwrite",
+             "an earlier walk is not overwritten without --overwrite");
+  expect_run("interpolate --run vae --from z3.npy:1 --to 7:2 --steps 3 --slerp --out walk2 --quiet", 0,
+             "wrote 3 files", "a walk between a latent row and a generated sound's latent");
+  expect_run("interpolate --run wavegan --from 1 --to 2 --steps 3 --out walk3 --quiet", 0, "wrote 3 files",
+             "a GAN walks between latents");
+  expect_run("interpolate --run wavegan --from tone16k.wav --to 2 --out walk4 --quiet", 1, "has no encoder",
+             "but not from a sound");
+  expect_run("interpolate --run cwae --from tone16k.wav --to tone44k.flac --class snare --steps 3 --out walk5 --quiet",
+             0, "wrote 3 files", "a conditional walk in one class");
+  df_expect_true(count_wavs("walk5") == 3, "three sounds of that class");
+  expect_run("interpolate --run vae --from tone16k.wav --out walk6", 2, "--to", "--to is required");
+  return df_test_finish();
+}
