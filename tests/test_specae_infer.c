@@ -115,6 +115,32 @@ static void frontend_round_trip(const sa_model *sm) {
   sa_frontend_free(&fe);
 }
 
+/* The same model loaded on the GPU encodes and decodes like the CPU (strict fp32; Griffin-Lim's
+ * rounding drifts over its iterations, so audio is compared loosely). */
+static void gpu_matches(const char *name, const df_tensor *x, const df_tensor *z, const df_tensor *y,
+                        const int32_t *labels) {
+  char run[4300], what[256];
+  snprintf(run, sizeof run, "%s/%s", scratch, name);
+  df_loaded_model g;
+  snprintf(what, sizeof what, "%s: load the run on the GPU", name);
+  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CUDA, &g), what)) return;
+  df_set_strict_fp32(1);
+  df_tensor gx, gz, gy;
+  df_test_to_device(x, DF_DEVICE_CUDA, &gx);
+  df_test_to_device(z, DF_DEVICE_CUDA, &gz);
+  df_test_to_device(y, DF_DEVICE_CUDA, &gy);
+  snprintf(what, sizeof what, "%s: cuda encode = cpu encode", name);
+  if (df_expect_ok(g.type->encode(g.model, &gx, labels, &gz), what)) df_expect_tensor_close(what, &gz, z, 1e-4, 1e-5);
+  df_tensor_copy(&gz, z); /* decode the CPU's latents */
+  snprintf(what, sizeof what, "%s: cuda decode = cpu decode (to 1e-2 of the peak)", name);
+  if (df_expect_ok(g.type->decode(g.model, &gz, labels, &gy), what)) df_expect_tensor_close(what, &gy, y, 0, 1e-2);
+  df_set_strict_fp32(0);
+  df_tensor_free(&gx);
+  df_tensor_free(&gz);
+  df_tensor_free(&gy);
+  df_model_unload(&g);
+}
+
 static void encode_decode(df_loaded_model *m, const char *name, const int32_t *labels) {
   const df_model_type *t = m->type;
   int channels, dim = t->latent_dim(m->model);
@@ -173,6 +199,8 @@ static void encode_decode(df_loaded_model *m, const char *name, const int32_t *l
   printf("     %s: reconstruction of the sounds at half level vs half the reconstruction: relative error %.2e\n", name, e);
   snprintf(what, sizeof what, "%s: reconstruct keeps the input's level", name);
   df_expect_true(e < 1e-3, what);
+  if (df_test_gpu()) gpu_matches(name, &x, &z, &y, labels);
+  else df_test_skip_gpu(2, "encode and decode on CUDA against the CPU");
   df_tensor *all[] = {&x, &quiet, &z, &z2, &zq, &y, &y2, &tail_y, &r, &rq};
   for (int i = 0; i < 10; i++) df_tensor_free(all[i]);
 }
@@ -215,13 +243,13 @@ int main(void) {
   df_loaded_model vae, cwae;
   if (trained("vae", vae_text, &vae)) {
     frontend_round_trip(vae.model);
-    encode_decode(&vae, "VAE", NULL);
+    encode_decode(&vae, "vae", NULL);
     df_model_unload(&vae);
   }
   if (trained("cwae", cwae_text, &cwae)) {
     int32_t labels[70];
     for (int i = 0; i < 70; i++) labels[i] = i % 2;
-    encode_decode(&cwae, "CWAE", labels);
+    encode_decode(&cwae, "cwae", labels);
     prior_and_bad_arguments(&cwae);
     df_model_unload(&cwae);
   }

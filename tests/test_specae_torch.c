@@ -2,27 +2,76 @@
  * autograd): for the same weights, spectrograms, labels, noise and prior samples, the training
  * loss, its reconstruction and regulariser terms, the decoded spectrograms and the gradient of
  * the loss with respect to every weight agree. Variants: a conditional VAE, the plain
- * autoencoder (beta = 0) and a conditional WAE with MMD, with anisotropic strides. Skipped
- * (exit 77) when Python or torch is missing. */
-#include <math.h>
+ * autoencoder (beta = 0) and a conditional WAE with MMD, with anisotropic strides; on the CPU
+ * and, when a GPU is present, on CUDA (strict fp32). Skipped (exit 77) when Python or torch is
+ * missing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/testlib.h"
 #include "common/torch_ref.h"
+#include "drumforge/safetensors.h"
 #include "models/specae/specae.h"
 
 extern const df_model_type df_specvae_model_type, df_specwae_model_type;
 
-static void compare(const df_st_file *ref, const char *name, const df_tensor *got, double rtol) {
-  df_expect_reference(ref, name, got, rtol, 1e-6);
+/* got against reference `name`; the check is named "<device>: <name>". */
+static void compare(const df_st_file *ref, const char *device, const char *name, const df_tensor *got, double rtol) {
+  char what[256];
+  snprintf(what, sizeof what, "%s: %s", device, name);
+  df_expect_reference(ref, name, got, rtol, 1e-6, what);
 }
 
-static void compare_scalar(const df_st_file *ref, const char *name, double value) {
+static void compare_scalar(const df_st_file *ref, const char *device, const char *name, double value) {
   float v = (float)value;
   df_tensor t = df_tensor_wrap(&v, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, name);
-  compare(ref, name, &t, 1e-5);
+  compare(ref, device, name, &t, 1e-5);
+}
+
+/* The loss terms, the decoded spectrograms and every gradient of a model against the reference. */
+static void check_model(const df_st_file *ref, const char *device, sa_model *m, const sa_losses *l) {
+  compare_scalar(ref, device, "loss", l->loss);
+  compare_scalar(ref, device, "recon", l->recon);
+  compare_scalar(ref, device, "reg", l->reg);
+  compare(ref, device, "decoded", sa_decoded(&m->net, &m->cfg), 1e-5);
+  df_param_set *set = &m->net.params;
+  for (int i = 0; i < set->n; i++) {
+    df_param *p = set->items[i];
+    if (!p->trainable) continue;
+    char name[160];
+    snprintf(name, sizeof name, "grad.AE.%s", p->name);
+    compare(ref, device, name, &p->grad, 1e-4);
+  }
+}
+
+/* The same evaluation on the GPU (strict fp32): the CPU model's weights and inputs, the same
+ * noise stream. */
+static void check_cuda(const df_st_file *ref, const df_model_type *type, const char *text, const char *name,
+                       sa_model *cpu, const int32_t *labels) {
+  df_config *cfg;
+  if (!df_expect_ok(df_config_parse(text, name, &cfg), "config")) return;
+  static const char *const classes[] = {"kick", "snare", "hat"};
+  df_train_data info = {NULL, NULL, 5, 16000, 3, classes};
+  df_rng rng;
+  df_rng_init(&rng, 7);
+  void *model = NULL;
+  df_status s = type->create(cfg, DF_DEVICE_CUDA, &info, &rng, &model);
+  df_config_free(cfg);
+  if (!df_expect_ok(s, "create on the GPU")) return;
+  sa_model *g = model;
+  df_set_strict_fp32(1);
+  s = sa_train_reserve(g, cpu->spec.shape[0]);
+  for (int i = 0; !s && i < g->net.params.n; i++)
+    s = df_tensor_copy(&g->net.params.items[i]->value, &cpu->net.params.items[i]->value);
+  if (!s) s = df_tensor_copy(&g->spec, &cpu->spec);
+  sa_losses l;
+  df_rng noise;
+  df_rng_init(&noise, 99);
+  if (!s) s = sa_loss_gradients(g, labels, &noise, &l);
+  if (df_expect_ok(s, "cuda: loss and gradients")) check_model(ref, "cuda", g, &l);
+  df_set_strict_fp32(0);
+  type->destroy(model);
 }
 
 typedef struct variant {
@@ -97,17 +146,9 @@ static void run_variant(const variant *v) {
   if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
   df_st_file *ref;
   if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
-  compare_scalar(ref, "loss", l.loss);
-  compare_scalar(ref, "recon", l.recon);
-  compare_scalar(ref, "reg", l.reg);
-  compare(ref, "decoded", sa_decoded(&m->net, &m->cfg), 1e-5);
-  for (int i = 0; i < set->n; i++) {
-    df_param *p = set->items[i];
-    if (!p->trainable) continue;
-    char name[160];
-    snprintf(name, sizeof name, "grad.AE.%s", p->name);
-    compare(ref, name, &p->grad, 1e-4);
-  }
+  check_model(ref, "cpu", m, &l);
+  if (df_test_gpu()) check_cuda(ref, type, text, v->name, m, v->conditional ? labels : NULL);
+  else df_test_skip_gpu(1, "the same loss and gradients on CUDA");
   df_st_close(ref);
 done:
   type->destroy(model);

@@ -44,7 +44,7 @@ static void add_set(df_st_writer *w, df_param_set *set) {
 /* Per-tensor relative error, with an absolute floor of 1e-5 for gradients that are zero in
  * exact arithmetic (biases followed by batch norm) and only fp32 noise here. */
 static void compare(const df_st_file *ref, const char *name, const df_tensor *got, double rtol) {
-  df_expect_reference(ref, name, got, rtol, 1e-5);
+  df_expect_reference(ref, name, got, rtol, 1e-5, NULL);
 }
 
 static void run_variant(const variant *v) {

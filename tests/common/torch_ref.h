@@ -10,9 +10,10 @@ const char *df_test_python(void);
 /* 1 when that Python imports torch and numpy. */
 int df_test_have_torch(void);
 
-/* Records one check: got against reference tensor `name` of ref (reshaped to its shape), to
- * rtol times the reference's largest magnitude, with an absolute floor (for values that are
- * zero in exact arithmetic and fp32 noise here). */
-void df_expect_reference(const df_st_file *ref, const char *name, const df_tensor *got, double rtol, double floor);
+/* Records one check named `what` (NULL: the name): got against reference tensor `name` of ref
+ * (reshaped to its shape), to rtol times the reference's largest magnitude, with an absolute
+ * floor (for values that are zero in exact arithmetic and fp32 noise here). */
+void df_expect_reference(const df_st_file *ref, const char *name, const df_tensor *got, double rtol, double floor,
+                         const char *what);
 
 #endif
