@@ -100,7 +100,7 @@ int main(void) {
   }
   df_expect_true(only, "the class filter yields only c1");
   df_loader_close(ld);
-  o.classes = "c0,c2";
+  o.classes = "c0, c2 "; /* spaces around names are ignored */
   o.labelled_only = 1;
   df_expect_ok(df_loader_open(&o, &ld), "open with two classes");
   df_expect_true(df_loader_info(ld)->examples == want_c02, "c0 and c2: their examples");
