@@ -117,7 +117,10 @@ int main(void) {
   snprintf(path, sizeof path, "%s/previews/step-000000006/00.wav", run_a);
   df_expect_true(file_exists(path), "previews are written at checkpoints");
   snprintf(path, sizeof path, "%s/config.ini", run_a);
-  df_expect_true(file_exists(path), "the resolved config is in the run folder");
+  if (df_expect_ok(df_read_file(path, &text, &len), "the resolved config is in the run folder")) {
+    df_expect_true(strstr(text, dataset) != NULL, "config.ini records the --data dataset as data.path");
+    free(text);
+  }
   char cmd[4600];
   snprintf(cmd, sizeof cmd, "ls '%s'/events.out.tfevents.* > /dev/null 2>&1", run_a);
   df_expect_true(system(cmd) == 0, "train.tensorboard writes an event file");

@@ -272,6 +272,9 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
       return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no checkpoints to resume from and no --config given", o->run_dir);
     DF_TRY(df_config_load(o->config_path, &t->cfg));
   }
+  /* --data is recorded as data.path, so the run's config.ini (and eval, report) name the
+   * dataset the run really trained on. */
+  if (o->data_path) DF_TRY(df_config_set(t->cfg, "data.path", o->data_path, "--data"));
   for (int i = 0; i < o->n_overrides; i++) {
     if (resumed && strncmp(o->overrides[i], "train.", 6))
       return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
@@ -282,7 +285,7 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
 
 static df_status open_loader(trainer *t) {
   df_loader_options lo = {0};
-  lo.path = t->opt->data_path ? t->opt->data_path : t->set.data_path;
+  lo.path = t->set.data_path;
   lo.split = DF_SPLIT_TRAIN;
   lo.batch_size = (int)t->set.batch;
   lo.seed = t->set.seed;
@@ -339,7 +342,7 @@ static df_status setup(trainer *t) {
   DF_TRY(write_run_config(t));
   if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
   if (t->set.eval_every_checkpoint)
-    DF_TRY(df_eval_hook_open(o->run_dir, o->data_path ? o->data_path : t->set.data_path, o->device,
+    DF_TRY(df_eval_hook_open(o->run_dir, t->set.data_path, o->device,
                              (int)t->set.eval_count, t->set.seed, o->log, o->ctx, &t->eval));
   if (resuming) {
     DF_TRY(restore(t, resume_path));
