@@ -5,10 +5,12 @@
 set -euo pipefail
 build=${1:-build}; shift || true
 python=${DF_PYTHON:-/usr/bin/python3}
-ours=$("$build/bench/bench_wavegan" "$@")
+# Both sides get the same number of CPU threads (PyTorch's default here can be 1).
+threads=${OMP_NUM_THREADS:-$(nproc)}
+ours=$(OMP_NUM_THREADS=$threads "$build/bench/bench_wavegan" "$@")
 echo "$ours"
 if "$python" -c 'import torch' 2>/dev/null; then
-  theirs=$("$python" "$(dirname "$0")/wavegan_torch.py" "$@")
+  theirs=$("$python" "$(dirname "$0")/wavegan_torch.py" --threads "$threads" "$@")
   echo "$theirs"
   "$python" - "$ours" "$theirs" <<'PY'
 import json, sys
