@@ -95,6 +95,12 @@ typedef struct df_loaded_model {
   char checkpoint[4200];
 } df_loaded_model;
 
+/* Builds a model for inference from its configuration (a checkpoint's "config" INI text; origin
+ * names it in messages) with freshly initialised weights, as df_model_load does before
+ * loading the checkpoint's; step is 0. */
+df_status df_model_create(const char *config_text, const char *origin, int n_classes,
+                          const char (*class_names)[DF_CLASS_NAME_LEN], int sample_rate, df_device dev,
+                          df_loaded_model *out);
 /* Loads `path`, or the newest valid checkpoint of a run folder when path is a directory. */
 df_status df_model_load(const char *path, df_device dev, df_loaded_model *out);
 void df_model_unload(df_loaded_model *m);

@@ -27,32 +27,46 @@ static df_status newest_in_run(const char *run, char *path, size_t len) {
   return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint in this run folder", run);
 }
 
+df_status df_model_create(const char *config_text, const char *origin, int n_classes,
+                          const char (*class_names)[DF_CLASS_NAME_LEN], int sample_rate, df_device dev,
+                          df_loaded_model *out) {
+  memset(out, 0, sizeof *out);
+  snprintf(out->checkpoint, sizeof out->checkpoint, "%s", origin);
+  df_config *cfg = NULL;
+  DF_TRY(df_config_parse(config_text, origin, &cfg));
+  const char *type_name = NULL;
+  df_status s = df_config_string(cfg, "model.type", "wavegan", &type_name);
+  if (!s) {
+    out->type = df_model_type_find(type_name);
+    if (!out->type)
+      s = DF_FAIL(DF_ERR_FORMAT, "%s: unknown model type '%s' (known: %s)", origin, type_name, df_model_type_list());
+  }
+  out->n_classes = n_classes;
+  out->sample_rate = sample_rate;
+  out->device = dev;
+  for (int i = 0; i < n_classes && i < DF_MAX_CLASSES; i++)
+    snprintf(out->class_names[i], sizeof out->class_names[i], "%s", class_names[i]);
+  for (int i = 0; i < DF_MAX_CLASSES; i++) out->class_ptrs[i] = out->class_names[i];
+  df_train_data info = {NULL, NULL, 1, sample_rate, n_classes, out->class_ptrs};
+  df_rng rng;
+  df_rng_init(&rng, 0);
+  if (!s) s = out->type->create(cfg, dev, &info, &rng, &out->model);
+  df_config_free(cfg);
+  return s;
+}
+
 df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
   memset(out, 0, sizeof *out);
   struct stat sb;
   if (stat(path, &sb) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no such checkpoint or run folder", path);
-  if (S_ISDIR(sb.st_mode)) DF_TRY(newest_in_run(path, out->checkpoint, sizeof out->checkpoint));
-  else snprintf(out->checkpoint, sizeof out->checkpoint, "%s", path);
+  char checkpoint[sizeof out->checkpoint];
+  if (S_ISDIR(sb.st_mode)) DF_TRY(newest_in_run(path, checkpoint, sizeof checkpoint));
+  else snprintf(checkpoint, sizeof checkpoint, "%s", path);
   df_checkpoint_state st;
-  DF_TRY(df_checkpoint_read_state(out->checkpoint, &st));
-  df_config *cfg = NULL;
-  df_status s = df_config_parse(st.config_text, out->checkpoint, &cfg);
-  const char *type_name = NULL;
-  if (!s) s = df_config_string(cfg, "model.type", "wavegan", &type_name);
-  if (!s) {
-    out->type = df_model_type_find(type_name);
-    if (!out->type) s = DF_FAIL(DF_ERR_FORMAT, "%s: unknown model type '%s'", out->checkpoint, type_name);
-  }
-  out->n_classes = st.n_classes;
-  out->sample_rate = st.sample_rate;
+  DF_TRY(df_checkpoint_read_state(checkpoint, &st));
+  df_status s = df_model_create(st.config_text, checkpoint, st.n_classes, (const char(*)[DF_CLASS_NAME_LEN])st.class_names,
+                                st.sample_rate, dev, out);
   out->step = st.step;
-  out->device = dev;
-  memcpy(out->class_names, st.class_names, sizeof out->class_names);
-  for (int i = 0; i < DF_MAX_CLASSES; i++) out->class_ptrs[i] = out->class_names[i];
-  df_train_data info = {NULL, NULL, 1, st.sample_rate, st.n_classes, out->class_ptrs};
-  df_rng rng;
-  df_rng_init(&rng, 0);
-  if (!s) s = out->type->create(cfg, dev, &info, &rng, &out->model);
   df_checkpoint_state_free(&st);
   if (!s) {
     df_param_set *sets[8];
@@ -61,7 +75,6 @@ df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
     s = df_checkpoint_load(out->checkpoint, sets, n, 0, &st);
     if (!s) df_checkpoint_state_free(&st);
   }
-  df_config_free(cfg);
   if (s) df_model_unload(out);
   return s;
 }

@@ -30,11 +30,13 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   int n = s ? 0 : type->n_param_sets(model);
   for (int i = 0; i < n; i++) {
     sets[i] = type->param_set(model, i);
-    /* Biases and batch-norm shifts start at zero; make them count. */
+    /* Biases and batch-norm statistics start at 0 (and 1): make them count. */
     for (int k = 0; k < sets[i]->n; k++) {
       df_param *p = sets[i]->items[k];
-      if (p->trainable && strstr(p->name, "bias"))
-        df_test_fill_uniform(p->value.data, df_tensor_numel(&p->value), seed + 100 + (uint64_t)k, -0.05f, 0.05f);
+      int64_t count = df_tensor_numel(&p->value);
+      if (strstr(p->name, "bias") || strstr(p->name, "running_mean"))
+        df_test_fill_uniform(p->value.data, count, seed + 100 + (uint64_t)k, -0.05f, 0.05f);
+      if (strstr(p->name, "running_var")) df_test_fill_uniform(p->value.data, count, seed + 100 + (uint64_t)k, 0.5f, 1.5f);
     }
   }
   snprintf(st.model_type, sizeof st.model_type, "wavegan");

@@ -9,7 +9,7 @@
 #include "drumforge/train.h"
 
 /* Writes a freshly initialised WaveGAN checkpoint (model type "wavegan" built from a config,
- * as training would, weights drawn from seed, biases made non-zero): d, 16384 samples at
+ * as training would, weights drawn from seed, biases and batch-norm statistics made non-trivial): d, 16384 samples at
  * 16 kHz, step 7; conditional models have the classes kick, snare and hh_closed.
  * extra_config: more [model] lines (may be NULL). Returns 0 on success. */
 int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config);

@@ -1,0 +1,60 @@
+/* Exporting a checkpoint's weights as plain safetensors (include/drumforge/export.h). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/checkpoint.h"
+#include "drumforge/export.h"
+#include "drumforge/safetensors.h"
+#include "drumforge/train.h"
+
+/* The class names as a JSON array. */
+static char *class_list(const df_loaded_model *m) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < m->n_classes; i++) cJSON_AddItemToArray(a, cJSON_CreateString(m->class_names[i]));
+  char *text = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return text;
+}
+
+df_status df_export_safetensors(const char *checkpoint_or_run, const char *path, df_export_result *result) {
+  memset(result, 0, sizeof *result);
+  df_loaded_model m;
+  DF_TRY(df_model_load(checkpoint_or_run, DF_DEVICE_CPU, &m));
+  snprintf(result->checkpoint, sizeof result->checkpoint, "%s", m.checkpoint);
+  df_checkpoint_state st;
+  df_status s = df_checkpoint_read_state(m.checkpoint, &st);
+  if (s) {
+    df_model_unload(&m);
+    return s;
+  }
+  df_st_writer *w = NULL;
+  s = df_st_writer_new(&w);
+  for (int i = 0; !s && i < m.type->n_param_sets(m.model); i++) {
+    const df_param_set *set = m.type->param_set(m.model, i);
+    for (int k = 0; !s && k < set->n; k++) {
+      char name[160];
+      snprintf(name, sizeof name, "%s.%s", set->prefix, set->items[k]->name);
+      s = df_st_writer_add_tensor(w, name, &set->items[k]->value);
+      result->tensors++;
+      result->values += df_tensor_numel(&set->items[k]->value);
+    }
+  }
+  char step[32], rate[32];
+  snprintf(step, sizeof step, "%lld", (long long)m.step);
+  snprintf(rate, sizeof rate, "%d", m.sample_rate);
+  char *classes = class_list(&m);
+  if (!s) s = df_st_writer_set_metadata(w, "format", DF_EXPORT_FORMAT);
+  if (!s) s = df_st_writer_set_metadata(w, "model_type", m.type->name);
+  if (!s) s = df_st_writer_set_metadata(w, "step", step);
+  if (!s) s = df_st_writer_set_metadata(w, "sample_rate", rate);
+  if (!s) s = df_st_writer_set_metadata(w, "class_names", classes ? classes : "[]");
+  if (!s) s = df_st_writer_set_metadata(w, "config", st.config_text ? st.config_text : "");
+  if (!s) s = df_st_writer_save(w, path);
+  free(classes);
+  df_st_writer_free(w);
+  df_checkpoint_state_free(&st);
+  df_model_unload(&m);
+  return s;
+}

@@ -1,0 +1,161 @@
+/* Importing plain safetensors weights into a checkpoint (include/drumforge/export.h). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drumforge/checkpoint.h"
+#include "drumforge/export.h"
+#include "drumforge/fileio.h"
+#include "drumforge/safetensors.h"
+#include "drumforge/train.h"
+
+typedef struct import_source {
+  char *config;            /* INI text (owned) */
+  const char *origin;      /* where it came from, for messages */
+  int n_classes;
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  int sample_rate;
+  int64_t step;
+} import_source;
+
+static df_status parse_class_list(const char *list, import_source *src) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", list);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (src->n_classes == DF_MAX_CLASSES) return DF_FAIL(DF_ERR_INVALID_ARG, "more than %d classes in '%s'", DF_MAX_CLASSES, list);
+    snprintf(src->names[src->n_classes++], DF_CLASS_NAME_LEN, "%s", tok);
+  }
+  return DF_OK;
+}
+
+static df_status parse_class_json(const char *path, const char *json, import_source *src) {
+  cJSON *a = cJSON_Parse(json);
+  df_status s = cJSON_IsArray(a) ? DF_OK : DF_FAIL(DF_ERR_FORMAT, "%s: class_names metadata is not a JSON array", path);
+  for (int i = 0; !s && i < cJSON_GetArraySize(a); i++) {
+    cJSON *e = cJSON_GetArrayItem(a, i);
+    if (!cJSON_IsString(e) || src->n_classes == DF_MAX_CLASSES)
+      s = DF_FAIL(DF_ERR_FORMAT, "%s: class_names metadata holds a non-string or too many names", path);
+    else
+      snprintf(src->names[src->n_classes++], DF_CLASS_NAME_LEN, "%s", e->valuestring);
+  }
+  cJSON_Delete(a);
+  return s;
+}
+
+/* The model's description: options first, then the file's metadata, then defaults. */
+static df_status describe(const df_import_options *o, const df_st_file *f, import_source *src) {
+  memset(src, 0, sizeof *src);
+  if (o->config_path) {
+    size_t len;
+    DF_TRY(df_read_file(o->config_path, &src->config, &len));
+    src->origin = o->config_path;
+  } else {
+    const char *cfg = df_st_metadata(f, "config");
+    if (!cfg || !cfg[0])
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no model configuration in the file's metadata: give the experiment file",
+                     o->weights);
+    src->config = strdup(cfg);
+    src->origin = o->weights;
+    if (!src->config) return DF_FAIL(DF_ERR_OOM, "config");
+  }
+  const char *classes = df_st_metadata(f, "class_names");
+  if (o->classes) DF_TRY(parse_class_list(o->classes, src));
+  else if (classes) DF_TRY(parse_class_json(o->weights, classes, src));
+  const char *rate = df_st_metadata(f, "sample_rate"), *step = df_st_metadata(f, "step");
+  src->sample_rate = o->sample_rate ? o->sample_rate : rate ? atoi(rate) : 16000;
+  if (src->sample_rate < 1000 || src->sample_rate > 384000)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: sample rate %d is outside [1000, 384000]", o->weights, src->sample_rate);
+  src->step = step ? atoll(step) : 0;
+  return DF_OK;
+}
+
+static const char *shape_text(int ndim, const int64_t *shape, char *buf, size_t len) {
+  size_t used = (size_t)snprintf(buf, len, "[");
+  for (int i = 0; i < ndim && used < len; i++)
+    used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? ", " : "", (long long)shape[i]);
+  if (used < len) snprintf(buf + used, len - used, "]");
+  return buf;
+}
+
+/* Every tensor of the file must be a parameter of the model. */
+static df_status check_unknown(const df_st_file *f, const df_loaded_model *m, const char *path) {
+  for (int i = 0; i < df_st_count(f); i++) {
+    const char *name = df_st_at(f, i)->name;
+    const char *dot = strchr(name, '.');
+    int known = 0;
+    for (int k = 0; dot && !known && k < m->type->n_param_sets(m->model); k++) {
+      const df_param_set *set = m->type->param_set(m->model, k);
+      known = strlen(set->prefix) == (size_t)(dot - name) && !strncmp(set->prefix, name, (size_t)(dot - name)) &&
+              df_param_find(set, dot + 1);
+    }
+    if (!known)
+      return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' is no parameter of this %s model (names are like G.fc.weight)", path,
+                     name, m->type->name);
+  }
+  return DF_OK;
+}
+
+static df_status fill(const df_import_options *o, const df_st_file *f, df_loaded_model *m, df_import_result *r) {
+  DF_TRY(check_unknown(f, m, o->weights));
+  for (int k = 0; k < m->type->n_param_sets(m->model); k++) {
+    df_param_set *set = m->type->param_set(m->model, k);
+    for (int i = 0; i < set->n; i++) {
+      df_param *p = set->items[i];
+      char name[160], want[96], got[96];
+      snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
+      const df_st_tensor *t;
+      if (df_st_find(f, name, &t) != DF_OK) {
+        if (!o->init_missing)
+          return DF_FAIL(DF_ERR_FORMAT, "%s: no tensor '%s' (shape %s) for this model; to keep its initial value, "
+                         "allow missing parameters", o->weights, name, shape_text(p->value.ndim, p->value.shape, want, sizeof want));
+        if (!r->initialised++) snprintf(r->first_initialised, sizeof r->first_initialised, "%s", name);
+        continue;
+      }
+      int same = t->ndim == p->value.ndim;
+      for (int d = 0; same && d < t->ndim; d++) same = t->shape[d] == p->value.shape[d];
+      if (!same)
+        return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' has shape %s, this model's parameter %s", o->weights, name,
+                       shape_text(t->ndim, t->shape, got, sizeof got), shape_text(p->value.ndim, p->value.shape, want, sizeof want));
+      df_tensor v;
+      DF_TRY(df_st_load_f32(f, name, DF_DEVICE_CPU, &v));
+      df_status s = df_tensor_copy(&p->value, &v);
+      df_tensor_free(&v);
+      DF_TRY(s);
+      r->loaded++;
+    }
+  }
+  return DF_OK;
+}
+
+df_status df_import_safetensors(const df_import_options *o, df_import_result *result) {
+  memset(result, 0, sizeof *result);
+  df_st_file *f;
+  DF_TRY(df_st_open(o->weights, &f));
+  import_source src;
+  df_status s = describe(o, f, &src);
+  df_loaded_model m = {0};
+  if (!s)
+    s = df_model_create(src.config, src.origin, src.n_classes, (const char(*)[DF_CLASS_NAME_LEN])src.names,
+                        src.sample_rate, DF_DEVICE_CPU, &m);
+  if (!s) s = fill(o, f, &m, result);
+  if (!s) {
+    df_checkpoint_state st;
+    memset(&st, 0, sizeof st);
+    snprintf(st.model_type, sizeof st.model_type, "%s", m.type->name);
+    st.step = src.step;
+    st.sample_rate = src.sample_rate;
+    st.n_classes = src.n_classes;
+    memcpy(st.class_names, src.names, sizeof st.class_names);
+    st.config_text = src.config;
+    df_param_set *sets[8];
+    int n = m.type->n_param_sets(m.model);
+    for (int i = 0; i < n && i < 8; i++) sets[i] = m.type->param_set(m.model, i);
+    s = df_checkpoint_save(o->out, sets, n, &st, 0);
+  }
+  df_model_unload(&m);
+  free(src.config);
+  df_st_close(f);
+  return s;
+}
