@@ -71,7 +71,6 @@ void cli_inputs_free(cli_inputs *in);
 df_status cli_encode_inputs(const df_loaded_model *m, const cli_inputs *in, float *z);
 
 /* The subcommands (src/cli/cmd_*.c). */
-int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -15,7 +15,6 @@ static const cli_command commands[] = {
     {"report", "write an HTML report of a run", cmd_report},
     {"export", "write model weights as safetensors with PyTorch names", cmd_export},
     {"import", "read safetensors weights back into a checkpoint", cmd_import},
-    {"demo", "a small end-to-end exercise of the engine", cmd_demo},
     {"info", "show the build, the devices and the libraries", cmd_info},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
