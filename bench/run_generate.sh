@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generation end to end (16384-sample one-shots at d = 64 written as 16-bit WAV), drumforge
 # beside PyTorch on the same machine: each with its default threads, then both with the
-# same thread count (all cores), on the CPU and, when one is usable, the GPU. Prints the
+# same thread count (all cores, then one), on the CPU and, when one is usable, the GPU. Prints the
 # JSON lines and the ratios against the targets (CPU >= 1.5x PyTorch; GPU >= 2x PyTorch eager
 # and >= 50,000 sounds/s).
 # Usage: bench/run_generate.sh [BUILD_DIR] [--count N] [--repeats R] [--d 64]
@@ -46,6 +46,10 @@ echo "== CPU, each with its default threads (load: $(cut -d' ' -f1-3 /proc/loada
 side_by_side cpu "cpu default threads" "" "" "$@"
 echo "== CPU, both with $threads threads"
 side_by_side cpu "cpu $threads threads" "$threads" "$threads" "$@"
+if [ "$threads" -gt 1 ]; then
+  echo "== CPU, both with 1 thread"
+  side_by_side cpu "cpu 1 thread" 1 1 "$@"
+fi
 if ! "$build/drumforge" info 2>/dev/null | grep -q "^gpu: none usable"; then
   echo "== GPU (PyTorch eager)"
   side_by_side cuda "gpu" "" "" "$@"
