@@ -30,6 +30,7 @@ typedef struct df_param_set {
   int n, cap;
   df_adam_config adam;
   int64_t adam_step;    /* updates applied so far (bias correction) */
+  int inference;        /* 1 after df_param_set_drop_training_state: values only */
 } df_param_set;
 
 void df_param_set_init(df_param_set *set, const char *prefix, df_device dev,
@@ -43,6 +44,10 @@ df_param *df_param_find(const df_param_set *set, const char *name);
 
 /* Number of scalar values in the trainable parameters. */
 int64_t df_param_set_count(const df_param_set *set);
+
+/* Frees the gradients and Adam moments of every parameter, keeping the values: a model
+ * loaded for inference needs only those (a quarter of the memory). */
+void df_param_set_drop_training_state(df_param_set *set);
 
 df_status df_param_set_zero_grad(df_param_set *set);
 /* One Adam update of every trainable parameter (increments adam_step first). */

@@ -101,7 +101,8 @@ typedef struct df_loaded_model {
 df_status df_model_create(const char *config_text, const char *origin, int n_classes,
                           const char (*class_names)[DF_CLASS_NAME_LEN], int sample_rate, df_device dev,
                           df_loaded_model *out);
-/* Loads `path`, or the newest valid checkpoint of a run folder when path is a directory. */
+/* Loads `path`, or the newest valid checkpoint of a run folder when path is a directory, for
+ * inference: parameter values only (no gradients or optimiser state). */
 df_status df_model_load(const char *path, df_device dev, df_loaded_model *out);
 void df_model_unload(df_loaded_model *m);
 /* The id of a class name ("snare"), or DF_ERR_NOT_FOUND listing the model's classes. */

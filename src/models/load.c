@@ -71,7 +71,10 @@ df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
   if (!s) {
     df_param_set *sets[8];
     int n = out->type->n_param_sets(out->model);
-    for (int i = 0; i < n && i < 8; i++) sets[i] = out->type->param_set(out->model, i);
+    for (int i = 0; i < n && i < 8; i++) {
+      sets[i] = out->type->param_set(out->model, i);
+      df_param_set_drop_training_state(sets[i]); /* inference needs the values only */
+    }
     s = df_checkpoint_load(out->checkpoint, sets, n, 0, &st);
     if (!s) df_checkpoint_state_free(&st);
   }

@@ -78,6 +78,15 @@ int64_t df_param_set_count(const df_param_set *set) {
   return n;
 }
 
+void df_param_set_drop_training_state(df_param_set *set) {
+  for (int i = 0; i < set->n; i++) {
+    df_tensor_free(&set->items[i]->grad);
+    df_tensor_free(&set->items[i]->m);
+    df_tensor_free(&set->items[i]->v);
+  }
+  set->inference = 1;
+}
+
 df_status df_param_set_zero_grad(df_param_set *set) {
   for (int i = 0; i < set->n; i++)
     if (set->items[i]->trainable) DF_TRY(df_tensor_zero(&set->items[i]->grad));

@@ -302,7 +302,7 @@ df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_
       df_param *p = set->items[k];
       tensor_name(name, sizeof name, set, p, NULL);
       s = load_into(f, path, name, &p->value);
-      if (s || !p->trainable) continue;
+      if (s || !p->trainable || set->inference) continue;
       tensor_name(name, sizeof name, set, p, "m");
       const df_st_tensor *probe;
       if (df_st_find(f, name, &probe) != DF_OK) {
