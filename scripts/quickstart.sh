@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 minutes=${1:-4}
 case "$minutes" in ''|*[!0-9]*) echo "usage: scripts/quickstart.sh [MINUTES]" >&2; exit 2 ;; esac
 
-scripts/install-deps.sh --no-torch
+scripts/install-deps.sh --no-torch --no-browser
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDRUMFORGE_CUDA=AUTO > build.log 2>&1 ||
   { cat build.log; exit 1; }
 cmake --build build -j "$(nproc)" >> build.log 2>&1 || { tail -40 build.log; exit 1; }
