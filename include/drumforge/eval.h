@@ -48,6 +48,7 @@ typedef struct df_classifier_card {
   double validation_accuracy;
   int64_t validation_examples;
   int64_t confusion[DF_MAX_CLASSES * DF_MAX_CLASSES]; /* test split: [true * n_classes + predicted] */
+  int64_t validation_confusion[DF_MAX_CLASSES * DF_MAX_CLASSES]; /* the same on the validation split */
   uint32_t manifest_crc;
 } df_classifier_card;
 

@@ -60,6 +60,25 @@ static df_status manifest_crc(const char *dataset, uint32_t *crc) {
 }
 
 /* ---------------------------------------------------------------- classifier.json */
+static void add_confusion(cJSON *split, const int64_t *counts, int n) {
+  cJSON *rows = cJSON_AddArrayToObject(split, "confusion");
+  for (int i = 0; i < n; i++) {
+    cJSON *row = cJSON_CreateArray();
+    for (int j = 0; j < n; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)counts[i * n + j]));
+    cJSON_AddItemToArray(rows, row);
+  }
+}
+
+/* A split's confusion matrix as far as the card has it (older cards: none for validation). */
+static void read_confusion(const cJSON *split, int n, int64_t *counts) {
+  const cJSON *rows = cJSON_GetObjectItemCaseSensitive(split, "confusion");
+  for (int i = 0; i < n && i < cJSON_GetArraySize(rows); i++) {
+    const cJSON *row = cJSON_GetArrayItem(rows, i);
+    for (int j = 0; j < n && j < cJSON_GetArraySize(row); j++)
+      counts[i * n + j] = (int64_t)cJSON_GetArrayItem(row, j)->valuedouble;
+  }
+}
+
 static df_status write_card(const char *path, const df_classifier_card *c) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "format", "drumforge-classifier");
@@ -70,16 +89,11 @@ static df_status write_card(const char *path, const df_classifier_card *c) {
   cJSON *test = cJSON_AddObjectToObject(root, "test");
   cJSON_AddNumberToObject(test, "accuracy", c->test_accuracy);
   cJSON_AddNumberToObject(test, "examples", (double)c->test_examples);
-  cJSON *rows = cJSON_AddArrayToObject(test, "confusion");
-  for (int i = 0; i < c->n_classes; i++) {
-    cJSON *row = cJSON_CreateArray();
-    for (int j = 0; j < c->n_classes; j++)
-      cJSON_AddItemToArray(row, cJSON_CreateNumber((double)c->confusion[i * c->n_classes + j]));
-    cJSON_AddItemToArray(rows, row);
-  }
+  add_confusion(test, c->confusion, c->n_classes);
   cJSON *val = cJSON_AddObjectToObject(root, "validation");
   cJSON_AddNumberToObject(val, "accuracy", c->validation_accuracy);
   cJSON_AddNumberToObject(val, "examples", (double)c->validation_examples);
+  add_confusion(val, c->validation_confusion, c->n_classes);
   cJSON_AddNumberToObject(root, "manifest_crc32", (double)c->manifest_crc);
   return ev_write_json(path, root);
 }
@@ -118,12 +132,8 @@ static df_status read_card(const char *path, df_classifier_card *c) {
     c->test_examples = (int64_t)number(test, "examples", 0);
     c->validation_accuracy = number(val, "accuracy", -1);
     c->validation_examples = (int64_t)number(val, "examples", 0);
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(test, "confusion");
-    for (int i = 0; i < c->n_classes && i < cJSON_GetArraySize(rows); i++) {
-      const cJSON *row = cJSON_GetArrayItem(rows, i);
-      for (int j = 0; j < c->n_classes && j < cJSON_GetArraySize(row); j++)
-        c->confusion[i * c->n_classes + j] = (int64_t)cJSON_GetArrayItem(row, j)->valuedouble;
-    }
+    read_confusion(test, c->n_classes, c->confusion);
+    read_confusion(val, c->n_classes, c->validation_confusion);
     c->manifest_crc = (uint32_t)number(root, "manifest_crc32", 0);
   }
   cJSON_Delete(root);
@@ -162,7 +172,7 @@ df_status df_classifier_run(df_classifier *c, const float *audio, int64_t n, int
   return DF_OK;
 }
 
-/* Accuracy (and the confusion matrix, when counts is not NULL) on a split's labelled examples. */
+/* Accuracy and the confusion matrix on a split's labelled examples. */
 static df_status split_accuracy(df_classifier *c, const char *dataset, df_split split, double *accuracy,
                                 int64_t *examples, int64_t *counts) {
   ev_examples ex;
@@ -181,8 +191,7 @@ static df_status split_accuracy(df_classifier *c, const char *dataset, df_split 
       if (probs[i * classes + k] > probs[i * classes + best]) best = k;
     got[i] = best;
   }
-  int64_t scratch[DF_MAX_CLASSES * DF_MAX_CLASSES];
-  if (!s) s = df_confusion(ex.labels, got, ex.n, classes, counts ? counts : scratch, accuracy);
+  if (!s) s = df_confusion(ex.labels, got, ex.n, classes, counts, accuracy);
   free(probs);
   free(got);
   ev_examples_free(&ex);
@@ -321,7 +330,8 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
     k->manifest_crc = crc;
     s = split_accuracy(c, o->dataset, DF_SPLIT_TEST, &k->test_accuracy, &k->test_examples, k->confusion);
     if (!s)
-      s = split_accuracy(c, o->dataset, DF_SPLIT_VALIDATION, &k->validation_accuracy, &k->validation_examples, NULL);
+      s = split_accuracy(c, o->dataset, DF_SPLIT_VALIDATION, &k->validation_accuracy, &k->validation_examples,
+                         k->validation_confusion);
     if (!s) s = write_card(card_path, k);
     if (!s)
       say(o, "classifier: accuracy %.3f on %lld test examples, %.3f on %lld validation examples (%s)",
