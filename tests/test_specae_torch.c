@@ -52,7 +52,7 @@ static void check_cuda(const df_st_file *ref, const df_model_type *type, const c
   df_config *cfg;
   if (!df_expect_ok(df_config_parse(text, name, &cfg), "config")) return;
   static const char *const classes[] = {"kick", "snare", "hat"};
-  df_train_data info = {NULL, NULL, 5, 16000, 3, classes};
+  df_train_data info = {NULL, NULL, 5, 16000, 3, classes, NULL};
   df_rng rng;
   df_rng_init(&rng, 7);
   void *model = NULL;
@@ -91,7 +91,7 @@ static void run_variant(const variant *v) {
   df_config *cfg;
   if (!df_expect_ok(df_config_parse(text, v->name, &cfg), "config")) return;
   static const char *const classes[] = {"kick", "snare", "hat"};
-  df_train_data info = {NULL, NULL, 5, 16000, 3, classes};
+  df_train_data info = {NULL, NULL, 5, 16000, 3, classes, NULL};
   df_rng rng;
   df_rng_init(&rng, 7);
   const df_model_type *type = strcmp(v->kind, "wae") ? &df_specvae_model_type : &df_specwae_model_type;

@@ -214,6 +214,8 @@ typedef struct df_loader df_loader;
 df_status df_loader_open(const df_loader_options *opt, df_loader **out);
 /* Rate, length, channels and class names of the data (examples = eligible examples). */
 const df_shard_info *df_loader_info(const df_loader *ld);
+/* Eligible examples per class, counts[0 .. n_classes) (unlabelled ones are not counted). */
+void df_loader_class_counts(const df_loader *ld, int64_t *counts);
 int64_t df_loader_batches_per_epoch(const df_loader *ld);
 /* The next batch in host memory. */
 df_status df_loader_next(df_loader *ld, df_batch *batch);

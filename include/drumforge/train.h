@@ -45,6 +45,7 @@ typedef struct df_train_data {
   int sample_rate;
   int n_classes;            /* classes named by the dataset (0 if unlabelled) */
   const char *const *class_names;
+  const int64_t *class_counts; /* training examples per class [n_classes]; NULL outside training */
 } df_train_data;
 
 /* A trainable model type. create() reads its own config keys ([model], [loss], [optim] ...)

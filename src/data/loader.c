@@ -214,6 +214,12 @@ int64_t df_loader_batches_per_epoch(const df_loader *ld) { return ld->n / ld->ba
 
 const df_shard_info *df_loader_info(const df_loader *ld) { return &ld->info; }
 
+void df_loader_class_counts(const df_loader *ld, int64_t *counts) {
+  memset(counts, 0, sizeof(int64_t) * (size_t)ld->info.n_classes);
+  for (int64_t i = 0; i < ld->n; i++)
+    if (ld->ex_label[i] >= 0 && ld->ex_label[i] < ld->info.n_classes) counts[ld->ex_label[i]]++;
+}
+
 void df_loader_close(df_loader *ld) {
   if (!ld) return;
   halt(ld);

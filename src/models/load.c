@@ -47,7 +47,7 @@ df_status df_model_create(const char *config_text, const char *origin, int n_cla
   for (int i = 0; i < n_classes && i < DF_MAX_CLASSES; i++)
     snprintf(out->class_names[i], sizeof out->class_names[i], "%s", class_names[i]);
   for (int i = 0; i < DF_MAX_CLASSES; i++) out->class_ptrs[i] = out->class_names[i];
-  df_train_data info = {NULL, NULL, 1, sample_rate, n_classes, out->class_ptrs};
+  df_train_data info = {NULL, NULL, 1, sample_rate, n_classes, out->class_ptrs, NULL};
   df_rng rng;
   df_rng_init(&rng, 0);
   if (!s) s = out->type->create(cfg, dev, &info, &rng, &out->model);

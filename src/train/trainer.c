@@ -78,6 +78,7 @@ typedef struct trainer {
   df_eval_hook *eval; /* train.eval_every_checkpoint */
   df_train_data data;
   const char *class_ptrs[DF_MAX_CLASSES];
+  int64_t class_counts[DF_MAX_CLASSES];
   df_shard_info info;
   df_rng rng;
   int64_t step;
@@ -294,7 +295,9 @@ static df_status open_loader(trainer *t) {
   DF_TRY(df_loader_open(&lo, &t->loader));
   t->info = *df_loader_info(t->loader);
   for (int i = 0; i < t->info.n_classes; i++) t->class_ptrs[i] = t->info.class_names[i];
-  t->data = (df_train_data){next_batch, t, (int)t->set.batch, t->info.rate, t->info.n_classes, t->class_ptrs};
+  df_loader_class_counts(t->loader, t->class_counts);
+  t->data = (df_train_data){next_batch, t, (int)t->set.batch, t->info.rate, t->info.n_classes, t->class_ptrs,
+                            t->class_counts};
   return DF_OK;
 }
 
@@ -449,7 +452,7 @@ df_status df_train_check_config(const char *path, int data_classes) {
   void *model = NULL;
   static const char *const names[DF_MAX_CLASSES] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
                                                     "c8", "c9", "c10", "c11"};
-  df_train_data info = {NULL, NULL, 1, 16000, data_classes, names};
+  df_train_data info = {NULL, NULL, 1, 16000, data_classes, names, NULL};
   df_rng rng;
   df_rng_init(&rng, 0);
   df_status s = read_settings(cfg, &set);

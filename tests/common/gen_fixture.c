@@ -17,7 +17,7 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   df_config *cfg;
   if (df_config_parse(text, "test config", &cfg) != DF_OK) return 1;
   const df_model_type *type = df_model_type_find("wavegan");
-  df_train_data info = {NULL, NULL, 1, 16000, conditional ? 3 : 0, names};
+  df_train_data info = {NULL, NULL, 1, 16000, conditional ? 3 : 0, names, NULL};
   df_rng rng;
   df_rng_init(&rng, seed);
   void *model = NULL;

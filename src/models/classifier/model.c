@@ -1,13 +1,15 @@
 /* The drum-class classifier as a model type of the trainer (model.type = classifier), so it
- * trains with the trainer's checkpoints, exact resume and metrics. Softmax cross-entropy on
- * the host: the logits are [batch, classes], a few hundred numbers per step. It generates
+ * trains with the trainer's checkpoints, exact resume and metrics. Each step augments its
+ * batch (augment.h) and takes the class-weighted cross-entropy (loss.h). It generates
  * nothing: the generation entries refuse. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drumforge/train.h"
+#include "models/classifier/augment.h"
 #include "models/classifier/classifier_model.h"
+#include "models/classifier/loss.h"
 
 typedef struct classifier_model {
   dc_net net;
@@ -15,13 +17,17 @@ typedef struct classifier_model {
   df_tensor x;       /* one training batch [batch, channels, length] */
   int32_t *labels;   /* [batch] */
   float *host;       /* logits and their gradients [batch, classes] */
+  dc_augment aug;
+  double class_weights[DF_MAX_CLASSES]; /* of the cross-entropy (loss.class_weight_power) */
+  float *audio;      /* the batch on the host while it is augmented, and scratch */
+  float *scratch;
 } classifier_model;
 
 static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
                         void **out) {
   dc_config c = {0};
   long v;
-  double lr, wd;
+  double lr, wd, power;
   c.n_classes = data ? data->n_classes : 0;
   c.sample_rate = data ? data->sample_rate : 16000;
   DF_TRY(df_config_int(cfg, "model.length", 16384, 256, 1 << 22, &v));
@@ -40,14 +46,23 @@ static df_status create(df_config *cfg, df_device dev, const df_train_data *data
   c.width = (int)v;
   DF_TRY(df_config_float(cfg, "optim.lr", 1e-3, 0, 1, &lr));
   DF_TRY(df_config_float(cfg, "optim.weight_decay", 1e-4, 0, 1, &wd));
+  DF_TRY(df_config_float(cfg, "loss.class_weight_power", 0, 0, 1, &power));
   if (c.n_classes < 2)
     return DF_FAIL(DF_ERR_CONFIG, "model.type = classifier: the data has %d classes; a classifier needs a labelled "
                    "dataset with at least 2", c.n_classes);
   classifier_model *m = calloc(1, sizeof *m);
   if (!m) return DF_FAIL(DF_ERR_OOM, "classifier");
   m->channels = channels;
+  /* Outside training (loading, checking a config) the counts are unknown and not needed. */
+  for (int k = 0; k < c.n_classes; k++) m->class_weights[k] = 1.0;
+  if (data && data->class_counts) dc_class_weights(data->class_counts, c.n_classes, power, m->class_weights);
+  df_status s = dc_augment_read(cfg, c.sample_rate, &m->aug);
+  if (s) {
+    free(m);
+    return s;
+  }
   df_adam_config adam = {(float)lr, 0.9f, 0.999f, 1e-8f, (float)wd};
-  df_status s = dc_net_build(&m->net, &c, dev, &adam, init_rng);
+  s = dc_net_build(&m->net, &c, dev, &adam, init_rng);
   if (s) {
     dc_net_free(&m->net);
     free(m);
@@ -64,20 +79,13 @@ static void destroy(void *model) {
   df_tensor_free(&m->x);
   free(m->labels);
   free(m->host);
+  free(m->audio);
+  free(m->scratch);
   free(m);
 }
 
 static int n_param_sets(void *model) { return 1; }
 static df_param_set *param_set(void *model, int i) { return &((classifier_model *)model)->net.params; }
-
-/* Softmax in double of one row of logits into p. */
-static void softmax(const float *logits, int classes, double *p) {
-  double top = logits[0], sum = 0;
-  for (int c = 1; c < classes; c++)
-    if (logits[c] > top) top = logits[c];
-  for (int c = 0; c < classes; c++) sum += p[c] = exp(logits[c] - top);
-  for (int c = 0; c < classes; c++) p[c] /= sum;
-}
 
 static df_status train_step(void *model, const df_train_data *data, df_rng *rng, df_metrics *out) {
   classifier_model *m = model;
@@ -88,39 +96,29 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
     DF_TRY(df_tensor_new(&m->x, n->params.device, "classifier batch", batch, m->channels, n->cfg.length));
     m->labels = malloc(sizeof(int32_t) * (size_t)batch);
     m->host = malloc(sizeof(float) * (size_t)(batch * classes));
-    if (!m->labels || !m->host) return DF_FAIL(DF_ERR_OOM, "classifier batch");
+    m->audio = malloc(sizeof(float) * (size_t)df_tensor_numel(&m->x));
+    m->scratch = malloc(sizeof(float) * (size_t)n->cfg.length);
+    if (!m->labels || !m->host || !m->audio || !m->scratch) return DF_FAIL(DF_ERR_OOM, "classifier batch");
   }
   DF_TRY(data->next_batch(data->ctx, &m->x, m->labels));
+  if (dc_augment_active(&m->aug)) {
+    const int64_t numel = df_tensor_numel(&m->x);
+    DF_TRY(df_tensor_to_host(&m->x, m->audio, numel));
+    DF_TRY(dc_augment_batch(&m->aug, rng, m->audio, batch, m->channels, n->cfg.length, m->scratch));
+    DF_TRY(df_tensor_from_host(&m->x, m->audio, numel));
+  }
   DF_TRY(dc_net_forward(n, &m->x, 1));
   df_tensor logits = {0}, dlogits = {0};
   DF_TRY(df_tensor_slice0(&n->logits, 0, batch, &logits));
   DF_TRY(df_tensor_slice0(&n->dlogits, 0, batch, &dlogits));
   DF_TRY(df_tensor_to_host(&logits, m->host, batch * classes));
-  /* Mean cross-entropy over the labelled examples; unlabelled ones get no gradient. */
-  int64_t labelled = 0, right = 0;
-  for (int64_t i = 0; i < batch; i++) labelled += m->labels[i] >= 0 && m->labels[i] < classes;
-  double loss = 0, p[DF_MAX_CLASSES];
-  for (int64_t i = 0; i < batch; i++) {
-    float *row = m->host + i * classes;
-    int y = m->labels[i];
-    if (y < 0 || y >= classes) {
-      memset(row, 0, sizeof(float) * (size_t)classes);
-      continue;
-    }
-    softmax(row, classes, p);
-    int best = 0;
-    for (int c = 1; c < classes; c++)
-      if (p[c] > p[best]) best = c;
-    right += best == y;
-    loss -= log(p[y] > 1e-300 ? p[y] : 1e-300);
-    for (int c = 0; c < classes; c++) row[c] = (float)((p[c] - (c == y)) / (double)labelled);
-  }
+  dc_ce_result ce = dc_cross_entropy(m->host, m->labels, batch, classes, m->class_weights, m->host);
   DF_TRY(df_tensor_from_host(&dlogits, m->host, batch * classes));
   DF_TRY(df_param_set_zero_grad(&n->params));
   DF_TRY(dc_net_backward(n));
   DF_TRY(df_param_set_adam(&n->params));
-  df_metrics_set(out, "loss", labelled ? loss / (double)labelled : 0.0);
-  df_metrics_set(out, "accuracy", labelled ? (double)right / (double)labelled : 0.0);
+  df_metrics_set(out, "loss", ce.loss);
+  df_metrics_set(out, "accuracy", ce.labelled ? (double)ce.right / (double)ce.labelled : 0.0);
   return DF_OK;
 }
 
@@ -169,7 +167,7 @@ df_status dc_classify(void *model, const df_tensor *audio, float *probs, float *
     DF_TRY(df_tensor_to_host(&t, probs, batch * classes));
     double p[DF_MAX_CLASSES];
     for (int64_t i = 0; i < batch; i++) {
-      softmax(probs + i * classes, classes, p);
+      dc_softmax(probs + i * classes, classes, p);
       for (int c = 0; c < classes; c++) probs[i * classes + c] = (float)p[c];
     }
   }
