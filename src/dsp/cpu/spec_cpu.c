@@ -1,10 +1,10 @@
 /* CPU spectrogram arithmetic: Mel projections (OpenBLAS), the dB / log maps, per-item min-max
  * and per-bin normalisation. Reductions run in a fixed order (bitwise reproducible). */
-#include <cblas.h>
 #include <float.h>
 
 #include "dsp/cpu/spec_cpu.h"
 #include "dsp/dsp_math.h"
+#include "ops/cpu/nn_cpu.h"
 
 #define PAR_MIN 65536 /* elements below which threads cost more than they save */
 
@@ -15,8 +15,10 @@ df_status df_cpu_bin_matmul(const df_tensor *w, const df_tensor *x, int nonneg, 
   float *yd = y->data;
   for (int64_t b = 0; b < B; b++) {
     float *yb = yd + b * P * T;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, P, T, Q, 1.0f, wd, Q,
-                xd + b * Q * T, T, 0.0f, yb, T);
+    /* Through the ops' GEMM, which keeps OpenBLAS on one thread: called straight, the first
+     * projection of a process ran on OpenBLAS's own threads and rounded differently from
+     * every later one, so a second training in the same process did not repeat the first. */
+    df_cpu_sgemm(0, 0, P, T, Q, 1.0f, wd, Q, xd + b * Q * T, T, 0.0f, yb, T);
     if (nonneg)
       for (int64_t i = 0; i < (int64_t)P * T; i++) yb[i] = yb[i] > 0.0f ? yb[i] : 0.0f;
   }

@@ -19,6 +19,8 @@ typedef struct classifier_model {
   float *host;       /* logits and their gradients [batch, classes] */
   dc_augment aug;
   double class_weights[DF_MAX_CLASSES]; /* of the cross-entropy (loss.class_weight_power) */
+  double lr;         /* optim.lr, the rate before the cosine decay */
+  long cosine_steps; /* optim.cosine_steps: the rate falls to 0 over these (0: constant) */
   float *audio;      /* the batch on the host while it is augmented, and scratch */
   float *scratch;
 } classifier_model;
@@ -47,12 +49,16 @@ static df_status create(df_config *cfg, df_device dev, const df_train_data *data
   DF_TRY(df_config_float(cfg, "optim.lr", 1e-3, 0, 1, &lr));
   DF_TRY(df_config_float(cfg, "optim.weight_decay", 1e-4, 0, 1, &wd));
   DF_TRY(df_config_float(cfg, "loss.class_weight_power", 0, 0, 1, &power));
+  long cosine_steps;
+  DF_TRY(df_config_int(cfg, "optim.cosine_steps", 0, 0, 1000000000L, &cosine_steps));
   if (c.n_classes < 2)
     return DF_FAIL(DF_ERR_CONFIG, "model.type = classifier: the data has %d classes; a classifier needs a labelled "
                    "dataset with at least 2", c.n_classes);
   classifier_model *m = calloc(1, sizeof *m);
   if (!m) return DF_FAIL(DF_ERR_OOM, "classifier");
   m->channels = channels;
+  m->lr = lr;
+  m->cosine_steps = cosine_steps;
   /* Outside training (loading, checking a config) the counts are unknown and not needed. */
   for (int k = 0; k < c.n_classes; k++) m->class_weights[k] = 1.0;
   if (data && data->class_counts) dc_class_weights(data->class_counts, c.n_classes, power, m->class_weights);
@@ -116,6 +122,11 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
   DF_TRY(df_tensor_from_host(&dlogits, m->host, batch * classes));
   DF_TRY(df_param_set_zero_grad(&n->params));
   DF_TRY(dc_net_backward(n));
+  if (m->cosine_steps > 0) {
+    /* From the updates done so far, which the checkpoint keeps: a resumed run decays alike. */
+    double t = (double)n->params.adam_step / (double)m->cosine_steps;
+    n->params.adam.lr = (float)(m->lr * 0.5 * (1.0 + cos(M_PI * (t < 1 ? t : 1))));
+  }
   DF_TRY(df_param_set_adam(&n->params));
   df_metrics_set(out, "loss", ce.loss);
   df_metrics_set(out, "accuracy", ce.labelled ? (double)ce.right / (double)ce.labelled : 0.0);
