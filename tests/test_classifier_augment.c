@@ -4,7 +4,8 @@
  * what it says: the shift delays the hit by a whole number of samples within its range, the
  * noise sits at the asked peak-to-noise ratio, the tilt raises one end of the spectrum by what
  * it lowers the other within its range, and the pitch change moves a tone's frequency within
- * its range of semitones. */
+ * its range of semitones; mixup blends each labelled example with another labelled one at
+ * the share it reports, and leaves unlabelled ones alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,37 @@ int main(void) {
   }
   df_expect_true(pitch_ok, "pitch: the tone moves by at most 2 semitones");
   df_expect_true(moved, "pitch: the draws move the tone");
+
+  /* Mixup of up to half: example 2 is unlabelled. */
+  dc_augment mix = off();
+  mix.mixup = 0.5;
+  const int32_t labels[BATCH] = {0, 1, -1, 2, 0, 1};
+  int32_t other[BATCH];
+  float keep[BATCH];
+  df_rng_init(&r1, 5);
+  memcpy(x, in, sizeof(float) * BATCH * LEN);
+  df_expect_ok(dc_mixup_batch(&mix, &r1, in, x, labels, 3, BATCH, 1, LEN, other, keep), "mixup");
+  int mix_ok = 1, mixed = 0;
+  for (int e = 0; e < BATCH; e++) {
+    if (other[e] < 0) {
+      if (keep[e] != 1.0f || memcmp(x + e * LEN, in + e * LEN, sizeof(float) * LEN)) mix_ok = 0;
+      continue;
+    }
+    if (labels[e] < 0 || keep[e] < 0.5f || keep[e] > 1.0f) mix_ok = 0;
+    int found = 0; /* the partner: a labelled example of label other[e] whose blend is x_e */
+    for (int j = 0; j < BATCH && !found; j++) {
+      if (j == e || labels[j] != other[e]) continue;
+      int same = 1;
+      for (int i = 0; i < LEN && same; i++)
+        same = x[e * LEN + i] == keep[e] * in[e * LEN + i] + (1 - keep[e]) * in[j * LEN + i];
+      found = same;
+    }
+    if (!found) mix_ok = 0;
+    mixed++;
+  }
+  df_expect_true(other[2] == -1 && keep[2] == 1.0f, "mixup: the unlabelled example is left alone");
+  df_expect_true(mix_ok, "mixup: keep x_i + (1 - keep) x_j with j labelled other[i], keep in [0.5, 1]");
+  df_expect_true(mixed >= 3, "mixup: most labelled examples are blended");
 
   free(in);
   free(x);

@@ -1,4 +1,4 @@
-/* The classifier trains like every model type: with its augmentation, class weights and
+/* The classifier trains like every model type: with its augmentation (mixup too), class weights and
  * cosine learning rate all on, a run stopped at step 3 and resumed to step 6 ends bit for bit
  * where an uninterrupted one does, and so does a second uninterrupted run (the augmentation's
  * draws come from the run's RNG, which the checkpoint keeps). Turning the augmentation off
@@ -18,11 +18,11 @@ static df_status run(const char *name, int64_t steps, int fresh, int augment) {
   static const char *const with[] = {"train.batch=8", "train.checkpoint_every_steps=3", "train.keep_last=10",
                                      "loss.class_weight_power=1", "optim.cosine_steps=6",
                                      "augment.pitch_semitones=2", "augment.tilt_db=12", "augment.shift_ms=20",
-                                     "augment.noise_prob=0.5", NULL};
+                                     "augment.noise_prob=0.5", "augment.mixup=0.5", NULL};
   static const char *const without[] = {"train.batch=8", "train.checkpoint_every_steps=3", "train.keep_last=10",
                                         "loss.class_weight_power=1", "optim.cosine_steps=6",
                                         "augment.pitch_semitones=0", "augment.tilt_db=0", "augment.shift_ms=0",
-                                        "augment.noise_prob=0", NULL};
+                                        "augment.noise_prob=0", "augment.mixup=0", NULL};
   return df_test_train(fresh ? config : NULL, dataset, dir, steps, fresh ? (augment ? with : without) : NULL);
 }
 

@@ -1,5 +1,6 @@
 /* On-the-fly augmentation of the classifier's training batches (augment.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drumforge/audio.h"
@@ -16,6 +17,7 @@ df_status dc_augment_read(df_config *cfg, int sample_rate, dc_augment *a) {
   DF_TRY(df_config_float(cfg, "augment.noise_prob", 0, 0, 1, &a->noise_prob));
   DF_TRY(df_config_float(cfg, "augment.snr_min_db", 20, -20, 120, &a->snr_min_db));
   DF_TRY(df_config_float(cfg, "augment.snr_max_db", 60, -20, 120, &a->snr_max_db));
+  DF_TRY(df_config_float(cfg, "augment.mixup", 0, 0, 1, &a->mixup));
   if (a->snr_max_db < a->snr_min_db)
     return DF_FAIL(DF_ERR_CONFIG, "augment.snr_max_db (%g) is below augment.snr_min_db (%g)", a->snr_max_db,
                    a->snr_min_db);
@@ -98,5 +100,28 @@ df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64
       }
     }
   }
+  return DF_OK;
+}
+
+df_status dc_mixup_batch(const dc_augment *a, df_rng *rng, const float *source, float *audio, const int32_t *labels,
+                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep) {
+  int64_t *partner = malloc(sizeof(int64_t) * (size_t)batch);
+  if (!partner) return DF_FAIL(DF_ERR_OOM, "classifier mixup");
+  for (int64_t i = 0; i < batch; i++) partner[i] = i;
+  df_rng_shuffle(rng, partner, batch);
+  const int64_t per = channels * length;
+  for (int64_t i = 0; i < batch; i++) {
+    const double u = df_rng_uniform1(rng); /* drawn for every example: a fixed number of draws */
+    const int64_t j = partner[i];
+    const int labelled = labels[i] >= 0 && labels[i] < n_classes && labels[j] >= 0 && labels[j] < n_classes;
+    other[i] = -1;
+    keep[i] = 1.0f;
+    if (j == i || !labelled) continue;
+    const float k = (float)(1.0 - a->mixup * u);
+    for (int64_t s = 0; s < per; s++) audio[i * per + s] = k * source[i * per + s] + (1 - k) * source[j * per + s];
+    other[i] = labels[j];
+    keep[i] = k;
+  }
+  free(partner);
   return DF_OK;
 }

@@ -17,6 +17,8 @@ typedef struct dc_augment {
   double shift_ms;        /* the hit starts d ms later, d uniform in [0, shift]; 0: off */
   double noise_prob;      /* chance of white noise ... */
   double snr_min_db, snr_max_db; /* ... at a peak-to-noise ratio uniform in [min, max] dB */
+  double mixup;           /* each example keeps 1 - m u of itself, u uniform in [0, 1), and takes
+                           * the rest from another labelled example of the batch; 0: off */
 } dc_augment;
 
 /* Reads the [augment] keys; sample_rate is the data's. */
@@ -27,5 +29,12 @@ int dc_augment_active(const dc_augment *a);
  * (all its channels alike). scratch holds at least `length` floats. */
 df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64_t batch, int channels,
                            int64_t length, float *scratch);
+
+/* Mixup (after dc_augment_batch): example i becomes keep[i] x_i + (1 - keep[i]) x_other[i]
+ * with other[i] another labelled example of the batch (a random pairing), or keep[i] = 1 and
+ * other[i] = -1 when it has no label, or nothing to pair with. The originals are read from
+ * `source` (a copy of audio before mixing). other [batch] and keep [batch] are written. */
+df_status dc_mixup_batch(const dc_augment *a, df_rng *rng, const float *source, float *audio, const int32_t *labels,
+                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep);
 
 #endif

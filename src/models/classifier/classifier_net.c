@@ -153,8 +153,9 @@ df_status dc_net_forward(dc_net *n, const df_tensor *audio, int train) {
   DF_TRY(df_stft_magnitude(n->plan, &mono, 2.0f, &mag));
   DF_TRY(df_mel_project(&n->fb, &mag, &mel));
   df_db_config db = df_db_config_power();
+  db.top_db = c->top_db;
   DF_TRY(df_to_db(&db, &mel, &mel));
-  /* Each example to [0, 1] over its own 80 dB range: the level of a sound does not matter. */
+  /* Each example to [0, 1] over its own top_db range: the level of a sound does not matter. */
   df_tensor lo = SHAPED(&n->lo, batch), hi = SHAPED(&n->hi, batch);
   DF_TRY(df_minmax_normalize(&mel, &mel, &lo, &hi));
   df_tensor x = SHAPED(&n->mel, batch, 1, c->n_mels, n->frames);

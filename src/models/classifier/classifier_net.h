@@ -15,6 +15,7 @@ typedef struct dc_config {
   int sample_rate;
   int64_t length; /* samples per example (mono after mixing down) */
   int n_fft, hop, n_mels;
+  float top_db;   /* each example's log-Mel range, below its maximum */
   int width;      /* channels of the first block */
   int n_classes;
 } dc_config;

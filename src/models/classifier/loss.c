@@ -24,31 +24,52 @@ void dc_class_weights(const int64_t *counts, int classes, double power, double *
     w[c] = counts[c] > 0 ? pow((double)total / ((double)present * (double)counts[c]), power) : 0.0;
 }
 
-dc_ce_result dc_cross_entropy(const float *logits, const int32_t *labels, int64_t batch, int classes,
-                              const double *weights, float *grad) {
+/* Example i's target: share t[0] on class c[0] and t[1] on c[1] (c[1] = -1: none). */
+static void target(const int32_t *labels, const int32_t *other, const float *keep, int64_t i, int classes, int c[2],
+                   double t[2]) {
+  c[0] = labels[i];
+  c[1] = other && other[i] >= 0 && other[i] < classes ? other[i] : -1;
+  t[0] = c[1] >= 0 ? keep[i] : 1.0;
+  t[1] = 1.0 - t[0];
+}
+
+dc_ce_result dc_cross_entropy(const float *logits, const int32_t *labels, const int32_t *other, const float *keep,
+                              int64_t batch, int classes, const double *weights, float *grad) {
   dc_ce_result r = {0};
   double total_weight = 0, p[DF_MAX_CLASSES];
-  for (int64_t i = 0; i < batch; i++)
-    if (labels[i] >= 0 && labels[i] < classes) {
-      total_weight += weights ? weights[labels[i]] : 1.0;
-      r.labelled++;
-    }
+  int c[2];
+  double t[2];
+  for (int64_t i = 0; i < batch; i++) {
+    if (labels[i] < 0 || labels[i] >= classes) continue;
+    target(labels, other, keep, i, classes, c, t);
+    for (int k = 0; k < 2; k++)
+      if (c[k] >= 0) total_weight += t[k] * (weights ? weights[c[k]] : 1.0);
+    r.labelled++;
+  }
   for (int64_t i = 0; i < batch; i++) {
     const float *row = logits + i * classes;
     float *g = grad + i * classes;
-    const int y = labels[i];
-    if (y < 0 || y >= classes || total_weight <= 0) {
+    if (labels[i] < 0 || labels[i] >= classes || total_weight <= 0) {
       memset(g, 0, sizeof(float) * (size_t)classes);
       continue;
     }
+    target(labels, other, keep, i, classes, c, t);
     dc_softmax(row, classes, p);
     int best = 0;
-    for (int c = 1; c < classes; c++)
-      if (row[c] > row[best]) best = c;
-    r.right += best == y;
-    const double share = (weights ? weights[y] : 1.0) / total_weight;
-    r.loss -= share * log(p[y] > 1e-300 ? p[y] : 1e-300);
-    for (int c = 0; c < classes; c++) g[c] = (float)(share * (p[c] - (c == y)));
+    for (int k = 1; k < classes; k++)
+      if (row[k] > row[best]) best = k;
+    r.right += best == c[0];
+    double w = 0;
+    for (int k = 0; k < 2; k++)
+      if (c[k] >= 0) w += t[k] * (weights ? weights[c[k]] : 1.0);
+    const double share = w / total_weight;
+    double want[DF_MAX_CLASSES] = {0};
+    for (int k = 0; k < 2; k++)
+      if (c[k] >= 0) {
+        want[c[k]] += t[k];
+        r.loss -= share * t[k] * log(p[c[k]] > 1e-300 ? p[c[k]] : 1e-300);
+      }
+    for (int k = 0; k < classes; k++) g[k] = (float)(share * (p[k] - want[k]));
   }
   return r;
 }

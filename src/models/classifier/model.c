@@ -23,6 +23,9 @@ typedef struct classifier_model {
   long cosine_steps; /* optim.cosine_steps: the rate falls to 0 over these (0: constant) */
   float *audio;      /* the batch on the host while it is augmented, and scratch */
   float *scratch;
+  float *unmixed;    /* the augmented batch before mixup */
+  int32_t *other;    /* mixup: the other example's label [batch] (-1: none) ... */
+  float *keep;       /* ... and the share of each example's own sound */
 } classifier_model;
 
 static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
@@ -44,6 +47,9 @@ static df_status create(df_config *cfg, df_device dev, const df_train_data *data
     return DF_FAIL(DF_ERR_CONFIG, "model.hop: %d is more than half of model.n_fft (%d)", c.hop, c.n_fft);
   DF_TRY(df_config_int(cfg, "model.n_mels", 64, 8, 256, &v));
   c.n_mels = (int)v;
+  double top_db;
+  DF_TRY(df_config_float(cfg, "model.top_db", 80, 10, 200, &top_db));
+  c.top_db = (float)top_db;
   DF_TRY(df_config_int(cfg, "model.width", 16, 1, 256, &v));
   c.width = (int)v;
   DF_TRY(df_config_float(cfg, "optim.lr", 1e-3, 0, 1, &lr));
@@ -87,6 +93,9 @@ static void destroy(void *model) {
   free(m->host);
   free(m->audio);
   free(m->scratch);
+  free(m->unmixed);
+  free(m->other);
+  free(m->keep);
   free(m);
 }
 
@@ -102,15 +111,26 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
     DF_TRY(df_tensor_new(&m->x, n->params.device, "classifier batch", batch, m->channels, n->cfg.length));
     m->labels = malloc(sizeof(int32_t) * (size_t)batch);
     m->host = malloc(sizeof(float) * (size_t)(batch * classes));
-    m->audio = malloc(sizeof(float) * (size_t)df_tensor_numel(&m->x));
+    const size_t numel = (size_t)df_tensor_numel(&m->x);
+    m->audio = malloc(sizeof(float) * numel);
     m->scratch = malloc(sizeof(float) * (size_t)n->cfg.length);
-    if (!m->labels || !m->host || !m->audio || !m->scratch) return DF_FAIL(DF_ERR_OOM, "classifier batch");
+    m->unmixed = malloc(sizeof(float) * numel);
+    m->other = malloc(sizeof(int32_t) * (size_t)batch);
+    m->keep = malloc(sizeof(float) * (size_t)batch);
+    if (!m->labels || !m->host || !m->audio || !m->scratch || !m->unmixed || !m->other || !m->keep)
+      return DF_FAIL(DF_ERR_OOM, "classifier batch");
   }
   DF_TRY(data->next_batch(data->ctx, &m->x, m->labels));
-  if (dc_augment_active(&m->aug)) {
+  const int mixup = m->aug.mixup > 0;
+  if (dc_augment_active(&m->aug) || mixup) {
     const int64_t numel = df_tensor_numel(&m->x);
     DF_TRY(df_tensor_to_host(&m->x, m->audio, numel));
     DF_TRY(dc_augment_batch(&m->aug, rng, m->audio, batch, m->channels, n->cfg.length, m->scratch));
+    if (mixup) {
+      memcpy(m->unmixed, m->audio, sizeof(float) * (size_t)numel);
+      DF_TRY(dc_mixup_batch(&m->aug, rng, m->unmixed, m->audio, m->labels, classes, batch, m->channels,
+                            n->cfg.length, m->other, m->keep));
+    }
     DF_TRY(df_tensor_from_host(&m->x, m->audio, numel));
   }
   DF_TRY(dc_net_forward(n, &m->x, 1));
@@ -118,7 +138,8 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
   DF_TRY(df_tensor_slice0(&n->logits, 0, batch, &logits));
   DF_TRY(df_tensor_slice0(&n->dlogits, 0, batch, &dlogits));
   DF_TRY(df_tensor_to_host(&logits, m->host, batch * classes));
-  dc_ce_result ce = dc_cross_entropy(m->host, m->labels, batch, classes, m->class_weights, m->host);
+  dc_ce_result ce = dc_cross_entropy(m->host, m->labels, mixup ? m->other : NULL, mixup ? m->keep : NULL, batch,
+                                     classes, m->class_weights, m->host);
   DF_TRY(df_tensor_from_host(&dlogits, m->host, batch * classes));
   DF_TRY(df_param_set_zero_grad(&n->params));
   DF_TRY(dc_net_backward(n));
