@@ -253,14 +253,16 @@ static df_status clear(const char *dir) {
 }
 
 static df_status train(const df_classifier_options *o, const char *dir, int fresh) {
-  char config[4200], ov_len[64], ov_ch[32];
+  char config[4200], ov_len[64], ov_ch[32], ov_decay[64];
   if (o->config_path) snprintf(config, sizeof config, "%s", o->config_path);
   else snprintf(config, sizeof config, "%s/classifier.ini", df_data_dir());
   df_dataset_summary sum;
   DF_TRY(df_dataset_summarize(o->dataset, &sum));
   snprintf(ov_len, sizeof ov_len, "model.length=%lld", (long long)sum.info.length);
   snprintf(ov_ch, sizeof ov_ch, "model.channels=%d", sum.info.channels);
-  const char *overrides[2] = {ov_len, ov_ch};
+  /* A shorter or longer training (--classifier-steps) decays its learning rate over its own length. */
+  snprintf(ov_decay, sizeof ov_decay, "optim.cosine_steps=%lld", (long long)o->steps);
+  const char *overrides[3] = {ov_len, ov_ch, ov_decay};
   train_log tl = {o, 0};
   df_train_options t = {0};
   t.config_path = config;
@@ -271,7 +273,7 @@ static df_status train(const df_classifier_options *o, const char *dir, int fres
   /* A fresh classifier gets the dataset's shape; an interrupted one resumes as it was. */
   t.resume = fresh ? DF_RESUME_NEVER : DF_RESUME_REQUIRE;
   t.overrides = fresh ? overrides : NULL;
-  t.n_overrides = fresh ? 2 : 0;
+  t.n_overrides = fresh ? (o->steps > 0 ? 3 : 2) : 0;
   t.log = on_line;
   t.progress = on_progress;
   t.ctx = &tl;
