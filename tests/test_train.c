@@ -4,6 +4,7 @@
  * truncated newest checkpoint falls back to the previous one, an unknown config key names the
  * file, line and key, and a loss that turns non-finite stops the run naming the step and the
  * last good checkpoint. */
+#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,12 @@
 
 static char scratch[4096], dataset[4200];
 
-static void quiet_log(void *ctx, const char *line) { printf("     [train] %s\n", line); }
+static int moved_notices; /* resume notices about another device or thread count */
+
+static void quiet_log(void *ctx, const char *line) {
+  printf("     [train] %s\n", line);
+  if (strstr(line, "no longer bit for bit")) moved_notices++;
+}
 
 static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {
   df_train_options o = {0};
@@ -141,6 +147,27 @@ int main(void) {
   df_expect_ok(train(NULL, run_b, 6, &res), "resumed second half (no --config)");
   ckpt_path(run_b, 6, path, sizeof path);
   df_test_same_checkpoints(path, p6, "resume reproduces the uninterrupted run bit for bit");
+
+  /* 2b. Checkpoints name the device and thread count they were written with; a resume with
+   * another thread count (CPU results are bitwise reproducible per thread count) says so. */
+  ckpt_path(run_b, 3, path, sizeof path);
+  df_checkpoint_state cs;
+  char want[64];
+  snprintf(want, sizeof want, "cpu (%d threads)", omp_get_max_threads());
+  if (df_expect_ok(df_checkpoint_read_state(path, &cs), "read a checkpoint's state")) {
+    printf("     written on: %s\n", cs.compute);
+    df_expect_true(!strcmp(cs.compute, want), "the checkpoint records the device and thread count");
+    df_checkpoint_state_free(&cs);
+  }
+  df_expect_true(moved_notices == 0, "no notice when resuming with the same thread count");
+  char run_m[4300];
+  snprintf(run_m, sizeof run_m, "%s/run_moved", scratch);
+  const int threads = omp_get_max_threads();
+  df_expect_ok(train(config, run_m, 1, &res), "one step");
+  omp_set_num_threads(threads + 1);
+  df_expect_ok(train(NULL, run_m, 2, &res), "resumed with one more thread");
+  omp_set_num_threads(threads);
+  df_expect_true(moved_notices == 1, "resuming with another thread count gives a notice");
 
   /* 3. SIGKILL at an arbitrary moment, then resume. */
   snprintf(run_c, sizeof run_c, "%s/run_kill", scratch);

@@ -34,6 +34,9 @@ typedef struct df_checkpoint_state {
   int n_classes;
   char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   char *config_text; /* owned: df_checkpoint_state_free */
+  /* The device it was written on, e.g. "cpu (2 threads)" (empty: not recorded). CPU results
+   * are bitwise reproducible for one thread count, so a resume elsewhere is worth a notice. */
+  char compute[96];
 } df_checkpoint_state;
 
 void df_checkpoint_state_free(df_checkpoint_state *st);

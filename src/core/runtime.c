@@ -79,7 +79,8 @@ const df_backend *df_backend_for(df_device dev) {
 
 const char *df_device_description(df_device dev) {
   if (dev == DF_DEVICE_CUDA) return df_cuda_available() ? cuda_desc : "cuda (unavailable)";
-  if (!cpu_desc[0]) df_cpu_backend()->init(cpu_desc, sizeof cpu_desc);
+  /* Each time: the thread count can change (omp_set_num_threads) and checkpoints record it. */
+  df_cpu_backend()->init(cpu_desc, sizeof cpu_desc);
   return cpu_desc;
 }
 

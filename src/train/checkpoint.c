@@ -104,6 +104,7 @@ static df_status build_meta(const df_checkpoint_state *st, df_param_set *const *
   if (!s) s = meta_add(m, "sample_rate", "%d", st->sample_rate);
   if (!s) s = meta_add(m, "class_names", "%s", classes);
   if (!s) s = meta_add(m, "config", "%s", st->config_text ? st->config_text : "");
+  if (!s && st->compute[0]) s = meta_add(m, "compute", "%s", st->compute);
   for (int i = 0; !s && i < n_sets; i++) {
     char key[64];
     snprintf(key, sizeof key, "adam_step.%s", sets[i]->prefix);
@@ -253,6 +254,8 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
     snprintf(st->class_names[i], DF_CLASS_NAME_LEN, "%s", cJSON_IsString(e) ? e->valuestring : "");
   }
   cJSON_Delete(arr);
+  const char *compute = df_st_metadata(f, "compute"); /* optional */
+  snprintf(st->compute, sizeof st->compute, "%s", compute ? compute : "");
   DF_TRY(need(f, path, "config", &v));
   st->config_text = strdup(v);
   if (!st->config_text) return DF_FAIL(DF_ERR_OOM, "checkpoint config");

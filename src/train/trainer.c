@@ -14,6 +14,7 @@
 #include "drumforge/checkpoint.h"
 #include "drumforge/dataset.h"
 #include "drumforge/fileio.h"
+#include "drumforge/runtime.h"
 #include "drumforge/train.h"
 #include "train/eval_hook.h"
 #include "train/run_dir.h"
@@ -161,6 +162,7 @@ static df_status save_checkpoint(trainer *t) {
   st.n_classes = t->info.n_classes;
   memcpy(st.class_names, t->info.class_names, sizeof st.class_names);
   st.config_text = t->config_text;
+  snprintf(st.compute, sizeof st.compute, "%s", df_device_description(t->opt->device));
   char path[4200];
   df_run_checkpoint_path(t->opt->run_dir, t->step, path, sizeof path);
   DF_TRY(df_checkpoint_save(path, t->sets, t->n_sets, &st, 1));
@@ -188,6 +190,10 @@ static df_status restore(trainer *t, const char *path) {
     t->step = st.step;
     t->elapsed_before = st.elapsed_seconds;
     snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
+    const char *here = df_device_description(t->opt->device);
+    if (st.compute[0] && strcmp(st.compute, here))
+      notice(t, "%s was written on %s and this run uses %s: it continues correctly, but no longer bit for bit "
+             "like an uninterrupted run", path, st.compute, here);
   }
   df_checkpoint_state_free(&st);
   return s;
