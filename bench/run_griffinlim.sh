@@ -13,7 +13,7 @@ threads=${THREADS:-$(nproc)}
 repeat=${REPEAT:-5}
 batch=64
 iters=32
-py=/usr/bin/python3
+py=${DF_PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || py=python3
 input=$(mktemp /tmp/griffinlim-input.XXXXXX)
 trap 'rm -f "$input"' EXIT

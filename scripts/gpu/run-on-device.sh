@@ -25,7 +25,7 @@ if [ "$what" = bench ] || [ "$what" = all ]; then
     echo "== conv"; build-gpu/bench/bench_conv --device cuda 2>&1
     echo "== wavegan"; bench/run_wavegan.sh build-gpu --device cuda --d 64 --batch 64 --iters 10 2>&1
     [ -x bench/run_griffinlim.sh ] && { echo "== griffinlim"; bench/run_griffinlim.sh build-gpu 2>&1; }
-    [ -x bench/run_generate.sh ] && { echo "== generate"; bench/run_generate.sh build-gpu --device cuda 2>&1; }
+    [ -x bench/run_generate.sh ] && { echo "== generate (CPU threads, then the GPU)"; bench/run_generate.sh build-gpu --count 2048 --repeats 2 2>&1; }
   } > "$out/bench.log" 2>&1
   cat "$out/bench.log"
 fi
