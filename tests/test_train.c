@@ -26,7 +26,7 @@ static int moved_notices; /* resume notices about another device or thread count
 
 static void quiet_log(void *ctx, const char *line) {
   printf("     [train] %s\n", line);
-  if (strstr(line, "no longer bit for bit")) moved_notices++;
+  if (strstr(line, "may not match an uninterrupted run bit for bit")) moved_notices++;
 }
 
 static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {

@@ -192,8 +192,8 @@ static df_status restore(trainer *t, const char *path) {
     snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
     const char *here = df_device_description(t->opt->device);
     if (st.compute[0] && strcmp(st.compute, here))
-      notice(t, "%s was written on %s and this run uses %s: it continues correctly, but no longer bit for bit "
-             "like an uninterrupted run", path, st.compute, here);
+      notice(t, "%s was written on %s and this run uses %s: it continues correctly, but may not "
+             "match an uninterrupted run bit for bit", path, st.compute, here);
   }
   df_checkpoint_state_free(&st);
   return s;
