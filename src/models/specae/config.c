@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/conditioning.h"
 #include "models/specae/specae.h"
 
 /* "256, 128, 64" -> values; at most SA_MAX_LAYERS in [1, 4096]. */
@@ -90,7 +91,7 @@ static df_status read_frontend(df_config *cfg, int sample_rate, sa_config *c) {
 static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
   const char *text;
   long v;
-  int b, n_strides;
+  int n_strides;
   DF_TRY(df_config_string(cfg, "model.filters", "32, 64, 128, 256", &text));
   DF_TRY(parse_filters("model.filters", text, c->filters, &c->n_layers));
   DF_TRY(df_config_string(cfg, "model.strides", "2, 2, 2, 2", &text));
@@ -103,13 +104,7 @@ static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
   c->kernel = (int)v;
   DF_TRY(df_config_int(cfg, "model.latent_dim", 64, 1, 4096, &v));
   c->latent_dim = (int)v;
-  DF_TRY(df_config_bool(cfg, "model.conditional", 0, &b));
-  if (b && data_classes < 2)
-    return DF_FAIL(DF_ERR_CONFIG, "model.conditional: the data has %d classes; a conditional model needs at "
-                   "least 2 (a labelled dataset)", data_classes);
-  c->n_classes = b ? data_classes : 0;
-  DF_TRY(df_config_int(cfg, "model.class_embed", 16, 1, 1024, &v));
-  c->class_embed = (int)v;
+  DF_TRY(df_model_read_conditioning(cfg, data_classes, 16, &c->n_classes, &c->class_embed));
   /* The decoder mirrors the encoder exactly only when every stride divides its input. */
   int64_t h = c->bins, w = c->frames;
   for (int i = 0; i < c->n_layers; i++) {

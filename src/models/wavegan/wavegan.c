@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "models/conditioning.h"
 #include "models/wavegan/wavegan_internal.h"
 
 df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_config *out) {
@@ -35,13 +36,7 @@ df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_co
   out->post_filter = (int)v;
   DF_TRY(df_config_bool(cfg, "model.batchnorm", 0, &b));
   out->batchnorm = b;
-  DF_TRY(df_config_bool(cfg, "model.conditional", 0, &b));
-  if (b && data_classes < 2)
-    return DF_FAIL(DF_ERR_CONFIG, "model.conditional: the data has %d classes; a conditional model needs "
-                   "at least 2 (a labelled dataset)", data_classes);
-  out->n_classes = b ? data_classes : 0;
-  DF_TRY(df_config_int(cfg, "model.class_embed", 32, 1, 1024, &v));
-  out->class_embed = (int)v;
+  DF_TRY(df_model_read_conditioning(cfg, data_classes, 32, &out->n_classes, &out->class_embed));
   DF_TRY(df_config_float(cfg, "model.leaky_slope", 0.2, 0.001, 1.0, &f));
   out->leaky_slope = (float)f;
   int loss;
