@@ -36,6 +36,11 @@ const char *df_split_name(df_split s);
 /* Accepts those names and "val". */
 df_status df_parse_split(const char *text, df_split *out);
 
+/* The names in a comma-separated class list ("kick, snare"): spaces and tabs around each name
+ * are dropped, empty entries skipped. DF_ERR_INVALID_ARG naming the list when it names no
+ * class, more than max, or a name longer than DF_CLASS_NAME_LEN - 1. */
+df_status df_parse_class_list(const char *list, char (*names)[DF_CLASS_NAME_LEN], int max, int *n);
+
 /* ------------------------------------------------------------------ shards */
 typedef struct df_shard_info {
   int64_t examples;

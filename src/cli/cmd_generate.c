@@ -101,16 +101,9 @@ static df_status parse_classes(const df_loaded_model *m, const char *list, int32
     for (int i = 0; i < total; i++) ids[(*n)++] = i;
     return DF_OK;
   }
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", list);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    int id;
-    DF_TRY(df_model_class_id(m, tok, &id));
-    if (*n >= DF_MAX_CLASSES) return DF_FAIL(DF_ERR_INVALID_ARG, "too many classes in '%s'", list);
-    ids[(*n)++] = id;
-  }
-  if (*n == 0) return DF_FAIL(DF_ERR_INVALID_ARG, "--class '%s' names no class", list);
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  DF_TRY(df_parse_class_list(list, names, DF_MAX_CLASSES, n));
+  for (int i = 0; i < *n; i++) DF_TRY(df_model_class_id(m, names[i], &ids[i]));
   return DF_OK;
 }
 

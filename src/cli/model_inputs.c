@@ -20,16 +20,13 @@ static df_status parse_classes(const df_loaded_model *m, const char *classes, in
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this model is conditional: give the class of the sound(s) with --class "
                    "(one of: %s)", m->checkpoint, list);
   }
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", classes);
-  int k = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    while (*tok == ' ') tok++;
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  int k;
+  DF_TRY(df_parse_class_list(classes, names, DF_MAX_CLASSES, &k));
+  for (int i = 0; i < k; i++) {
     int id;
-    DF_TRY(df_model_class_id(m, tok, &id));
-    if (k < n) ids[k] = id;
-    k++;
+    DF_TRY(df_model_class_id(m, names[i], &id));
+    if (i < n) ids[i] = id;
   }
   if (k == 1)
     for (int i = 1; i < n; i++) ids[i] = ids[0];

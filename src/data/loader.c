@@ -242,14 +242,11 @@ void df_loader_close(df_loader *ld) {
 /* wanted[c] for each class named in the comma-separated list ("kick, snare": spaces around
  * names are ignored). */
 static df_status parse_classes(const df_loader *ld, const char *list, int *wanted) {
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", list);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    while (*tok == ' ' || *tok == '\t') tok++;
-    size_t len = strlen(tok);
-    while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) tok[--len] = '\0';
-    if (!len) continue;
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  int n;
+  DF_TRY(df_parse_class_list(list, names, DF_MAX_CLASSES, &n));
+  for (int i = 0; i < n; i++) {
+    const char *tok = names[i];
     int c = 0;
     while (c < ld->info.n_classes && strcmp(ld->info.class_names[c], tok)) c++;
     if (c == ld->info.n_classes) {

@@ -19,17 +19,6 @@ typedef struct import_source {
   int64_t step;
 } import_source;
 
-static df_status parse_class_list(const char *list, import_source *src) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", list);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    if (src->n_classes == DF_MAX_CLASSES) return DF_FAIL(DF_ERR_INVALID_ARG, "more than %d classes in '%s'", DF_MAX_CLASSES, list);
-    snprintf(src->names[src->n_classes++], DF_CLASS_NAME_LEN, "%s", tok);
-  }
-  return DF_OK;
-}
-
 static df_status parse_class_json(const char *path, const char *json, import_source *src) {
   cJSON *a = cJSON_Parse(json);
   df_status s = cJSON_IsArray(a) ? DF_OK : DF_FAIL(DF_ERR_FORMAT, "%s: class_names metadata is not a JSON array", path);
@@ -61,7 +50,7 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
     if (!src->config) return DF_FAIL(DF_ERR_OOM, "config");
   }
   const char *classes = df_st_metadata(f, "class_names");
-  if (o->classes) DF_TRY(parse_class_list(o->classes, src));
+  if (o->classes) DF_TRY(df_parse_class_list(o->classes, src->names, DF_MAX_CLASSES, &src->n_classes));
   else if (classes) DF_TRY(parse_class_json(o->weights, classes, src));
   const char *rate = df_st_metadata(f, "sample_rate"), *step = df_st_metadata(f, "step");
   src->sample_rate = o->sample_rate ? o->sample_rate : rate ? atoi(rate) : 16000;
