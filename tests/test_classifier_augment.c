@@ -178,9 +178,10 @@ int main(void) {
   const int32_t labels[BATCH] = {0, 1, -1, 2, 0, 1};
   int32_t other[BATCH];
   float keep[BATCH];
+  int64_t partner[BATCH];
   df_rng_init(&r1, 5);
   memcpy(x, in, sizeof(float) * BATCH * LEN);
-  df_expect_ok(dc_mixup_batch(&mix, &r1, in, x, labels, 3, BATCH, 1, LEN, other, keep), "mixup");
+  df_expect_ok(dc_mixup_batch(&mix, &r1, in, x, labels, 3, BATCH, 1, LEN, other, keep, partner), "mixup");
   int mix_ok = 1, mixed = 0;
   for (int e = 0; e < BATCH; e++) {
     if (other[e] < 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "drumforge/audio.h"
+#include "drumforge/postfx.h"
 #include "models/classifier/augment.h"
 
 #define TILT_CROSSOVER_HZ 1000.0
@@ -65,12 +66,6 @@ static void delay(float *x, int64_t n, int64_t d) {
   memset(x, 0, sizeof(float) * (size_t)d);
 }
 
-static float peak(const float *x, int64_t n) {
-  float p = 0;
-  for (int64_t i = 0; i < n; i++) p = fmaxf(p, fabsf(x[i]));
-  return p;
-}
-
 df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64_t batch, int channels,
                            int64_t length, float *scratch) {
   const int rate = a->sample_rate;
@@ -92,7 +87,7 @@ df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64
     }
     if (a->noise_prob > 0 && df_rng_uniform1(rng) < a->noise_prob) {
       double snr = a->snr_min_db + (a->snr_max_db - a->snr_min_db) * df_rng_uniform1(rng);
-      const float sigma = (float)(peak(x, channels * length) * pow(10.0, -snr / 20.0));
+      const float sigma = (float)(df_audio_peak(&(df_audio){x, length, channels, rate}) * pow(10.0, -snr / 20.0));
       for (int c = 0; c < channels; c++) {
         DF_TRY(df_rng_normal(rng, &noise, 0.0f, sigma));
         float *y = x + c * length;
@@ -104,9 +99,8 @@ df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64
 }
 
 df_status dc_mixup_batch(const dc_augment *a, df_rng *rng, const float *source, float *audio, const int32_t *labels,
-                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep) {
-  int64_t *partner = malloc(sizeof(int64_t) * (size_t)batch);
-  if (!partner) return DF_FAIL(DF_ERR_OOM, "classifier mixup");
+                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep,
+                         int64_t *partner) {
   for (int64_t i = 0; i < batch; i++) partner[i] = i;
   df_rng_shuffle(rng, partner, batch);
   const int64_t per = channels * length;
@@ -122,6 +116,5 @@ df_status dc_mixup_batch(const dc_augment *a, df_rng *rng, const float *source, 
     other[i] = labels[j];
     keep[i] = k;
   }
-  free(partner);
   return DF_OK;
 }

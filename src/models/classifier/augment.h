@@ -33,8 +33,10 @@ df_status dc_augment_batch(const dc_augment *a, df_rng *rng, float *audio, int64
 /* Mixup (after dc_augment_batch): example i becomes keep[i] x_i + (1 - keep[i]) x_other[i]
  * with other[i] another labelled example of the batch (a random pairing), or keep[i] = 1 and
  * other[i] = -1 when it has no label, or nothing to pair with. The originals are read from
- * `source` (a copy of audio before mixing). other [batch] and keep [batch] are written. */
+ * `source` (a copy of audio before mixing). other [batch] and keep [batch] are written;
+ * partner [batch] is scratch. */
 df_status dc_mixup_batch(const dc_augment *a, df_rng *rng, const float *source, float *audio, const int32_t *labels,
-                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep);
+                         int n_classes, int64_t batch, int channels, int64_t length, int32_t *other, float *keep,
+                         int64_t *partner);
 
 #endif

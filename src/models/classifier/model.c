@@ -26,6 +26,7 @@ typedef struct classifier_model {
   float *unmixed;    /* the augmented batch before mixup */
   int32_t *other;    /* mixup: the other example's label [batch] (-1: none) ... */
   float *keep;       /* ... and the share of each example's own sound */
+  int64_t *partner;  /* mixup's pairing [batch] */
 } classifier_model;
 
 static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
@@ -84,18 +85,22 @@ static df_status create(df_config *cfg, df_device dev, const df_train_data *data
   return DF_OK;
 }
 
+/* The per-batch buffers, NULL again (so a failed allocation is retried whole). */
+static void free_batch(classifier_model *m) {
+  df_tensor_free(&m->x);
+  void **bufs[] = {(void **)&m->labels, (void **)&m->host,  (void **)&m->audio,  (void **)&m->scratch,
+                   (void **)&m->unmixed, (void **)&m->other, (void **)&m->keep, (void **)&m->partner};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) {
+    free(*bufs[i]);
+    *bufs[i] = NULL;
+  }
+}
+
 static void destroy(void *model) {
   classifier_model *m = model;
   if (!m) return;
   dc_net_free(&m->net);
-  df_tensor_free(&m->x);
-  free(m->labels);
-  free(m->host);
-  free(m->audio);
-  free(m->scratch);
-  free(m->unmixed);
-  free(m->other);
-  free(m->keep);
+  free_batch(m);
   free(m);
 }
 
@@ -117,8 +122,11 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
     m->unmixed = malloc(sizeof(float) * numel);
     m->other = malloc(sizeof(int32_t) * (size_t)batch);
     m->keep = malloc(sizeof(float) * (size_t)batch);
-    if (!m->labels || !m->host || !m->audio || !m->scratch || !m->unmixed || !m->other || !m->keep)
+    m->partner = malloc(sizeof(int64_t) * (size_t)batch);
+    if (!m->labels || !m->host || !m->audio || !m->scratch || !m->unmixed || !m->other || !m->keep || !m->partner) {
+      free_batch(m);
       return DF_FAIL(DF_ERR_OOM, "classifier batch");
+    }
   }
   DF_TRY(data->next_batch(data->ctx, &m->x, m->labels));
   const int mixup = m->aug.mixup > 0;
@@ -129,7 +137,7 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
     if (mixup) {
       memcpy(m->unmixed, m->audio, sizeof(float) * (size_t)numel);
       DF_TRY(dc_mixup_batch(&m->aug, rng, m->unmixed, m->audio, m->labels, classes, batch, m->channels,
-                            n->cfg.length, m->other, m->keep));
+                            n->cfg.length, m->other, m->keep, m->partner));
     }
     DF_TRY(df_tensor_from_host(&m->x, m->audio, numel));
   }
