@@ -94,6 +94,7 @@ typedef struct df_loaded_model {
   char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   const char *class_ptrs[DF_MAX_CLASSES];
   char checkpoint[4200];
+  char *config_text; /* df_model_load: the checkpoint's resolved config (owned; df_model_unload frees it) */
 } df_loaded_model;
 
 /* Builds a model for inference from its configuration (a checkpoint's "config" INI text; origin
@@ -105,6 +106,8 @@ df_status df_model_create(const char *config_text, const char *origin, int n_cla
 /* Loads `path`, or the newest valid checkpoint of a run folder when path is a directory, for
  * inference: parameter values only (no gradients or optimiser state). */
 df_status df_model_load(const char *path, df_device dev, df_loaded_model *out);
+/* The model's parameter sets into sets[0 .. *n); DF_ERR_INVALID_ARG when it has more than cap. */
+df_status df_model_param_sets(const df_loaded_model *m, df_param_set **sets, int cap, int *n);
 void df_model_unload(df_loaded_model *m);
 /* The id of a class name ("snare"), or DF_ERR_NOT_FOUND listing the model's classes. */
 df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id);

@@ -23,14 +23,8 @@ df_status df_export_safetensors(const char *checkpoint_or_run, const char *path,
   df_loaded_model m;
   DF_TRY(df_model_load(checkpoint_or_run, DF_DEVICE_CPU, &m));
   snprintf(result->checkpoint, sizeof result->checkpoint, "%s", m.checkpoint);
-  df_checkpoint_state st;
-  df_status s = df_checkpoint_read_state(m.checkpoint, &st);
-  if (s) {
-    df_model_unload(&m);
-    return s;
-  }
   df_st_writer *w = NULL;
-  s = df_st_writer_new(&w);
+  df_status s = df_st_writer_new(&w);
   for (int i = 0; !s && i < m.type->n_param_sets(m.model); i++) {
     const df_param_set *set = m.type->param_set(m.model, i);
     for (int k = 0; !s && k < set->n; k++) {
@@ -50,11 +44,10 @@ df_status df_export_safetensors(const char *checkpoint_or_run, const char *path,
   if (!s) s = df_st_writer_set_metadata(w, "step", step);
   if (!s) s = df_st_writer_set_metadata(w, "sample_rate", rate);
   if (!s) s = df_st_writer_set_metadata(w, "class_names", classes ? classes : "[]");
-  if (!s) s = df_st_writer_set_metadata(w, "config", st.config_text ? st.config_text : "");
+  if (!s) s = df_st_writer_set_metadata(w, "config", m.config_text ? m.config_text : "");
   if (!s) s = df_st_writer_save(w, path);
   free(classes);
   df_st_writer_free(w);
-  df_checkpoint_state_free(&st);
   df_model_unload(&m);
   return s;
 }

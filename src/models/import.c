@@ -139,9 +139,9 @@ df_status df_import_safetensors(const df_import_options *o, df_import_result *re
     memcpy(st.class_names, src.names, sizeof st.class_names);
     st.config_text = src.config;
     df_param_set *sets[8];
-    int n = m.type->n_param_sets(m.model);
-    for (int i = 0; i < n && i < 8; i++) sets[i] = m.type->param_set(m.model, i);
-    s = df_checkpoint_save(o->out, sets, n, &st, 0);
+    int n;
+    s = df_model_param_sets(&m, sets, 8, &n);
+    if (!s) s = df_checkpoint_save(o->out, sets, n, &st, 0);
   }
   df_model_unload(&m);
   free(src.config);

@@ -68,23 +68,36 @@ df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
                                 st.sample_rate, dev, out);
   out->step = st.step;
   df_checkpoint_state_free(&st);
+  df_param_set *sets[8];
+  int n = 0;
+  if (!s) s = df_model_param_sets(out, sets, 8, &n);
   if (!s) {
-    df_param_set *sets[8];
-    int n = out->type->n_param_sets(out->model);
-    for (int i = 0; i < n && i < 8; i++) {
-      sets[i] = out->type->param_set(out->model, i);
-      df_param_set_drop_training_state(sets[i]); /* inference needs the values only */
-    }
+    for (int i = 0; i < n; i++) df_param_set_drop_training_state(sets[i]); /* inference needs the values only */
     s = df_checkpoint_load(out->checkpoint, sets, n, 0, &st);
-    if (!s) df_checkpoint_state_free(&st);
+    if (!s) {
+      out->config_text = st.config_text; /* kept for export; the rest of the state is above */
+      st.config_text = NULL;
+      df_checkpoint_state_free(&st);
+    }
   }
   if (s) df_model_unload(out);
   return s;
 }
 
+df_status df_model_param_sets(const df_loaded_model *m, df_param_set **sets, int cap, int *n) {
+  *n = m->type->n_param_sets(m->model);
+  if (*n > cap)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "model type '%s' has %d parameter sets (at most %d handled)", m->type->name, *n,
+                   cap);
+  for (int i = 0; i < *n; i++) sets[i] = m->type->param_set(m->model, i);
+  return DF_OK;
+}
+
 void df_model_unload(df_loaded_model *m) {
   if (m->type && m->model) m->type->destroy(m->model);
   m->model = NULL;
+  free(m->config_text);
+  m->config_text = NULL;
 }
 
 df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id) {
