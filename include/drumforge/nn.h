@@ -65,6 +65,10 @@ df_status df_param_add_batchnorm(df_param_set *set, const char *prefix, int64_t 
 df_status df_param_init_uniform(df_param *p, df_rng *rng, float bound);
 df_status df_param_init_const(df_param *p, float value);
 
+/* Glorot-uniform bound sqrt(6 / (fan_in + fan_out)) (TensorFlow's and Keras' default
+ * initialiser, which the original projects used); for a kernel, both fans include its size. */
+float df_glorot_bound(int64_t fan_in, int64_t fan_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* Parameter sets (include/drumforge/nn.h). */
 #include "drumforge/nn.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,3 +135,5 @@ df_status df_param_init_uniform(df_param *p, df_rng *rng, float bound) {
 }
 
 df_status df_param_init_const(df_param *p, float value) { return df_fill(&p->value, value); }
+
+float df_glorot_bound(int64_t fan_in, int64_t fan_out) { return sqrtf(6.0f / (float)(fan_in + fan_out)); }

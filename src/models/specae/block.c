@@ -1,7 +1,6 @@
 /* One block of the spectrogram autoencoders: a 2-D convolution (transposed in the decoder)
  * with 'same' padding, an activation, and batch norm (Conv/ReLU/BatchNorm, the order of the
  * Keras template the loop VAE and DK-VAE were written from). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,8 +17,8 @@ df_status sa_block_build(sa_block *b, df_param_set *set, const char *prefix, df_
   snprintf(name, sizeof name, "%s.conv.weight", prefix);
   DF_TRY(df_param_add(set, name, 1, 4, wshape, &b->w));
   /* Glorot-uniform kernels and zero biases (Keras' defaults, as the original projects). */
-  float bound = sqrtf(6.0f / (float)((int64_t)kh * kw * (b->cin + b->cout)));
-  DF_TRY(df_param_init_uniform(b->w, rng, bound));
+  int64_t taps = (int64_t)kh * kw;
+  DF_TRY(df_param_init_uniform(b->w, rng, df_glorot_bound(taps * b->cin, taps * b->cout)));
   snprintf(name, sizeof name, "%s.conv.bias", prefix);
   DF_TRY(df_param_add(set, name, 1, 1, (int64_t[]){b->cout}, &b->b));
   if (!with_bn) return DF_OK;

@@ -10,8 +10,6 @@
 #include "core/backend.h"
 #include "models/specae/specae.h"
 
-static float glorot(int64_t fan_in, int64_t fan_out) { return sqrtf(6.0f / (float)(fan_in + fan_out)); }
-
 static int embed_width(const sa_config *c) { return c->n_classes ? c->class_embed : 0; }
 
 static df_status add_dense(df_param_set *set, const char *prefix, int64_t in, int64_t out, df_rng *rng,
@@ -19,14 +17,14 @@ static df_status add_dense(df_param_set *set, const char *prefix, int64_t in, in
   char name[96];
   snprintf(name, sizeof name, "%s.weight", prefix);
   DF_TRY(df_param_add(set, name, 1, 2, (int64_t[]){out, in}, w));
-  DF_TRY(df_param_init_uniform(*w, rng, glorot(in, out)));
+  DF_TRY(df_param_init_uniform(*w, rng, df_glorot_bound(in, out)));
   snprintf(name, sizeof name, "%s.bias", prefix);
   return df_param_add(set, name, 1, 1, (int64_t[]){out}, b);
 }
 
 static df_status add_embedding(df_param_set *set, const char *name, const sa_config *c, df_rng *rng, df_param **e) {
   DF_TRY(df_param_add(set, name, 1, 2, (int64_t[]){c->n_classes, c->class_embed}, e));
-  return df_param_init_uniform(*e, rng, glorot(c->n_classes, c->class_embed));
+  return df_param_init_uniform(*e, rng, df_glorot_bound(c->n_classes, c->class_embed));
 }
 
 df_status sa_net_build(sa_net *net, const sa_config *c, df_device dev, df_rng *rng) {

@@ -11,7 +11,6 @@
  * the xhat rows. The tangent rows replace the xhat rows of each layer's input, so one
  * weight-gradient pass over [real | fake | xhat] rows yields the loss and penalty gradients
  * together. Biases get no penalty gradient (g does not depend on them). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +18,6 @@
 #include "models/wavegan/wavegan_internal.h"
 
 #define WG_MAX_GROUPS 3
-
-static float glorot(int64_t fan_in, int64_t fan_out) {
-  return sqrtf(6.0f / (float)(fan_in + fan_out));
-}
 
 df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device dev, df_rng *rng,
                           const df_adam_config *adam) {
@@ -43,7 +38,8 @@ df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device de
     char name[64];
     snprintf(name, sizeof name, "convs.%d.weight", j);
     DF_TRY(df_param_add(ps, name, 1, 3, (int64_t[]){l->cout, l->cin, c->kernel}, &l->w));
-    DF_TRY(df_param_init_uniform(l->w, rng, glorot((int64_t)l->cin * c->kernel, (int64_t)l->cout * c->kernel)));
+    DF_TRY(df_param_init_uniform(l->w, rng, df_glorot_bound((int64_t)l->cin * c->kernel,
+                                                            (int64_t)l->cout * c->kernel)));
     snprintf(name, sizeof name, "convs.%d.bias", j);
     DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){l->cout}, &l->b));
     if (c->batchnorm && c->loss != DF_GAN_WGAN_GP && j > 0) {
@@ -54,11 +50,11 @@ df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device de
   wg_conv *last = &d->convs[d->n_conv - 1];
   d->features = last->cout * last->lout;
   DF_TRY(df_param_add(ps, "fc.weight", 1, 2, (int64_t[]){1, d->features}, &d->fc_w));
-  DF_TRY(df_param_init_uniform(d->fc_w, rng, glorot(d->features, 1)));
+  DF_TRY(df_param_init_uniform(d->fc_w, rng, df_glorot_bound(d->features, 1)));
   DF_TRY(df_param_add(ps, "fc.bias", 1, 1, (int64_t[]){1}, &d->fc_b));
   if (c->n_classes) {
     DF_TRY(df_param_add(ps, "embed.weight", 1, 2, (int64_t[]){c->n_classes, d->features}, &d->embed));
-    DF_TRY(df_param_init_uniform(d->embed, rng, glorot(c->n_classes, d->features)));
+    DF_TRY(df_param_init_uniform(d->embed, rng, df_glorot_bound(c->n_classes, d->features)));
   }
   return DF_OK;
 }

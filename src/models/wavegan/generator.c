@@ -1,15 +1,9 @@
 /* WaveGAN's generator: z (joined with a class embedding when conditional) -> dense ->
  * [N, c0, 16] -> (batch norm) -> ReLU -> up-convolutions -> tanh -> optional post-filter. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "models/wavegan/wavegan_internal.h"
-
-/* Glorot-uniform bound for a kernel with the given fans (TensorFlow's default initialiser). */
-static float glorot(int64_t fan_in, int64_t fan_out) {
-  return sqrtf(6.0f / (float)(fan_in + fan_out));
-}
 
 df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_device dev,
                              df_rng *rng, const df_adam_config *adam) {
@@ -21,12 +15,12 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
   g->zin_dim = c->latent_dim + (c->n_classes ? c->class_embed : 0);
   if (c->n_classes) {
     DF_TRY(df_param_add(ps, "embed.weight", 1, 2, (int64_t[]){c->n_classes, c->class_embed}, &g->embed));
-    DF_TRY(df_param_init_uniform(g->embed, rng, glorot(c->n_classes, c->class_embed)));
+    DF_TRY(df_param_init_uniform(g->embed, rng, df_glorot_bound(c->n_classes, c->class_embed)));
   }
   int64_t fc_out = 16 * (int64_t)g->c0;
   DF_TRY(df_param_add(ps, "fc.weight", 1, 2, (int64_t[]){fc_out, g->zin_dim}, &g->fc_w));
   DF_TRY(df_param_add(ps, "fc.bias", 1, 1, (int64_t[]){fc_out}, &g->fc_b));
-  DF_TRY(df_param_init_uniform(g->fc_w, rng, glorot(g->zin_dim, fc_out)));
+  DF_TRY(df_param_init_uniform(g->fc_w, rng, df_glorot_bound(g->zin_dim, fc_out)));
   if (c->batchnorm)
     DF_TRY(df_param_add_batchnorm(ps, "fc_bn", g->c0, &g->fc_gamma, &g->fc_beta, &g->fc_rmean, &g->fc_rvar));
   int len = 16;
@@ -47,7 +41,8 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
       u->pad = c->kernel / 2; /* stride-1 'same' conv after the nearest-neighbour repeat */
       DF_TRY(df_param_add(ps, name, 1, 3, (int64_t[]){u->cout, u->cin, c->kernel}, &u->w));
     }
-    DF_TRY(df_param_init_uniform(u->w, rng, glorot((int64_t)u->cin * c->kernel, (int64_t)u->cout * c->kernel)));
+    DF_TRY(df_param_init_uniform(u->w, rng, df_glorot_bound((int64_t)u->cin * c->kernel,
+                                                            (int64_t)u->cout * c->kernel)));
     snprintf(name, sizeof name, "ups.%d.bias", i);
     DF_TRY(df_param_add(ps, name, 1, 1, (int64_t[]){u->cout}, &u->b));
     if (c->batchnorm && i < g->n_up - 1) {
@@ -58,7 +53,7 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
   if (c->post_filter) {
     int64_t shape[3] = {c->channels, c->channels, c->post_filter};
     DF_TRY(df_param_add(ps, "post.weight", 1, 3, shape, &g->post_w));
-    DF_TRY(df_param_init_uniform(g->post_w, rng, glorot((int64_t)c->channels * c->post_filter,
+    DF_TRY(df_param_init_uniform(g->post_w, rng, df_glorot_bound((int64_t)c->channels * c->post_filter,
                                                         (int64_t)c->channels * c->post_filter)));
   }
   return DF_OK;
