@@ -113,12 +113,20 @@ int main(void) {
     df_expect_ok(df_tensor_copy(&hg, &dg), "copy");
     df_expect_equal_bytes("cuda uniform equals cpu uniform", hu.data, u.data, (size_t)n * 4);
     df_expect_close("cuda normal equals cpu normal", hg.data, g.data, n, 2e-7, 1e-7);
+    /* Bounds whose difference is not a power of two: lo + (hi - lo) u must round as on the CPU
+     * (nvcc would fuse it into one fma). */
+    df_rng_init(&rng, 11);
+    df_expect_ok(df_rng_uniform(&rng, &du, -0.05f, 0.07f), "cuda uniform (-0.05, 0.07)");
+    df_rng_init(&rng, 11);
+    df_expect_ok(df_rng_uniform(&rng, &u, -0.05f, 0.07f), "cpu uniform (-0.05, 0.07)");
+    df_expect_ok(df_tensor_copy(&hu, &du), "copy");
+    df_expect_equal_bytes("cuda uniform (-0.05, 0.07) equals cpu", hu.data, u.data, (size_t)n * 4);
     df_tensor_free(&du);
     df_tensor_free(&dg);
     df_tensor_free(&hu);
     df_tensor_free(&hg);
   } else {
-    df_test_skip_gpu(2, "cuda rng fills");
+    df_test_skip_gpu(3, "cuda rng fills");
   }
   df_tensor_free(&u);
   df_tensor_free(&g);

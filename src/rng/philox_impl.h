@@ -57,12 +57,23 @@ DF_HD void df_philox_normal2(uint32_t w0, uint32_t w1, float *n0, float *n1) {
   *n1 = (float)(r * sin(theta));
 }
 
+/* a + b c with the product rounded before the sum, as the CPU build (ISO C, no contraction)
+ * computes it: nvcc would otherwise fuse it into one fma and round once, and GPU fills would
+ * differ from the CPU's in the last bit. */
+DF_HD float df_philox_mul_add(float a, float b, float c) {
+#ifdef __CUDA_ARCH__
+  return __fadd_rn(a, __fmul_rn(b, c));
+#else
+  return a + b * c;
+#endif
+}
+
 /* Element i of a fill that starts at word offset `offset` (a multiple of 4). */
 DF_HD float df_philox_uniform_at(uint64_t seed, uint64_t offset, uint64_t i, float lo, float hi) {
   uint32_t w[4];
   uint64_t word = offset + i;
   df_philox_stream_block(seed, word >> 2, w);
-  return lo + (hi - lo) * df_philox_uniform(w[word & 3]);
+  return df_philox_mul_add(lo, hi - lo, df_philox_uniform(w[word & 3]));
 }
 
 DF_HD float df_philox_normal_at(uint64_t seed, uint64_t offset, uint64_t i, float mean, float std) {
@@ -72,7 +83,7 @@ DF_HD float df_philox_normal_at(uint64_t seed, uint64_t offset, uint64_t i, floa
   unsigned pair = (unsigned)(word & 2);
   float n0, n1;
   df_philox_normal2(w[pair], w[pair + 1], &n0, &n1);
-  return mean + std * ((word & 1) ? n1 : n0);
+  return df_philox_mul_add(mean, std, (word & 1) ? n1 : n0);
 }
 
 #endif
