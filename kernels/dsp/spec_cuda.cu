@@ -17,6 +17,8 @@ extern "C" df_status df_cuda_bin_matmul(const df_tensor *w, const df_tensor *x, 
   const int P = (int)w->shape[0], Q = (int)w->shape[1], T = (int)x->shape[2];
   const int B = (int)x->shape[0];
   const float one = 1.0f, zero = 0.0f;
+  /* An empty product is no work (and cuBLAS rejects the leading dimension T = 0). */
+  if (df_tensor_numel(y) == 0) return DF_OK;
   /* Row-major y[b] = w x[b] is column-major y[b]^T = x[b]^T w^T: m = T, n = P, k = Q. */
   cublasComputeType_t compute =
       df_strict_fp32() ? CUBLAS_COMPUTE_32F : CUBLAS_COMPUTE_32F_FAST_TF32;
@@ -72,6 +74,7 @@ __global__ void floor_kernel(float *y, const float *hi, float range, int64_t inn
 
 extern "C" df_status df_cuda_floor_below_max(df_tensor *y, float range) {
   const int64_t B = y->shape[0], inner = df_tensor_inner(y), n = B * inner;
+  if (n == 0) return DF_OK; /* a grid of 0 blocks is a launch error; empty items have no max */
   float *hi;
   DF_TRY(df_cuda_alloc(sizeof(float) * B, (void **)&hi));
   item_range_kernel<<<(unsigned)B, DF_REDUCE_THREADS, 0, df_cuda_stream()>>>(
