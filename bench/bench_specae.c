@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drumforge/drumforge.h"
 
@@ -38,12 +37,6 @@ static df_status next_batch(void *ctx, df_tensor *x, int32_t *labels) {
     if (labels) labels[i] = 0;
   }
   return df_tensor_from_host(x, t->host, n * len);
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* steps training steps, with a decode of `preview` prior samples every `every` steps. */
@@ -127,13 +120,13 @@ int main(int argc, char **argv) {
   if (!s) s = m.type->encode(m.model, &x, NULL, &z);
   if (!s) s = m.type->decode(m.model, &z, NULL, &y);
   for (int r = 0; !s && r < repeats; r++) {
-    double t0 = now();
+    double t0 = df_monotonic_seconds();
     s = train_with_previews(&m, &data, &rng, steps, every, preview, &z, &y);
-    double t1 = now();
+    double t1 = df_monotonic_seconds();
     if (!s) s = m.type->encode(m.model, &x, NULL, &z);
-    double t2 = now();
+    double t2 = df_monotonic_seconds();
     if (!s) s = m.type->decode(m.model, &z, NULL, &y);
-    double t3 = now();
+    double t3 = df_monotonic_seconds();
     best_train = t1 - t0 < best_train ? t1 - t0 : best_train;
     best_encode = t2 - t1 < best_encode ? t2 - t1 : best_encode;
     best_decode = t3 - t2 < best_decode ? t3 - t2 : best_decode;

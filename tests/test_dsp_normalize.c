@@ -1,4 +1,6 @@
-/* Normalisations: per-item min-max to [0, 1] and back (constant items, in-place use); SpecGAN's
+/* Normalisations: per-item min-max to [0, 1] and back (constant items, in-place use), and the
+ * running per-class means of the items' ranges (against the plain means; in batches the same
+ * bits as at once; bad classes refused); SpecGAN's
  * per-bin statistics over a dataset in several batches, the clipped normalisation and its
  * inverse; the moments file (round trip, corrupt, truncated and wrong files); CPU vs GPU. */
 #include <math.h>
@@ -50,6 +52,60 @@ static void minmax(void) {
   df_tensor_free(&lo);
   df_tensor_free(&hi);
   df_tensor_free(&back);
+}
+
+#define RANGE_ITEMS 13
+#define RANGE_CLASSES 3
+
+/* Ranges of RANGE_ITEMS items and their classes (class 2 has none); stats [K, 3] zeroed. */
+static void range_items(float *lo, float *hi, int32_t *cls) {
+  df_test_fill_uniform(lo, RANGE_ITEMS, 21, -95.0f, -60.0f);
+  df_test_fill_uniform(hi, RANGE_ITEMS, 22, -20.0f, 0.0f);
+  for (int i = 0; i < RANGE_ITEMS; i++) cls[i] = i % 3 == 2 ? 0 : i % 2;
+}
+
+/* df_minmax_range_update of items [first, first + n) into stats (classes NULL: one row). */
+static df_status range_fold(float *stats, int rows, float *lo, float *hi, int32_t *cls, int first, int n) {
+  df_tensor st = df_tensor_wrap(stats, DF_DEVICE_CPU, DF_F32, 2, (int64_t[]){rows, 3}, "range means");
+  df_tensor l = df_tensor_wrap(lo + first, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){n}, "lo");
+  df_tensor h = df_tensor_wrap(hi + first, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){n}, "hi");
+  df_tensor c = df_tensor_wrap(cls + first, DF_DEVICE_CPU, DF_I32, 1, (int64_t[]){n}, "classes");
+  return df_minmax_range_update(&st, &l, &h, cls ? &c : NULL);
+}
+
+static void range_means(void) {
+  float lo[RANGE_ITEMS], hi[RANGE_ITEMS];
+  int32_t cls[RANGE_ITEMS];
+  range_items(lo, hi, cls);
+  float once[3 * RANGE_CLASSES] = {0}, split[3 * RANGE_CLASSES] = {0}, want[3 * RANGE_CLASSES] = {0};
+  df_expect_ok(range_fold(once, RANGE_CLASSES, lo, hi, cls, 0, RANGE_ITEMS), "range means: all items at once");
+  for (int k = 0; k < RANGE_CLASSES; k++) { /* the plain means, in double */
+    double n = 0, sl = 0, sh = 0;
+    for (int i = 0; i < RANGE_ITEMS; i++)
+      if (cls[i] == k) {
+        n++;
+        sl += lo[i];
+        sh += hi[i];
+      }
+    want[3 * k] = (float)n;
+    want[3 * k + 1] = n ? (float)(sl / n) : 0.0f;
+    want[3 * k + 2] = n ? (float)(sh / n) : 0.0f;
+  }
+  df_expect_close("range means: per class, items counted and their mean lo and hi (an empty class stays 0)", once,
+                  want, 3 * RANGE_CLASSES, 1e-6, 1e-5);
+  df_expect_ok(range_fold(split, RANGE_CLASSES, lo, hi, cls, 0, 5), "range means: first batch");
+  df_expect_ok(range_fold(split, RANGE_CLASSES, lo, hi, cls, 5, RANGE_ITEMS - 5), "range means: second batch");
+  df_expect_equal_bytes("range means: two batches give the bits of one", split, once, sizeof once);
+  float one[3] = {0};
+  df_expect_ok(range_fold(one, 1, lo, hi, NULL, 0, RANGE_ITEMS), "range means without classes");
+  double sl = 0;
+  for (int i = 0; i < RANGE_ITEMS; i++) sl += lo[i];
+  float want_one[2] = {(float)RANGE_ITEMS, (float)(sl / RANGE_ITEMS)};
+  df_expect_close("range means without classes: every item in row 0", one, want_one, 2, 1e-6, 1e-5);
+  cls[4] = RANGE_CLASSES;
+  df_expect_status(range_fold(split, RANGE_CLASSES, lo, hi, cls, 0, RANGE_ITEMS), DF_ERR_INVALID_ARG,
+                   "range means: a class outside the rows is refused");
+  df_expect_true(strstr(df_last_error(), "class 3 of item 4") != NULL, "naming the class and the item");
 }
 
 /* A dataset of 5 items in two batches; bin 4 is constant. */
@@ -197,13 +253,41 @@ static void cpu_vs_gpu(const float *mean, const float *std) {
   free(all);
 }
 
+/* The range means on the GPU: the CPU's bits (the same double arithmetic, items in order). */
+static void range_means_gpu(void) {
+  float lo[RANGE_ITEMS], hi[RANGE_ITEMS], cpu[3 * RANGE_CLASSES] = {0};
+  int32_t cls[RANGE_ITEMS];
+  range_items(lo, hi, cls);
+  df_expect_ok(range_fold(cpu, RANGE_CLASSES, lo, hi, cls, 0, RANGE_ITEMS), "cpu range means");
+  df_tensor l = df_tensor_wrap(lo, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){RANGE_ITEMS}, "lo");
+  df_tensor h = df_tensor_wrap(hi, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){RANGE_ITEMS}, "hi");
+  df_tensor c = df_tensor_wrap(cls, DF_DEVICE_CPU, DF_I32, 1, (int64_t[]){RANGE_ITEMS}, "classes");
+  df_tensor gl, gh, gc, gst;
+  df_expect_ok(df_test_to_device(&l, DF_DEVICE_CUDA, &gl), "upload");
+  df_expect_ok(df_test_to_device(&h, DF_DEVICE_CUDA, &gh), "upload");
+  df_expect_ok(df_test_to_device(&c, DF_DEVICE_CUDA, &gc), "upload");
+  df_expect_ok(df_tensor_alloc(&gst, DF_DEVICE_CUDA, DF_F32, 2, (int64_t[]){RANGE_CLASSES, 3}, "gpu range means"),
+               "alloc");
+  float got[3 * RANGE_CLASSES];
+  if (df_expect_ok(df_minmax_range_update(&gst, &gl, &gh, &gc), "gpu range means") &&
+      df_expect_ok(df_tensor_to_host(&gst, got, 3 * RANGE_CLASSES), "download"))
+    df_expect_equal_bytes("gpu range means equal the cpu's bit for bit", got, cpu, sizeof cpu);
+  df_tensor *all_t[] = {&gl, &gh, &gc, &gst};
+  for (size_t i = 0; i < sizeof all_t / sizeof *all_t; i++) df_tensor_free(all_t[i]);
+}
+
 int main(void) {
   df_test_begin("test_dsp_normalize");
   minmax();
+  range_means();
   float mean[F], std[F];
   bin_statistics(mean, std);
   moments_file(mean, std);
-  if (df_test_gpu()) cpu_vs_gpu(mean, std);
-  else df_test_skip_gpu(3, "cuda min-max, bin statistics and bin normalisation against the cpu");
+  if (df_test_gpu()) {
+    cpu_vs_gpu(mean, std);
+    range_means_gpu();
+  } else {
+    df_test_skip_gpu(4, "cuda min-max, range means, bin statistics and bin normalisation against the cpu");
+  }
   return df_test_finish();
 }

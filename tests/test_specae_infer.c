@@ -1,8 +1,9 @@
 /* Inference with the spectrogram autoencoders through the model interface, on models loaded
  * from run folders: the front end and its inverse (spectrogram -> Griffin-Lim -> the same
- * spectrogram and level), encode and decode shapes, determinism and chunking, the latent's
- * indifference to the input's level and reconstruct's respect for it, prior samples, and bad
- * arguments (labels for conditional models, wrong shapes). */
+ * spectrogram and level), encode and decode shapes, determinism and chunking (a chunked encode
+ * equals encoding one sound at a time), the latent's indifference to the input's level and
+ * reconstruct's respect for it, prior samples, and bad arguments (labels for conditional
+ * models, wrong shapes). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,14 @@ static void encode_decode(df_loaded_model *m, const char *name, const int32_t *l
   df_expect_ok(t->encode(m->model, &x, labels, &z), what);
   t->encode(m->model, &x, labels, &z2);
   snprintf(what, sizeof what, "%s: encoding is deterministic", name);
+  df_expect_equal_bytes(what, z2.data, z.data, df_tensor_bytes(&z));
+  for (int64_t i = 0; i < n; i++) { /* z2: each sound encoded on its own */
+    df_tensor xi, zi;
+    df_tensor_slice0(&x, i, 1, &xi);
+    df_tensor_slice0(&z2, i, 1, &zi);
+    t->encode(m->model, &xi, labels ? labels + i : NULL, &zi);
+  }
+  snprintf(what, sizeof what, "%s: encoding 70 sounds in chunks (64, then 6) = each sound on its own", name);
   df_expect_equal_bytes(what, z2.data, z.data, df_tensor_bytes(&z));
   t->encode(m->model, &quiet, labels, &zq);
   snprintf(what, sizeof what, "%s: the latent ignores the input's level (min-max normalised spectrograms)", name);

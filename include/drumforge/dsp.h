@@ -190,6 +190,12 @@ df_status df_minmax_normalize(const df_tensor *x, df_tensor *y, df_tensor *lo, d
 /* x = y (hi - lo) + lo. */
 df_status df_minmax_denormalize(const df_tensor *y, const df_tensor *lo, const df_tensor *hi,
                                 df_tensor *x);
+/* Folds items' ranges (lo, hi [B] of df_minmax_normalize) into running means per class, for
+ * de-normalising sampled spectrograms: stats [K, 3] rows hold (items seen, mean lo, mean hi);
+ * classes [B] int32 in [0, K), or NULL for row 0. Items in order, each an incremental mean
+ * update in double, so both backends give the same bits. */
+df_status df_minmax_range_update(df_tensor *stats, const df_tensor *lo, const df_tensor *hi,
+                                 const df_tensor *classes);
 
 /* SpecGAN's per-frequency-bin normalisation: mean and standard deviation of each bin over a
  * whole dataset (every frame of every item), then

@@ -44,6 +44,16 @@ void df_tensor_free(df_tensor *t);
 df_tensor df_tensor_wrap(void *data, df_device dev, df_dtype dtype, int ndim,
                          const int64_t *shape, const char *name);
 
+/* A non-owning view of buf's first elements with another shape: rows [0, n) of a buffer
+ * allocated for more rows (buffers grown to the largest batch yet serve every smaller one), or
+ * a flat scratch buffer seen as the tensor it holds now. ndim 0, which every op rejects, when
+ * buf has fewer elements than the shape. */
+df_tensor df_tensor_view(const df_tensor *buf, int ndim, const int64_t *shape);
+/* Convenience: DF_VIEW(&buf, n, 3, 16) -> the first n * 3 * 16 elements as [n, 3, 16]. */
+#define DF_VIEW(buf, ...)                                                             \
+  df_tensor_view((buf), (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)),  \
+                 (int64_t[]){__VA_ARGS__})
+
 /* A non-owning view with a new shape and the same number of elements. */
 df_status df_tensor_reshape(const df_tensor *t, int ndim, const int64_t *shape, df_tensor *view);
 

@@ -14,6 +14,7 @@ extern "C" const df_dsp_backend *df_cuda_dsp_backend(void) {
     table.floor_below_max = df_cuda_floor_below_max;
     table.minmax_normalize = df_cuda_minmax_normalize;
     table.minmax_denormalize = df_cuda_minmax_denormalize;
+    table.minmax_range_update = df_cuda_minmax_range_update;
     table.bin_sums = df_cuda_bin_sums;
     table.bin_normalize = df_cuda_bin_normalize;
     table.plan_init = df_cuda_stft_plan_init; /* last: marks the table filled */

@@ -121,6 +121,26 @@ extern "C" df_status df_cuda_minmax_denormalize(const df_tensor *y, const df_ten
   return DF_OK;
 }
 
+/* One thread per class row, its items in order (the CPU's order for that row): no atomics. An
+ * id outside [0, K) matches no row (the dispatcher cannot read device ids; the CPU fails). */
+__global__ void range_update_kernel(float *stats, int64_t rows, const float *lo, const float *hi,
+                                    const int32_t *ids, int64_t items) {
+  DF_GRID_STRIDE(r, rows) {
+    for (int64_t b = 0; b < items; b++)
+      if ((ids ? ids[b] : 0) == r) df_dsp_range_fold(stats + 3 * r, lo[b], hi[b]);
+  }
+}
+
+extern "C" df_status df_cuda_minmax_range_update(df_tensor *stats, const df_tensor *lo,
+                                                 const df_tensor *hi, const df_tensor *classes) {
+  const int64_t K = stats->shape[0];
+  range_update_kernel<<<df_grid(K, THREADS), THREADS, 0, df_cuda_stream()>>>(
+      (float *)stats->data, K, (const float *)lo->data, (const float *)hi->data,
+      classes ? (const int32_t *)classes->data : NULL, lo->shape[0]);
+  CUDA_LAUNCH_TRY();
+  return DF_OK;
+}
+
 /* One block per bin f: sum and sum of squares over every item and frame, in double. */
 __global__ void bin_sums_kernel(const float *x, int64_t batch, int bins, int64_t frames,
                                 double *out) {

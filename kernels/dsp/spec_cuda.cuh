@@ -14,6 +14,8 @@ df_status df_cuda_minmax_normalize(const df_tensor *x, df_tensor *y, df_tensor *
                                    df_tensor *hi);
 df_status df_cuda_minmax_denormalize(const df_tensor *y, const df_tensor *lo,
                                      const df_tensor *hi, df_tensor *x);
+df_status df_cuda_minmax_range_update(df_tensor *stats, const df_tensor *lo, const df_tensor *hi,
+                                      const df_tensor *classes);
 df_status df_cuda_bin_sums(const df_tensor *x, double *sum, double *sum_sq);
 df_status df_cuda_bin_normalize(const df_tensor *mean, const df_tensor *std, float n_std,
                                 int inverse, const df_tensor *x, df_tensor *y);

@@ -69,6 +69,15 @@ df_tensor df_tensor_wrap(void *data, df_device dev, df_dtype dtype, int ndim,
   return t;
 }
 
+df_tensor df_tensor_view(const df_tensor *buf, int ndim, const int64_t *shape) {
+  df_tensor v = df_tensor_wrap(buf->data, buf->device, buf->dtype, ndim, shape, buf->name);
+  if (df_tensor_numel(&v) > df_tensor_numel(buf)) {
+    v.ndim = 0;
+    v.data = NULL;
+  }
+  return v;
+}
+
 df_status df_tensor_alloc(df_tensor *t, df_device dev, df_dtype dtype, int ndim,
                           const int64_t *shape, const char *name) {
   memset(t, 0, sizeof *t);

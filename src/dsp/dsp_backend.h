@@ -51,6 +51,9 @@ typedef struct df_dsp_backend {
   /* x = y (hi - lo) + lo. */
   df_status (*minmax_denormalize)(const df_tensor *y, const df_tensor *lo, const df_tensor *hi,
                                   df_tensor *x);
+  /* stats [K, 3] (count, mean lo, mean hi) += items lo, hi [B] of classes [B] (NULL: row 0). */
+  df_status (*minmax_range_update)(df_tensor *stats, const df_tensor *lo, const df_tensor *hi,
+                                   const df_tensor *classes);
   /* x [B, F, T]: adds each bin's sum and sum of squares (in double) into host sum, sum_sq [F]. */
   df_status (*bin_sums)(const df_tensor *x, double *sum, double *sum_sq);
   /* x, y [B, F, T]; mean, std [F]. Forward: y = clip((x - mean) / (n_std std), -1, 1);

@@ -83,6 +83,14 @@ DF_HD float df_dsp_minmax(float x, float lo, float hi) {
   return hi > lo ? (x - lo) / (hi - lo) : 0.0f;
 }
 
+/* One item's range folded into a row (items seen, mean lo, mean hi) of running means. */
+DF_HD void df_dsp_range_fold(float *row, float lo, float hi) {
+  double count = (double)row[0] + 1.0;
+  row[0] = (float)count;
+  row[1] = (float)(row[1] + ((double)lo - row[1]) / count);
+  row[2] = (float)(row[2] + ((double)hi - row[2]) / count);
+}
+
 DF_HD float df_dsp_bin_norm(int inverse, float x, float mean, float std, float n_std) {
   if (inverse) return x * (n_std * std) + mean;
   float y = (x - mean) / (n_std * std);

@@ -14,6 +14,7 @@ const df_dsp_backend *df_cpu_dsp_backend(void) {
       .floor_below_max = df_cpu_floor_below_max,
       .minmax_normalize = df_cpu_minmax_normalize,
       .minmax_denormalize = df_cpu_minmax_denormalize,
+      .minmax_range_update = df_cpu_minmax_range_update,
       .bin_sums = df_cpu_bin_sums,
       .bin_normalize = df_cpu_bin_normalize,
   };

@@ -79,6 +79,20 @@ df_status df_cpu_minmax_denormalize(const df_tensor *y, const df_tensor *lo, con
   return DF_OK;
 }
 
+df_status df_cpu_minmax_range_update(df_tensor *stats, const df_tensor *lo, const df_tensor *hi,
+                                     const df_tensor *classes) {
+  const int64_t B = lo->shape[0], K = stats->shape[0];
+  const int32_t *id = classes ? classes->data : NULL;
+  for (int64_t b = 0; id && b < B; b++)
+    if (id[b] < 0 || id[b] >= K)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "df_minmax_range_update: class %d of item %lld is outside [0, %lld)", id[b],
+                     (long long)b, (long long)K);
+  const float *lod = lo->data, *hid = hi->data;
+  float *st = stats->data;
+  for (int64_t b = 0; b < B; b++) df_dsp_range_fold(st + 3 * (id ? id[b] : 0), lod[b], hid[b]);
+  return DF_OK;
+}
+
 df_status df_cpu_bin_sums(const df_tensor *x, double *sum, double *sum_sq) {
   const int64_t B = x->shape[0], F = x->shape[1], T = x->shape[2];
   const float *xd = x->data;

@@ -114,20 +114,11 @@ static df_status reserve(dc_net *n, int64_t batch) {
   return DF_OK;
 }
 
-/* A buffer's first elements as a tensor of the given shape (rows [0, batch) of a contiguous
- * buffer are its prefix). */
-static df_tensor shaped(const df_tensor *buf, int ndim, const int64_t *shape) {
-  return df_tensor_wrap(buf->data, buf->device, DF_F32, ndim, shape, buf->name);
-}
-
-#define SHAPED(buf, ...) \
-  shaped((buf), (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
-
 /* The mono mix [B, L] of audio [B, channels, L], into n->mono (n->mag is the scratch: it is
  * larger than [B, L] since hop <= n_fft / 2). */
 static df_status mix_down(dc_net *n, const df_tensor *audio, int64_t batch, df_tensor *mono) {
   const int64_t len = n->cfg.length, ch = audio->shape[1];
-  df_tensor flat = SHAPED(audio, batch, ch * len), part = SHAPED(&n->mag, batch, len);
+  df_tensor flat = DF_VIEW(audio, batch, ch * len), part = DF_VIEW(&n->mag, batch, len);
   DF_TRY(df_copy_band(&flat, 0, mono, 0, len));
   for (int64_t c = 1; c < ch; c++) {
     DF_TRY(df_copy_band(&flat, c * len, &part, 0, len));
@@ -146,9 +137,9 @@ df_status dc_net_forward(dc_net *n, const df_tensor *audio, int train) {
                    (long long)c->length);
   DF_TRY(reserve(n, batch));
   const int bins = c->n_fft / 2 + 1;
-  df_tensor mono = SHAPED(&n->mono, batch, c->length);
-  df_tensor mag = SHAPED(&n->mag, batch, bins, n->frames), mel = SHAPED(&n->mel, batch, c->n_mels, n->frames);
-  if (audio->shape[1] == 1) mono = SHAPED(audio, batch, c->length);
+  df_tensor mono = DF_VIEW(&n->mono, batch, c->length);
+  df_tensor mag = DF_VIEW(&n->mag, batch, bins, n->frames), mel = DF_VIEW(&n->mel, batch, c->n_mels, n->frames);
+  if (audio->shape[1] == 1) mono = DF_VIEW(audio, batch, c->length);
   else DF_TRY(mix_down(n, audio, batch, &mono));
   DF_TRY(df_stft_magnitude(n->plan, &mono, 2.0f, &mag));
   DF_TRY(df_mel_project(&n->fb, &mag, &mel));
@@ -156,13 +147,13 @@ df_status dc_net_forward(dc_net *n, const df_tensor *audio, int train) {
   db.top_db = c->top_db;
   DF_TRY(df_to_db(&db, &mel, &mel));
   /* Each example to [0, 1] over its own top_db range: the level of a sound does not matter. */
-  df_tensor lo = SHAPED(&n->lo, batch), hi = SHAPED(&n->hi, batch);
+  df_tensor lo = DF_VIEW(&n->lo, batch), hi = DF_VIEW(&n->hi, batch);
   DF_TRY(df_minmax_normalize(&mel, &mel, &lo, &hi));
-  df_tensor x = SHAPED(&n->mel, batch, 1, c->n_mels, n->frames);
+  df_tensor x = DF_VIEW(&n->mel, batch, 1, c->n_mels, n->frames);
   for (int j = 0; j < DC_LAYERS; j++) {
     dc_block *b = &n->blocks[j];
-    df_tensor pre = SHAPED(&n->pre[j], batch, b->cout, b->hout, b->wout);
-    df_tensor act = SHAPED(&n->act[j], batch, b->cout, b->hout, b->wout);
+    df_tensor pre = DF_VIEW(&n->pre[j], batch, b->cout, b->hout, b->wout);
+    df_tensor act = DF_VIEW(&n->act[j], batch, b->cout, b->hout, b->wout);
     DF_TRY(df_conv2d_forward(&x, &b->w->value, NULL, conv_stride, conv_pad, &pre));
     if (train)
       DF_TRY(df_batchnorm_forward_train(&pre, &b->gamma->value, &b->beta->value, &b->rmean->value,
@@ -176,10 +167,10 @@ df_status dc_net_forward(dc_net *n, const df_tensor *audio, int train) {
   /* Global average pooling: each (example, channel) plane of the last block's output. */
   const dc_block *last = &n->blocks[DC_LAYERS - 1];
   const int64_t planes = batch * last->cout;
-  df_tensor a = SHAPED(&n->act[DC_LAYERS - 1], planes, (int64_t)last->hout * last->wout);
-  df_tensor p1 = SHAPED(&n->pooled, planes), pooled = SHAPED(&n->pooled, batch, last->cout);
+  df_tensor a = DF_VIEW(&n->act[DC_LAYERS - 1], planes, (int64_t)last->hout * last->wout);
+  df_tensor p1 = DF_VIEW(&n->pooled, planes), pooled = DF_VIEW(&n->pooled, batch, last->cout);
   DF_TRY(df_reduce_per_example_forward(DF_REDUCE_MEAN, &a, &p1));
-  df_tensor logits = SHAPED(&n->logits, batch, c->n_classes);
+  df_tensor logits = DF_VIEW(&n->logits, batch, c->n_classes);
   n->used = batch;
   return df_dense_forward(&pooled, &n->fc_w->value, &n->fc_b->value, &logits);
 }
@@ -188,25 +179,25 @@ df_status dc_net_backward(dc_net *n) {
   const dc_config *c = &n->cfg;
   const int64_t batch = n->used;
   const dc_block *last = &n->blocks[DC_LAYERS - 1];
-  df_tensor pooled = SHAPED(&n->pooled, batch, last->cout), dpooled = SHAPED(&n->dpooled, batch, last->cout);
-  df_tensor dlogits = SHAPED(&n->dlogits, batch, c->n_classes);
+  df_tensor pooled = DF_VIEW(&n->pooled, batch, last->cout), dpooled = DF_VIEW(&n->dpooled, batch, last->cout);
+  df_tensor dlogits = DF_VIEW(&n->dlogits, batch, c->n_classes);
   DF_TRY(df_dense_backward(&pooled, &n->fc_w->value, &dlogits, &dpooled, &n->fc_w->grad, &n->fc_b->grad));
   const int64_t planes = batch * last->cout, area = (int64_t)last->hout * last->wout;
-  df_tensor a = SHAPED(&n->act[DC_LAYERS - 1], planes, area), g = SHAPED(&n->grad_a, planes, area);
-  df_tensor dp = SHAPED(&n->dpooled, planes);
+  df_tensor a = DF_VIEW(&n->act[DC_LAYERS - 1], planes, area), g = DF_VIEW(&n->grad_a, planes, area);
+  df_tensor dp = DF_VIEW(&n->dpooled, planes);
   DF_TRY(df_reduce_per_example_backward(DF_REDUCE_MEAN, &a, NULL, &dp, &g));
   for (int j = DC_LAYERS - 1; j >= 0; j--) {
     dc_block *b = &n->blocks[j];
-    df_tensor act = SHAPED(&n->act[j], batch, b->cout, b->hout, b->wout);
-    df_tensor pre = SHAPED(&n->pre[j], batch, b->cout, b->hout, b->wout);
-    df_tensor dact = SHAPED(&n->grad_a, batch, b->cout, b->hout, b->wout);
-    df_tensor dpre = SHAPED(&n->grad_b, batch, b->cout, b->hout, b->wout);
+    df_tensor act = DF_VIEW(&n->act[j], batch, b->cout, b->hout, b->wout);
+    df_tensor pre = DF_VIEW(&n->pre[j], batch, b->cout, b->hout, b->wout);
+    df_tensor dact = DF_VIEW(&n->grad_a, batch, b->cout, b->hout, b->wout);
+    df_tensor dpre = DF_VIEW(&n->grad_b, batch, b->cout, b->hout, b->wout);
     DF_TRY(df_activation_backward(DF_ACT_RELU, 0.0f, &act, &dact, &dact));
     DF_TRY(df_batchnorm_backward(&pre, &b->gamma->value, &dact, &n->mean[j], &n->invstd[j], &dpre,
                                  &b->gamma->grad, &b->beta->grad));
-    df_tensor x = j ? SHAPED(&n->act[j - 1], batch, b->cin, b->hin, b->win)
-                    : SHAPED(&n->mel, batch, 1, c->n_mels, n->frames);
-    df_tensor dx = SHAPED(&n->grad_a, batch, b->cin, b->hin, b->win);
+    df_tensor x = j ? DF_VIEW(&n->act[j - 1], batch, b->cin, b->hin, b->win)
+                    : DF_VIEW(&n->mel, batch, 1, c->n_mels, n->frames);
+    df_tensor dx = DF_VIEW(&n->grad_a, batch, b->cin, b->hin, b->win);
     DF_TRY(df_conv2d_backward(&x, &b->w->value, &dpre, conv_stride, conv_pad, j ? &dx : NULL, &b->w->grad, NULL));
   }
   return DF_OK;

@@ -23,24 +23,15 @@ df_status sa_block_build(sa_block *b, df_param_set *set, const char *prefix, df_
   DF_TRY(df_param_add(set, name, 1, 1, (int64_t[]){b->cout}, &b->b));
   if (!with_bn) return DF_OK;
   snprintf(name, sizeof name, "%s.bn", prefix);
-  return df_param_add_batchnorm(set, name, b->cout, &b->gamma, &b->beta, &b->rmean, &b->rvar);
+  DF_TRY(df_param_add_batchnorm(set, name, b->cout, &b->gamma, &b->beta, &b->rmean, &b->rvar));
+  int64_t c = b->cout;
+  DF_TRY(df_tensor_alloc(&b->mean, set->device, DF_F32, 1, &c, "batch-norm mean"));
+  return df_tensor_alloc(&b->invstd, set->device, DF_F32, 1, &c, "batch-norm 1/std");
 }
 
-void sa_block_free_activations(sa_block *b) {
-  df_tensor_free(&b->y);
-  df_tensor_free(&b->z);
+void sa_block_free(sa_block *b) {
   df_tensor_free(&b->mean);
   df_tensor_free(&b->invstd);
-}
-
-df_status sa_block_reserve(sa_block *b, df_device dev, int64_t n) {
-  sa_block_free_activations(b);
-  int64_t shape[4] = {n, b->cout, b->hout, b->wout};
-  DF_TRY(df_tensor_alloc(&b->y, dev, DF_F32, 4, shape, "block activation"));
-  if (!b->gamma) return DF_OK;
-  DF_TRY(df_tensor_alloc(&b->z, dev, DF_F32, 4, shape, "block output"));
-  DF_TRY(df_tensor_alloc(&b->mean, dev, DF_F32, 1, &shape[1], "batch-norm mean"));
-  return df_tensor_alloc(&b->invstd, dev, DF_F32, 1, &shape[1], "batch-norm 1/std");
 }
 
 const df_tensor *sa_block_output(const sa_block *b) { return b->gamma ? &b->z : &b->y; }
@@ -59,7 +50,7 @@ df_status sa_block_forward(sa_block *b, const df_tensor *x, int train) {
 
 df_status sa_block_backward(sa_block *b, const df_tensor *x, const df_tensor *dout, df_tensor *scratch,
                             df_tensor *dx) {
-  df_tensor dy = df_tensor_wrap(scratch->data, scratch->device, DF_F32, 4, b->y.shape, "block d activation");
+  df_tensor dy = df_tensor_view(scratch, 4, b->y.shape);
   if (b->gamma)
     DF_TRY(df_batchnorm_backward(&b->y, &b->gamma->value, dout, &b->mean, &b->invstd, &dy, &b->gamma->grad,
                                  &b->beta->grad));

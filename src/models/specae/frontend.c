@@ -49,41 +49,41 @@ df_status sa_frontend_init(sa_frontend *fe, const sa_config *c, df_device dev) {
   return DF_FAIL(DF_ERR_CONFIG, "spectrogram: n_fft %d with hop %d cannot be inverted: %s", c->n_fft, c->hop, why);
 }
 
-void sa_frontend_free(sa_frontend *fe) {
+/* The STFT plan and the scratch; fe->capacity 0. */
+static void free_scratch(sa_frontend *fe) {
   df_stft_plan_free(fe->plan);
-  df_tensor_free(&fe->fb);
-  df_tensor_free(&fe->pinv);
+  fe->plan = NULL;
   df_tensor_free(&fe->mag);
   df_tensor_free(&fe->band);
+  fe->capacity = 0;
+}
+
+void sa_frontend_free(sa_frontend *fe) {
+  free_scratch(fe);
+  df_tensor_free(&fe->fb);
+  df_tensor_free(&fe->pinv);
   memset(fe, 0, sizeof *fe);
 }
 
-/* The STFT plan and scratch for n items (grown, never shrunk). */
+/* The STFT plan and the scratch for at least n items: grown to the largest batch yet, never
+ * shrunk (a smaller batch runs on their first rows). A failed growth leaves none, and the
+ * next call tries again. */
 static df_status reserve(sa_frontend *fe, const sa_config *c, int64_t n) {
-  if (n > fe->plan_batch) {
-    df_stft_plan_free(fe->plan);
-    fe->plan = NULL;
-    fe->plan_batch = 0;
-    df_stft_config sc = df_stft_config_default(c->n_fft);
-    sc.hop = c->hop;
-    sc.pad_mode = DF_PAD_CONSTANT;
-    DF_TRY(df_stft_plan_create(&sc, fe->device, n, c->length, &fe->plan));
-    fe->plan_batch = n;
-  }
-  if (n == fe->batch) return DF_OK;
-  df_tensor_free(&fe->mag);
-  df_tensor_free(&fe->band);
-  fe->batch = 0;
+  if (n <= fe->capacity) return DF_OK;
+  free_scratch(fe);
+  df_stft_config sc = df_stft_config_default(c->n_fft);
+  sc.hop = c->hop;
+  sc.pad_mode = DF_PAD_CONSTANT;
   int64_t f = c->n_fft / 2 + 1, t = c->stft_frames;
-  DF_TRY(df_tensor_alloc(&fe->mag, fe->device, DF_F32, 3, (int64_t[]){n, f, t}, "STFT magnitudes"));
-  DF_TRY(df_tensor_alloc(&fe->band, fe->device, DF_F32, 3, (int64_t[]){n, c->bins, t}, "spectrogram (all frames)"));
-  fe->batch = n;
+  df_status s = df_stft_plan_create(&sc, fe->device, n, c->length, &fe->plan);
+  if (!s) s = df_tensor_alloc(&fe->mag, fe->device, DF_F32, 3, (int64_t[]){n, f, t}, "STFT magnitudes");
+  if (!s) s = df_tensor_alloc(&fe->band, fe->device, DF_F32, 3, (int64_t[]){n, c->bins, t}, "spectrogram (all frames)");
+  if (s) {
+    free_scratch(fe);
+    return s;
+  }
+  fe->capacity = n;
   return DF_OK;
-}
-
-/* 2-D views of the scratch for n items: [rows, cols]. */
-static df_tensor rows_view(const df_tensor *t, int64_t rows, int64_t cols) {
-  return df_tensor_wrap(t->data, t->device, DF_F32, 2, (int64_t[]){rows, cols}, t->name);
 }
 
 df_status sa_analyse(sa_frontend *fe, const sa_config *c, const df_tensor *audio, df_tensor *spec,
@@ -92,22 +92,22 @@ df_status sa_analyse(sa_frontend *fe, const sa_config *c, const df_tensor *audio
   DF_TRY(df_check_shape("spectrogram front end", audio, 3, (int64_t[]){n, 1, c->length}));
   DF_TRY(df_check_shape("spectrogram front end", spec, 4, (int64_t[]){n, 1, h, w}));
   DF_TRY(reserve(fe, c, n));
-  df_tensor signal = rows_view(audio, n, c->length), mag = fe->mag, band = fe->band;
+  df_tensor signal = DF_VIEW(audio, n, c->length), mag = DF_VIEW(&fe->mag, n, f, t), band = DF_VIEW(&fe->band, n, h, t);
   DF_TRY(df_stft_magnitude(fe->plan, &signal, 1.0f, &mag));
   if (c->mel_bands) {
     DF_TRY(df_mel_project(&fe->fb, &mag, &band));
   } else { /* bins 0 .. F - 2: the first (F - 1) T values of every item */
-    df_tensor src = rows_view(&mag, n, f * t), dst = rows_view(&band, n, h * t);
+    df_tensor src = DF_VIEW(&mag, n, f * t), dst = DF_VIEW(&band, n, h * t);
     DF_TRY(df_copy_band(&src, 0, &dst, 0, h * t));
   }
-  df_tensor out = rows_view(spec, n * h, w);
+  df_tensor out = DF_VIEW(spec, n * h, w);
   if (w == t) DF_TRY(df_tensor_copy(&out, &band));
   else {
-    df_tensor src = rows_view(&band, n * h, t);
+    df_tensor src = DF_VIEW(&band, n * h, t);
     DF_TRY(df_copy_band(&src, 0, &out, 0, w));
   }
   df_db_config db = db_config(c);
-  df_tensor items = rows_view(spec, n, h * w);
+  df_tensor items = DF_VIEW(spec, n, h * w);
   DF_TRY(df_to_db(&db, &items, &items));
   return df_minmax_normalize(&items, &items, lo, hi);
 }
@@ -119,11 +119,11 @@ df_status sa_synthesise(sa_frontend *fe, const sa_config *c, df_tensor *spec, co
   DF_TRY(df_check_shape("spectrogram synthesis", audio, 3, (int64_t[]){n, 1, c->length}));
   DF_TRY(reserve(fe, c, n));
   df_db_config db = db_config(c);
-  df_tensor items = rows_view(spec, n, h * w), mag = fe->mag, band = fe->band;
+  df_tensor items = DF_VIEW(spec, n, h * w), mag = DF_VIEW(&fe->mag, n, f, t), band = DF_VIEW(&fe->band, n, h, t);
   DF_TRY(df_minmax_denormalize(&items, lo, hi, &items));
   DF_TRY(df_from_db(&db, &items, &items));
   /* Frames past W are silence. */
-  df_tensor in = rows_view(spec, n * h, w), all = rows_view(&band, n * h, t);
+  df_tensor in = DF_VIEW(spec, n * h, w), all = DF_VIEW(&band, n * h, t);
   if (w < t) DF_TRY(df_tensor_zero(&band));
   DF_TRY(df_copy_band(&in, 0, &all, 0, w));
   df_griffinlim_config gl = df_griffinlim_config_default();
@@ -131,10 +131,10 @@ df_status sa_synthesise(sa_frontend *fe, const sa_config *c, df_tensor *spec, co
   gl.momentum = c->gl_momentum;
   df_rng rng;
   df_rng_init(&rng, SA_GRIFFINLIM_SEED);
-  df_tensor signal = rows_view(audio, n, c->length);
+  df_tensor signal = DF_VIEW(audio, n, c->length);
   if (c->mel_bands) return df_griffinlim_mel(fe->plan, &gl, &rng, &fe->pinv, &band, &signal, NULL);
   /* The Nyquist bin is silence. */
-  df_tensor src = rows_view(&band, n, h * t), dst = rows_view(&mag, n, f * t);
+  df_tensor src = DF_VIEW(&band, n, h * t), dst = DF_VIEW(&mag, n, f * t);
   DF_TRY(df_tensor_zero(&mag));
   DF_TRY(df_copy_band(&src, 0, &dst, 0, h * t));
   return df_griffinlim(fe->plan, &gl, &rng, &mag, &signal, NULL);

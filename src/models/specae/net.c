@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "models/batch_buffers.h"
 #include "models/specae/specae.h"
 
 static int embed_width(const sa_config *c) { return c->n_classes ? c->class_embed : 0; }
@@ -48,6 +49,9 @@ df_status sa_net_build(sa_net *net, const sa_config *c, df_device dev, df_rng *r
   net->features = (int64_t)c->filters[n - 1] * h * w;
   net->heads = sa_stochastic(c) ? 2 : 1;
   int e = embed_width(c);
+  net->n_layers = n;
+  net->latent = c->latent_dim;
+  net->embed = e;
   if (e) DF_TRY(add_embedding(ps, "encoder.embed.weight", c, rng, &net->enc_embed));
   DF_TRY(add_dense(ps, "encoder.fc", net->features + e, (int64_t)net->heads * c->latent_dim, rng, &net->enc_fc_w,
                    &net->enc_fc_b));
@@ -72,62 +76,63 @@ df_status sa_net_build(sa_net *net, const sa_config *c, df_device dev, df_rng *r
   return df_param_add(ps, "spec_stats", 0, 2, (int64_t[]){k, 3}, &net->stats);
 }
 
-static void free_activations(sa_net *net) {
-  for (int i = 0; i < SA_MAX_LAYERS; i++) {
-    sa_block_free_activations(&net->enc[i]);
-    sa_block_free_activations(&net->dec[i]);
+/* Most batch-sized tensors a net can have: two per block, its matrices, three scratch. */
+#define SA_NET_BATCH_TENSORS (4 * SA_MAX_LAYERS + SA_NET_MATRICES + 3)
+
+/* Every batch-sized tensor of the net, for models/batch_buffers.h; returns how many. */
+static int batch_tensors(sa_net *net, df_batch_tensor *t) {
+  int k = 0;
+  int64_t largest = net->features;
+  for (int i = 0; i < net->n_layers; i++) {
+    sa_block *blocks[2] = {&net->enc[i], &net->dec[i]};
+    for (int j = 0; j < 2; j++) {
+      sa_block *b = blocks[j];
+      t[k++] = (df_batch_tensor){&b->y_buf, &b->y, DF_F32, 0, 3, {b->cout, b->hout, b->wout}, "block activation"};
+      if (b->gamma) t[k++] = (df_batch_tensor){&b->z_buf, &b->z, DF_F32, 0, 3, {b->cout, b->hout, b->wout}, "block output"};
+      int64_t size = b->cout * b->hout * b->wout;
+      largest = size > largest ? size : largest;
+    }
   }
-  df_tensor *ts[] = {&net->enc_in, &net->dec_in, &net->head, &net->mean, &net->logvar, &net->dec_fc,
-                     &net->grad_a, &net->grad_b, &net->grad_c, &net->d_head, &net->d_mean, &net->d_logvar,
-                     &net->d_z, &net->d_enc_in, &net->d_dec_in, &net->emb_scratch, &net->d_features,
-                     &net->labels_dev};
-  for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) df_tensor_free(ts[i]);
-  net->batch = 0;
+  int64_t f = net->features, e = net->embed, d = net->latent, hd = net->heads * d;
+  const struct {
+    df_tensor *view;
+    int64_t cols;
+    const char *name;
+  } mats[SA_NET_MATRICES] = {
+      {&net->enc_in, f + e, "encoder dense input"},   {&net->dec_in, d + e, "decoder dense input"},
+      {&net->head, hd, "encoder output"},              {&net->mean, d, "latent mean"},
+      {&net->logvar, d, "latent log-variance"},        {&net->dec_fc, f, "decoder dense output"},
+      {&net->d_head, hd, "d encoder output"},          {&net->d_mean, d, "d latent mean"},
+      {&net->d_logvar, d, "d latent log-variance"},    {&net->d_z, d, "d latent"},
+      {&net->d_enc_in, f + e, "d encoder dense input"}, {&net->d_dec_in, d + e, "d decoder dense input"},
+      {&net->emb_scratch, e ? e : 1, "class embedding"}, {&net->d_features, f, "d bottleneck features"},
+      {&net->labels_dev, 0, "class labels"}};
+  for (int i = 0; i < SA_NET_MATRICES; i++) {
+    int labels = mats[i].view == &net->labels_dev;
+    t[k++] = (df_batch_tensor){&net->buffers[i], mats[i].view, labels ? DF_I32 : DF_F32, 0, labels ? 0 : 1,
+                               {mats[i].cols}, mats[i].name};
+  }
+  t[k++] = (df_batch_tensor){&net->grad_a, NULL, DF_F32, 0, 1, {largest}, "gradient scratch a"};
+  t[k++] = (df_batch_tensor){&net->grad_b, NULL, DF_F32, 0, 1, {largest}, "gradient scratch b"};
+  t[k++] = (df_batch_tensor){&net->grad_c, NULL, DF_F32, 0, 1, {largest}, "gradient scratch c"};
+  return k;
 }
 
 void sa_net_free(sa_net *net) {
-  free_activations(net);
+  df_batch_tensor t[SA_NET_BATCH_TENSORS];
+  df_batch_free(t, batch_tensors(net, t), &net->capacity);
+  for (int i = 0; i < SA_MAX_LAYERS; i++) {
+    sa_block_free(&net->enc[i]);
+    sa_block_free(&net->dec[i]);
+  }
   df_param_set_free(&net->params);
 }
 
-df_status sa_net_reserve(sa_net *net, const sa_config *c, int64_t n) {
-  if (net->batch == n) return DF_OK;
-  free_activations(net);
-  df_device dev = net->params.device;
-  int64_t largest = net->features, e = embed_width(c), d = c->latent_dim, hd = net->heads * d;
-  for (int i = 0; i < c->n_layers; i++) {
-    DF_TRY(sa_block_reserve(&net->enc[i], dev, n));
-    DF_TRY(sa_block_reserve(&net->dec[i], dev, n));
-    int64_t a = df_tensor_inner(&net->enc[i].y), b = df_tensor_inner(&net->dec[i].y);
-    largest = a > largest ? a : largest;
-    largest = b > largest ? b : largest;
-  }
-  largest *= n;
-  struct {
-    df_tensor *t;
-    int64_t cols;
-    const char *name;
-  } mats[] = {{&net->enc_in, net->features + e, "encoder dense input"}, {&net->dec_in, d + e, "decoder dense input"},
-              {&net->head, hd, "encoder output"},                        {&net->mean, d, "latent mean"},
-              {&net->logvar, d, "latent log-variance"},                 {&net->dec_fc, net->features, "decoder dense output"},
-              {&net->d_head, hd, "d encoder output"},                   {&net->d_mean, d, "d latent mean"},
-              {&net->d_logvar, d, "d latent log-variance"},             {&net->d_z, d, "d latent"},
-              {&net->d_enc_in, net->features + e, "d encoder dense input"},
-              {&net->d_dec_in, d + e, "d decoder dense input"},         {&net->emb_scratch, e ? e : 1, "class embedding"},
-              {&net->d_features, net->features, "d bottleneck features"}};
-  for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
-    DF_TRY(df_tensor_alloc(mats[i].t, dev, DF_F32, 2, (int64_t[]){n, mats[i].cols}, mats[i].name));
-  DF_TRY(df_tensor_alloc(&net->grad_a, dev, DF_F32, 1, &largest, "gradient scratch a"));
-  DF_TRY(df_tensor_alloc(&net->grad_b, dev, DF_F32, 1, &largest, "gradient scratch b"));
-  DF_TRY(df_tensor_alloc(&net->grad_c, dev, DF_F32, 1, &largest, "gradient scratch c"));
-  DF_TRY(df_tensor_alloc(&net->labels_dev, dev, DF_I32, 1, &n, "class labels"));
+df_status sa_net_reserve(sa_net *net, int64_t n) {
+  df_batch_tensor t[SA_NET_BATCH_TENSORS];
+  DF_TRY(df_batch_reserve(t, batch_tensors(net, t), net->params.device, &net->capacity, n));
   net->batch = n;
   return DF_OK;
-}
-
-/* A view of a scratch buffer shaped like t. */
-static df_tensor like(const df_tensor *buf, const df_tensor *t) {
-  return df_tensor_wrap(buf->data, buf->device, DF_F32, t->ndim, t->shape, buf->name);
 }
 
 /* Copies the class embedding of labels into columns [col, col + E) of dst. */
@@ -147,7 +152,7 @@ static df_status embed_into(sa_net *net, const sa_config *c, const df_param *tab
 df_status sa_encode(sa_net *net, const sa_config *c, const df_tensor *spec, const int32_t *labels, int train) {
   int64_t n = spec->shape[0], d = c->latent_dim;
   if (c->n_classes && !labels) return DF_FAIL(DF_ERR_INVALID_ARG, "a conditional model encodes with class labels");
-  DF_TRY(sa_net_reserve(net, c, n));
+  DF_TRY(sa_net_reserve(net, n));
   const df_tensor *x = spec;
   for (int i = 0; i < c->n_layers; i++) {
     DF_TRY(sa_block_forward(&net->enc[i], x, train));
@@ -166,7 +171,7 @@ df_status sa_decode(sa_net *net, const sa_config *c, const df_tensor *z, const i
   int64_t n = z->shape[0], d = c->latent_dim;
   DF_TRY(df_check_shape("spectrogram decoder", z, 2, (int64_t[]){n, d}));
   if (c->n_classes && !labels) return DF_FAIL(DF_ERR_INVALID_ARG, "a conditional model decodes with class labels");
-  DF_TRY(sa_net_reserve(net, c, n));
+  DF_TRY(sa_net_reserve(net, n));
   DF_TRY(df_copy_band(z, 0, &net->dec_in, 0, d));
   if (c->n_classes) DF_TRY(embed_into(net, c, net->dec_embed, labels, &net->dec_in, d));
   DF_TRY(df_dense_forward(&net->dec_in, &net->dec_fc_w->value, &net->dec_fc_b->value, &net->dec_fc));
@@ -193,7 +198,8 @@ static df_status blocks_backward(sa_net *net, sa_block *blocks, int count, const
   for (int j = count - 1; j >= 0; j--) {
     df_tensor dx, *target = dx0;
     if (j > 0) {
-      dx = like(bufs[cur], sa_block_output(&blocks[j - 1]));
+      const df_tensor *out = sa_block_output(&blocks[j - 1]);
+      dx = df_tensor_view(bufs[cur], out->ndim, out->shape);
       target = &dx;
     }
     DF_TRY(sa_block_backward(&blocks[j], inputs[j], &g, &net->grad_c, target));

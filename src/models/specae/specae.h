@@ -62,12 +62,11 @@ int sa_stochastic(const sa_config *c);
 /* ---- the spectrogram front end and its inverse */
 typedef struct sa_frontend {
   df_device device;
-  df_stft_plan *plan;  /* for up to plan_batch items */
-  int64_t plan_batch;
   df_tensor fb, pinv;  /* Mel filterbank [M, F] and its pseudo-inverse [F, M] (mel_bands > 0) */
-  int64_t batch;       /* scratch below is for this many items */
-  df_tensor mag;       /* [N, F, T] */
-  df_tensor band;      /* [N, H, T]: Mel, or the bins below Nyquist */
+  int64_t capacity;    /* the plan and the scratch are for up to this many items (the most yet) */
+  df_stft_plan *plan;
+  df_tensor mag;       /* [capacity, F, T] */
+  df_tensor band;      /* [capacity, H, T]: Mel, or the bins below Nyquist */
 } sa_frontend;
 
 df_status sa_frontend_init(sa_frontend *fe, const sa_config *c, df_device dev);
@@ -89,13 +88,14 @@ typedef struct sa_block {
   df_activation act;
   df_tensor y;            /* after the activation [N, cout, hout, wout] */
   df_tensor z;            /* after batch norm */
-  df_tensor mean, invstd; /* batch statistics saved for the backward */
+  df_tensor y_buf, z_buf; /* behind y and z, for the net's capacity (its batch buffers) */
+  df_tensor mean, invstd; /* batch statistics saved for the backward [cout] */
 } sa_block;
 
+/* The parameters, and the batch statistics' storage when with_bn. */
 df_status sa_block_build(sa_block *b, df_param_set *set, const char *prefix, df_rng *rng,
                          int with_bn);
-df_status sa_block_reserve(sa_block *b, df_device dev, int64_t n);
-void sa_block_free_activations(sa_block *b);
+void sa_block_free(sa_block *b);
 const df_tensor *sa_block_output(const sa_block *b);
 /* Forward from x [N, cin, hin, win]; train: batch statistics (running averages updated). */
 df_status sa_block_forward(sa_block *b, const df_tensor *x, int train);
@@ -105,6 +105,7 @@ df_status sa_block_backward(sa_block *b, const df_tensor *x, const df_tensor *do
                             df_tensor *dx);
 
 /* ---- the network */
+#define SA_NET_MATRICES 15
 typedef struct sa_net {
   df_param_set params;     /* prefix "AE" */
   sa_block enc[SA_MAX_LAYERS], dec[SA_MAX_LAYERS]; /* dec[n_layers - 1] is the output block */
@@ -114,21 +115,28 @@ typedef struct sa_net {
                               mean dB minimum and maximum of their spectrograms */
   int64_t features;        /* C * H * W at the bottleneck */
   int heads;               /* 2 for a stochastic encoder (mean, log-variance), else 1 */
-  int64_t batch;           /* activations below are for this many items */
+  int n_layers;
+  int64_t latent, embed;   /* latent width; class embedding width (0: unconditional) */
+  /* Activation buffers are for `capacity` items, the most any call has had; the blocks' y and
+   * z and the tensors below are views of their first `batch` items, the current call's
+   * (sa_net_reserve; models/batch_buffers.h). */
+  int64_t capacity, batch;
   df_tensor enc_in, dec_in;  /* [N, features (+ embed)], [N, latent (+ embed)] */
   df_tensor head;          /* [N, heads * latent] */
   df_tensor mean, logvar;  /* [N, latent] */
   df_tensor dec_fc;        /* [N, features]: the decoder's dense output */
-  df_tensor grad_a, grad_b, grad_c; /* scratch, the largest activation */
+  df_tensor grad_a, grad_b, grad_c; /* scratch [capacity, the largest activation's item] */
   df_tensor d_head, d_mean, d_logvar, d_z, d_enc_in, d_dec_in;
   df_tensor d_features;    /* [N, features]: d bottleneck (encoder output, decoder dense output) */
   df_tensor emb_scratch;   /* [N, embed] */
   df_tensor labels_dev;    /* [N] int32 */
+  df_tensor buffers[SA_NET_MATRICES]; /* behind the views above, from enc_in to labels_dev */
 } sa_net;
 
 df_status sa_net_build(sa_net *net, const sa_config *c, df_device dev, df_rng *rng);
 void sa_net_free(sa_net *net);
-df_status sa_net_reserve(sa_net *net, const sa_config *c, int64_t n);
+/* Activations for a batch of n: the buffers grow to n when they are smaller, never shrink. */
+df_status sa_net_reserve(sa_net *net, int64_t n);
 /* Encoder: spec [N, 1, H, W] -> net->mean (and net->logvar); labels host [N] or NULL. */
 df_status sa_encode(sa_net *net, const sa_config *c, const df_tensor *spec, const int32_t *labels, int train);
 /* Decoder: z [N, latent] -> the output block's y [N, 1, H, W] in [0, 1]. */
@@ -145,13 +153,16 @@ typedef struct sa_model {
   df_device device;
   sa_net net;
   sa_frontend fe;
-  /* Training scratch for one batch size. */
-  int64_t batch;
-  df_tensor audio, spec, lo, hi, eps, prior, z, diff;
-  int32_t *labels;
+  /* Training scratch: views of the first N items of buffers for `capacity`, the most yet. */
+  int64_t capacity;
+  df_tensor audio, spec, diff, lo, hi, eps, prior, z;
+  df_tensor train_buffers[8];              /* behind the views, in that order */
+  df_tensor labels_buf;                    /* host int32 [capacity] */
+  int32_t *labels;                         /* its data */
 } sa_model;
 
-/* Training (train.c). The scratch for a batch of n (m->audio, m->spec, ...), and its release. */
+/* Training (train.c). The scratch for a batch of n (m->audio, m->spec, ...): grown when it is
+ * smaller, never shrunk; and its release. */
 df_status sa_train_reserve(sa_model *m, int64_t n);
 void sa_train_free(sa_model *m);
 /* The loss of the spectrograms in m->spec and its gradients (into the parameters' gradients,
@@ -163,8 +174,9 @@ typedef struct sa_losses {
 df_status sa_loss_gradients(sa_model *m, const int32_t *labels, df_rng *rng, sa_losses *out);
 /* One training step on the next batch of data. */
 df_status sa_train_step(sa_model *m, const df_train_data *data, df_rng *rng, df_metrics *out);
-/* Folds a batch's dB ranges into the dataset statistics (per class for conditional models). */
-df_status sa_stats_update(sa_model *m, const df_tensor *lo, const df_tensor *hi, const int32_t *labels);
+/* Folds a batch's dB ranges into the dataset statistics on the model's device (per class for
+ * conditional models: classes [N] int32 there; NULL otherwise). */
+df_status sa_stats_update(sa_model *m, const df_tensor *lo, const df_tensor *hi, const df_tensor *classes);
 /* The dB range that de-normalises a sampled latent of class `label` (0 when unconditional). */
 void sa_stats_range(const sa_model *m, const float *stats, int label, float *lo, float *hi);
 

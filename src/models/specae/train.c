@@ -10,37 +10,46 @@
 #include <string.h>
 
 #include "drumforge/loss.h"
+#include "models/batch_buffers.h"
 #include "models/specae/specae.h"
 
+#define SA_TRAIN_BATCH_TENSORS 9
+
+/* Every batch-sized training tensor, for models/batch_buffers.h. The audio's name (written into
+ * audio_name) tells a user whose dataset has another example length what the model expects. */
+static void batch_tensors(sa_model *m, df_batch_tensor t[SA_TRAIN_BATCH_TENSORS], char *audio_name) {
+  const sa_config *c = &m->cfg;
+  int64_t l = c->length, h = c->bins, w = c->frames, d = c->latent_dim;
+  snprintf(audio_name, DF_TENSOR_NAME_LEN, "audio batch (spectrogram.length = %lld)", (long long)l);
+  df_tensor *b = m->train_buffers;
+  const df_batch_tensor all[SA_TRAIN_BATCH_TENSORS] = {
+      {&b[0], &m->audio, DF_F32, 0, 2, {1, l}, audio_name},
+      {&b[1], &m->spec, DF_F32, 0, 3, {1, h, w}, "spectrograms"},
+      {&b[2], &m->diff, DF_F32, 0, 3, {1, h, w}, "reconstruction error"},
+      {&b[3], &m->lo, DF_F32, 0, 0, {0}, "dB minima"},
+      {&b[4], &m->hi, DF_F32, 0, 0, {0}, "dB maxima"},
+      {&b[5], &m->eps, DF_F32, 0, 1, {d}, "latent noise"},
+      {&b[6], &m->prior, DF_F32, 0, 1, {d}, "prior samples"},
+      {&b[7], &m->z, DF_F32, 0, 1, {d}, "latents"},
+      {&m->labels_buf, NULL, DF_I32, 1, 0, {0}, "labels"}};
+  memcpy(t, all, sizeof all);
+}
+
 void sa_train_free(sa_model *m) {
-  df_tensor *ts[] = {&m->audio, &m->spec, &m->lo, &m->hi, &m->eps, &m->prior, &m->z, &m->diff};
-  for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) df_tensor_free(ts[i]);
-  free(m->labels);
+  df_batch_tensor t[SA_TRAIN_BATCH_TENSORS];
+  char audio_name[DF_TENSOR_NAME_LEN];
+  batch_tensors(m, t, audio_name);
+  df_batch_free(t, SA_TRAIN_BATCH_TENSORS, &m->capacity);
   m->labels = NULL;
-  m->batch = 0;
 }
 
 df_status sa_train_reserve(sa_model *m, int64_t n) {
-  if (m->batch == n) return DF_OK;
-  sa_train_free(m);
-  const sa_config *c = &m->cfg;
-  df_device dev = m->device;
-  /* The name tells a user whose dataset has another example length what the model expects. */
-  char name[DF_TENSOR_NAME_LEN];
-  snprintf(name, sizeof name, "audio batch (spectrogram.length = %lld)", (long long)c->length);
-  DF_TRY(df_tensor_alloc(&m->audio, dev, DF_F32, 3, (int64_t[]){n, 1, c->length}, name));
-  DF_TRY(df_tensor_alloc(&m->spec, dev, DF_F32, 4, (int64_t[]){n, 1, c->bins, c->frames}, "spectrograms"));
-  DF_TRY(df_tensor_alloc(&m->diff, dev, DF_F32, 4, (int64_t[]){n, 1, c->bins, c->frames}, "reconstruction error"));
-  DF_TRY(df_tensor_alloc(&m->lo, dev, DF_F32, 1, &n, "dB minima"));
-  DF_TRY(df_tensor_alloc(&m->hi, dev, DF_F32, 1, &n, "dB maxima"));
-  int64_t zs[2] = {n, c->latent_dim};
-  DF_TRY(df_tensor_alloc(&m->eps, dev, DF_F32, 2, zs, "latent noise"));
-  DF_TRY(df_tensor_alloc(&m->prior, dev, DF_F32, 2, zs, "prior samples"));
-  DF_TRY(df_tensor_alloc(&m->z, dev, DF_F32, 2, zs, "latents"));
-  m->labels = calloc((size_t)n, sizeof *m->labels);
-  if (!m->labels) return DF_FAIL(DF_ERR_OOM, "labels");
-  m->batch = n;
-  return DF_OK;
+  df_batch_tensor t[SA_TRAIN_BATCH_TENSORS];
+  char audio_name[DF_TENSOR_NAME_LEN];
+  batch_tensors(m, t, audio_name);
+  df_status s = df_batch_reserve(t, SA_TRAIN_BATCH_TENSORS, m->device, &m->capacity, n);
+  m->labels = m->labels_buf.data;
+  return s;
 }
 
 /* Mean squared error of the decoded batch against the input; m->diff becomes d loss / d y. */
@@ -96,7 +105,8 @@ df_status sa_train_step(sa_model *m, const df_train_data *data, df_rng *rng, df_
   DF_TRY(sa_analyse(&m->fe, c, &m->audio, &m->spec, &m->lo, &m->hi));
   sa_losses l;
   DF_TRY(sa_loss_gradients(m, labels, rng, &l)); /* validates the labels first */
-  DF_TRY(sa_stats_update(m, &m->lo, &m->hi, labels));
+  /* The encoder uploaded this batch's labels. */
+  DF_TRY(sa_stats_update(m, &m->lo, &m->hi, labels ? &m->net.labels_dev : NULL));
   float norm = 0;
   if (c->clip_norm > 0) DF_TRY(df_param_set_clip(&m->net.params, c->clip_norm, &norm));
   DF_TRY(df_param_set_adam(&m->net.params));
@@ -109,25 +119,8 @@ df_status sa_train_step(sa_model *m, const df_train_data *data, df_rng *rng, df_
 }
 
 /* ---------------------------------------------------------------- dataset statistics */
-/* Row k of the stats buffer: examples seen, mean dB minimum, mean dB maximum. */
-df_status sa_stats_update(sa_model *m, const df_tensor *lo, const df_tensor *hi, const int32_t *labels) {
-  int64_t n = lo->shape[0], k = m->net.stats->value.shape[0];
-  float *buf = malloc(sizeof(float) * (size_t)(2 * n + 3 * k));
-  if (!buf) return DF_FAIL(DF_ERR_OOM, "spectrogram statistics");
-  float *l = buf, *h = buf + n, *st = buf + 2 * n;
-  df_status s = df_tensor_to_host(lo, l, n);
-  if (!s) s = df_tensor_to_host(hi, h, n);
-  if (!s) s = df_tensor_to_host(&m->net.stats->value, st, 3 * k);
-  for (int64_t i = 0; !s && i < n; i++) {
-    float *row = st + 3 * (labels ? labels[i] : 0);
-    double count = (double)row[0] + 1.0;
-    row[0] = (float)count;
-    row[1] = (float)(row[1] + ((double)l[i] - row[1]) / count);
-    row[2] = (float)(row[2] + ((double)h[i] - row[2]) / count);
-  }
-  if (!s) s = df_tensor_from_host(&m->net.stats->value, st, 3 * k);
-  free(buf);
-  return s;
+df_status sa_stats_update(sa_model *m, const df_tensor *lo, const df_tensor *hi, const df_tensor *classes) {
+  return df_minmax_range_update(&m->net.stats->value, lo, hi, classes);
 }
 
 void sa_stats_range(const sa_model *m, const float *stats, int label, float *lo, float *hi) {

@@ -132,11 +132,6 @@ static df_tensor rows_of(const df_tensor *t, int64_t first, int64_t n) {
   return v;
 }
 
-/* A view of a flat scratch buffer as [n, ch, len]. */
-static df_tensor scratch3(const df_tensor *buf, int64_t n, int64_t ch, int64_t len) {
-  return df_tensor_wrap(buf->data, buf->device, DF_F32, 3, (int64_t[]){n, ch, len}, buf->name);
-}
-
 /* The flattened features [rows, F] of the last layer. */
 static df_tensor features(const wg_critic *d, int64_t first, int64_t n) {
   df_tensor a = rows_of(&d->act[d->n_conv - 1], first, n), f;
@@ -209,7 +204,7 @@ df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int
     df_tensor dz = rows_of(&d->dz[j], 0, rows), a = rows_of(&d->act[j], 0, rows);
     DF_TRY(df_activation_backward(DF_ACT_LEAKY_RELU, c->leaky_slope, &a, &dz, &dz));
     if (has_bn(l)) {
-      df_tensor tmp = scratch3(&d->tangent, rows, l->cout, l->lout);
+      df_tensor tmp = DF_VIEW(&d->tangent, rows, l->cout, l->lout);
       for (int gi = 0; gi < groups; gi++) {
         df_tensor p = rows_of(&d->pre[j], gi * per_group, per_group);
         df_tensor dy = rows_of(&dz, gi * per_group, per_group), dxg = rows_of(&tmp, gi * per_group, per_group);
@@ -226,7 +221,7 @@ df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int
       df_tensor dx0 = rows_of(&d->dx0, 0, rows);
       DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, &dx0, NULL, NULL));
     } else {
-      df_tensor dx = scratch3(&d->dx, rows, l->cin, l->lin);
+      df_tensor dx = DF_VIEW(&d->dx, rows, l->cin, l->lin);
       df_tensor dprev = rows_of(&d->dz[j - 1], 0, rows);
       DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, &dx, NULL, NULL));
       DF_TRY(df_phase_shuffle_backward(&dx, d->shifts[j - 1], &dprev));
@@ -242,7 +237,7 @@ df_status wg_critic_tangent(wg_critic *d, const df_wavegan_config *c, int64_t fi
   for (int j = 0; j < d->n_conv; j++) {
     wg_conv *l = &d->convs[j];
     df_tensor x = rows_of(&d->x[j], first, n), a = rows_of(&d->act[j], first, n);
-    df_tensor t = scratch3(&d->tangent, n, l->cout, l->lout);
+    df_tensor t = DF_VIEW(&d->tangent, n, l->cout, l->lout);
     /* Linear part without bias, then the LeakyReLU mask of the xhat forward. */
     DF_TRY(df_conv1d_forward(&x, &l->w->value, NULL, l->stride, l->pad, &t));
     DF_TRY(df_activation_backward(DF_ACT_LEAKY_RELU, c->leaky_slope, &a, &t, &t));

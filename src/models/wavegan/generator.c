@@ -132,11 +132,6 @@ static df_status reserve(wg_generator *g, const df_wavegan_config *c, int64_t n)
   return DF_OK;
 }
 
-/* A view of a scratch buffer with a given 3-D shape. */
-static df_tensor view3(const df_tensor *buf, const int64_t shape[3]) {
-  return df_tensor_wrap(buf->data, buf->device, DF_F32, 3, shape, buf->name);
-}
-
 const df_tensor *wg_generator_output(const wg_generator *g, const df_wavegan_config *c) {
   return c->post_filter ? &g->out : &g->act[g->n_up];
 }
@@ -213,10 +208,10 @@ df_status wg_generator_backward(wg_generator *g, const df_wavegan_config *c, con
   int cur = 0; /* bufs[cur] holds d act[s] */
   int64_t shape[3];
   stage_shape(g, g->n_up, n, shape);
-  df_tensor da = view3(bufs[cur], shape);
+  df_tensor da = df_tensor_view(bufs[cur], 3, shape);
   if (c->post_filter) {
     int64_t full[3] = {n, c->channels, g->post_full.shape[2]};
-    df_tensor dfull = view3(bufs[1 - cur], full);
+    df_tensor dfull = df_tensor_view(bufs[1 - cur], 3, full);
     int64_t crop = full[2] - c->slice_len;
     DF_TRY(df_tensor_zero(&dfull));
     DF_TRY(df_copy_band(dout, 0, &dfull, crop, c->slice_len));
@@ -232,20 +227,20 @@ df_status wg_generator_backward(wg_generator *g, const df_wavegan_config *c, con
     DF_TRY(df_activation_backward(last ? DF_ACT_TANH : DF_ACT_RELU, 0, &g->act[s], &da, &da));
     df_tensor dh = da;
     if (stage_has_bn(g, c, s)) {
-      dh = view3(bufs[1 - cur], shape);
+      dh = df_tensor_view(bufs[1 - cur], 3, shape);
       DF_TRY(df_batchnorm_backward(&g->pre[s], &u->gamma->value, &da, &g->bn_mean[s], &g->bn_invstd[s],
                                    &dh, &u->gamma->grad, &u->beta->grad));
       cur = 1 - cur;
     }
     int64_t in_shape[3];
     stage_shape(g, s - 1, n, in_shape);
-    df_tensor dprev = view3(bufs[1 - cur], in_shape);
+    df_tensor dprev = df_tensor_view(bufs[1 - cur], 3, in_shape);
     if (c->upsample == DF_UPSAMPLE_ZEROS) {
       DF_TRY(df_conv_transpose1d_backward(&g->act[s - 1], &u->w->value, &dh, u->stride, u->pad, &dprev,
                                           &u->w->grad, &u->b->grad));
     } else {
       int64_t up_shape[3] = {n, in_shape[1], in_shape[2] * u->stride};
-      df_tensor dup = view3(&g->grad_c, up_shape);
+      df_tensor dup = df_tensor_view(&g->grad_c, 3, up_shape);
       DF_TRY(df_conv1d_backward(&g->upsampled[s - 1], &u->w->value, &dh, 1, u->pad, &dup,
                                 &u->w->grad, &u->b->grad));
       DF_TRY(df_upsample_nearest1d_backward(&dup, u->stride, &dprev));
@@ -258,7 +253,7 @@ df_status wg_generator_backward(wg_generator *g, const df_wavegan_config *c, con
   DF_TRY(df_activation_backward(DF_ACT_RELU, 0, &g->act[0], &da, &da));
   df_tensor dh = da;
   if (stage_has_bn(g, c, 0)) {
-    dh = view3(bufs[1 - cur], shape);
+    dh = df_tensor_view(bufs[1 - cur], 3, shape);
     DF_TRY(df_batchnorm_backward(&g->pre[0], &g->fc_gamma->value, &da, &g->bn_mean[0], &g->bn_invstd[0],
                                  &dh, &g->fc_gamma->grad, &g->fc_beta->grad));
   }
