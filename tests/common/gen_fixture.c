@@ -1,12 +1,14 @@
 #include "common/gen_fixture.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "common/testlib.h"
+#include "drumforge/audio.h"
 #include "drumforge/checkpoint.h"
 
 int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config) {
@@ -105,4 +107,34 @@ int64_t df_test_count_files(const char *dir, const char *suffix) {
   }
   closedir(d);
   return n;
+}
+
+static double band_share(const df_audio *a, double lo, double hi) {
+  const int n = 512;
+  double in = 0, all = 0;
+  for (int64_t start = 0; start + n <= a->frames; start += n)
+    for (int k = 1; k < n / 2; k++) {
+      double re = 0, im = 0;
+      for (int t = 0; t < n; t++) {
+        re += a->data[start + t] * cos(2 * M_PI * k * t / n);
+        im -= a->data[start + t] * sin(2 * M_PI * k * t / n);
+      }
+      double e = re * re + im * im, f = (double)k * a->rate / n;
+      all += e;
+      if (f >= lo && f < hi) in += e;
+    }
+  return all > 0 ? in / all : 0;
+}
+
+double df_test_class_band_share(const char *dir, const char *cls, int count, double lo, double hi) {
+  double sum = 0;
+  for (int i = 0; i < count; i++) {
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s_%06d.wav", dir, cls, i);
+    df_audio a;
+    if (df_audio_read(path, NULL, &a) != DF_OK) return -1;
+    sum += band_share(&a, lo, hi);
+    df_audio_free(&a);
+  }
+  return count > 0 ? sum / count : -1;
 }

@@ -30,6 +30,10 @@ int df_test_drumforge(const char *dir, const char *args, char **err);
 /* Number of lines of a text file (0 when missing). */
 int64_t df_test_count_lines(const char *path);
 
+/* Mean share of the energy between lo and hi Hz (a direct DFT over 512-sample frames) of the
+ * generated files DIR/CLASS_000000.wav .. CLASS_<count-1>.wav; -1 when one cannot be read. */
+double df_test_class_band_share(const char *dir, const char *cls, int count, double lo, double hi);
+
 /* Number of entries of a folder whose name ends in suffix (every entry for ""). */
 int64_t df_test_count_files(const char *dir, const char *suffix);
 
