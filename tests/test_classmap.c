@@ -62,6 +62,11 @@ int main(void) {
     expect_class(&m, "Audiophob", "Cowbell", "skip");
     expect_class(&m, "belofilms_GuitarStrums", "Strum 1", "skip");
     expect_class(&m, NULL, "Kick", "kick");
+    /* Folders named after a class are that class where no rule matches them ('_' is a word
+     * character, so \<hh\> misses hh_closed); a rule still wins over the name. */
+    expect_class(&m, NULL, "hh_closed", "hh_closed");
+    expect_class(&m, NULL, "HH_OPEN", "hh_open");
+    expect_class(&m, "Audiophob", "kick", "tom");
     classmap_free(&m);
   }
 

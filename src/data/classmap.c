@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "data/text.h"
 
@@ -98,5 +99,9 @@ int classmap_lookup(const classmap *m, const char *kit, const char *name, int *r
       return r->cls;
     }
   }
+  /* A name that is a class's own name ("hh_closed", a folder named after the class) is that
+   * class, even where the rules' word boundaries miss it (the '_' of hh_closed). */
+  for (int c = 0; c < m->n_classes; c++)
+    if (!strcasecmp(m->names[c], name)) return c;
   return CLASSMAP_NONE;
 }

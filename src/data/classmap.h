@@ -30,7 +30,8 @@ df_status classmap_load(const char *path, classmap *m);
 void classmap_free(classmap *m);
 
 /* The class id for an instrument `name` in kit `kit` (kit may be NULL: only rules without a
- * kit column apply): an id, CLASSMAP_NONE (no rule matched) or CLASSMAP_SKIP. *rule_line
+ * kit column apply): an id, CLASSMAP_NONE (no rule matched) or CLASSMAP_SKIP. When no rule
+ * matches, a name equal to a class name (any case) is that class. *rule_line
  * (may be NULL) receives the matching rule's line, 0 if none. */
 int classmap_lookup(const classmap *m, const char *kit, const char *name, int *rule_line);
 
