@@ -33,6 +33,11 @@ typedef struct df_checkpoint_state {
   int sample_rate;
   int n_classes;
   char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  /* Training examples per class after the run's class filter (data.classes): a conditional
+   * model has a slot for every class of its dataset but learns only those with examples.
+   * has_class_examples = 0: not recorded (imported models, older checkpoints). */
+  int has_class_examples;
+  int64_t class_examples[DF_MAX_CLASSES];
   char *config_text; /* owned: df_checkpoint_state_free */
   /* The device it was written on, e.g. "cpu (2 threads)" (empty: not recorded). CPU results
    * are bitwise reproducible for one thread count, so a resume elsewhere is worth a notice. */

@@ -104,9 +104,11 @@ typedef struct df_evaluator df_evaluator;
 /* Reads the real test sounds and their embeddings once (the classifier must stay open). */
 df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out);
 /* Generates o->count sounds with the model (type->sample_latents and type->decode, fixed
- * latents from o->seed) and measures them. */
-df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, int64_t step,
-                           df_eval_result *out);
+ * latents from o->seed) and measures them. A conditional model is asked for the classes it
+ * has training examples of in turn (class_examples per class; NULL: all of its classes), so
+ * conditioning accuracy measures what it learned. */
+df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, const int64_t *class_examples,
+                           int64_t step, df_eval_result *out);
 void df_evaluator_close(df_evaluator *ev);
 
 /* eval.json (written atomically): {"format": "drumforge-eval", "step", "checkpoint",

@@ -60,8 +60,10 @@ typedef struct df_model_type {
   /* One training step (the unit --steps counts). */
   df_status (*train_step)(void *model, const df_train_data *data, df_rng *rng, df_metrics *out);
   /* Audio for `count` fixed examples drawn from `seed`, written into dir as WAV files. */
+  /* Conditional models cycle through the classes with training examples (class_examples,
+   * NULL: every class). */
   df_status (*preview)(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
-                       const char *const *class_names);
+                       const char *const *class_names, const int64_t *class_examples);
 
   /* ---- generation (every model type) ---- */
   /* Latent size, number of classes (0: unconditional), and the audio one latent gives. */
@@ -93,6 +95,10 @@ typedef struct df_loaded_model {
   int n_classes;
   char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   const char *class_ptrs[DF_MAX_CLASSES];
+  /* Training examples per class (df_checkpoint_state); when not recorded (has_class_examples
+   * = 0) every class counts as learned. df_model_class_examples gives both cases. */
+  int has_class_examples;
+  int64_t class_examples[DF_MAX_CLASSES];
   char checkpoint[4200];
   char *config_text; /* df_model_load: the checkpoint's resolved config (owned; df_model_unload frees it) */
 } df_loaded_model;
@@ -109,8 +115,17 @@ df_status df_model_load(const char *path, df_device dev, df_loaded_model *out);
 /* The model's parameter sets into sets[0 .. *n); DF_ERR_INVALID_ARG when it has more than cap. */
 df_status df_model_param_sets(const df_loaded_model *m, df_param_set **sets, int cap, int *n);
 void df_model_unload(df_loaded_model *m);
-/* The id of a class name ("snare"), or DF_ERR_NOT_FOUND listing the model's classes. */
+/* The id of a class name ("snare"), or DF_ERR_NOT_FOUND listing the model's classes; a class
+ * the model saw no training example of is refused the same way (its embedding is untrained). */
 df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id);
+/* The model's class_examples, or NULL when not recorded. */
+const int64_t *df_model_class_examples(const df_loaded_model *m);
+/* "kick, snare, hh_closed": the classes the model learned, for messages. */
+void df_model_class_list(const df_loaded_model *m, char *buf, size_t len);
+
+/* The ids of the classes a conditional model learned: those with training examples, or all
+ * n_classes when class_examples is NULL (not recorded). Returns how many went into ids. */
+int df_trained_class_ids(int n_classes, const int64_t *class_examples, int32_t *ids);
 
 /* The registered model types ("wavegan", ...), and lookup by name. */
 const df_model_type *df_model_type_find(const char *name);

@@ -124,7 +124,7 @@ int cmd_eval(int argc, char **argv) {
     eo.classifier = cl;
     s = df_evaluator_open(&eo, &ev);
   }
-  if (!s) s = df_evaluator_run(ev, m.type, m.model, m.step, &r);
+  if (!s) s = df_evaluator_run(ev, m.type, m.model, df_model_class_examples(&m), m.step, &r);
   if (!s) s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl);
   if (!s) {
     summary(&r, df_classifier_get_card(cl));

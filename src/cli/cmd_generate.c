@@ -93,12 +93,10 @@ static void on_progress(void *ctx, const df_generate_progress *p) {
 }
 
 /* ---------------------------------------------------------------- arguments */
-/* Class ids from "kick,snare" or "all". */
+/* Class ids from "kick,snare" or "all" (the classes the model learned). */
 static df_status parse_classes(const df_loaded_model *m, const char *list, int32_t *ids, int *n) {
-  *n = 0;
-  int total = m->type->n_classes(m->model);
   if (!list || !strcasecmp(list, "all")) {
-    for (int i = 0; i < total; i++) ids[(*n)++] = i;
+    *n = df_trained_class_ids(m->type->n_classes(m->model), df_model_class_examples(m), ids);
     return DF_OK;
   }
   char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];

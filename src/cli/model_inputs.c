@@ -12,11 +12,8 @@ static df_status parse_classes(const df_loaded_model *m, const char *classes, in
     return DF_OK;
   }
   if (!classes) {
-    char list[1024] = "";
-    for (int i = 0; i < m->type->n_classes(m->model); i++) {
-      size_t used = strlen(list);
-      snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", m->class_names[i]);
-    }
+    char list[1024];
+    df_model_class_list(m, list, sizeof list);
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this model is conditional: give the class of the sound(s) with --class "
                    "(one of: %s)", m->checkpoint, list);
   }

@@ -63,7 +63,8 @@ df_status df_eval_write_json(const char *path, const df_eval_result *r, const ch
     for (int i = 0; i < n; i++) {
       int64_t row = 0;
       for (int j = 0; j < n; j++) row += r->confusion[i * n + j];
-      cJSON_AddNumberToObject(per, k->class_names[i], row ? (double)r->confusion[i * n + i] / (double)row : 0);
+      /* Only the classes asked for (those the model learned). */
+      if (row) cJSON_AddNumberToObject(per, k->class_names[i], (double)r->confusion[i * n + i] / (double)row);
     }
   } else {
     cJSON_AddNullToObject(root, "conditioning");

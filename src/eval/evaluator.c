@@ -66,19 +66,22 @@ df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out) {
   return DF_OK;
 }
 
-/* count sounds [count, channels, length] on the host; labels[i] = i % classes when conditional. */
-static df_status generate(const df_evaluator *ev, const df_model_type *type, void *model, int count,
-                          int32_t *labels, float *audio) {
+/* count sounds [count, channels, length] on the host; conditional models cycle through the
+ * learned classes. */
+static df_status generate(const df_evaluator *ev, const df_model_type *type, void *model,
+                          const int64_t *class_examples, int count, int32_t *labels, float *audio) {
   int channels;
   int64_t length;
   type->audio_shape(model, &channels, &length);
-  const int classes = type->n_classes(model), latent = type->latent_dim(model);
+  int32_t learned[DF_MAX_CLASSES];
+  const int classes = df_trained_class_ids(type->n_classes(model), class_examples, learned);
+  const int latent = type->latent_dim(model);
   df_rng rng;
   df_rng_init(&rng, ev->o.seed);
   df_tensor z = {0}, x = {0};
   df_status s = df_tensor_new(&z, ev->o.device, "evaluation latents", GEN_BATCH, latent);
   if (!s) s = df_tensor_new(&x, ev->o.device, "evaluation sounds", GEN_BATCH, channels, length);
-  for (int i = 0; i < count; i++) labels[i] = classes ? i % classes : -1;
+  for (int i = 0; i < count; i++) labels[i] = classes ? learned[i % classes] : -1;
   for (int first = 0; !s && first < count; first += GEN_BATCH) {
     const int b = count - first < GEN_BATCH ? count - first : GEN_BATCH;
     df_tensor zb, xb;
@@ -172,8 +175,8 @@ static df_status novelty(const df_evaluator *ev, const float *audio, int count, 
   return s;
 }
 
-df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, int64_t step,
-                           df_eval_result *r) {
+df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, const int64_t *class_examples,
+                           int64_t step, df_eval_result *r) {
   memset(r, 0, sizeof *r);
   if (!type->sample_latents || !type->decode || type->latent_dim(model) < 1)
     return DF_FAIL(DF_ERR_UNSUPPORTED, "a '%s' model does not generate sounds to evaluate", type->name);
@@ -194,7 +197,7 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
   float *probs = malloc(sizeof(float) * (size_t)(count * classes)), *embed = malloc(sizeof(float) * (size_t)(count * dim));
   int32_t *labels = malloc(sizeof(int32_t) * (size_t)count), *heard = malloc(sizeof(int32_t) * (size_t)count);
   df_status s = audio && probs && embed && labels && heard ? DF_OK : DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
-  if (!s) s = generate(ev, type, model, count, labels, audio);
+  if (!s) s = generate(ev, type, model, class_examples, count, labels, audio);
   if (!s) s = df_classifier_run(ev->o.classifier, audio, count, channels, length, probs, embed);
   if (!s) s = df_inception_score(probs, count, classes, is_splits(count), &r->is_generated, &r->is_generated_std);
   if (!s) s = df_frechet_distance(ev->real_embed, ev->real.n, embed, count, dim, &r->fd);

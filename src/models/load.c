@@ -67,6 +67,10 @@ df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
   df_status s = df_model_create(st.config_text, checkpoint, st.n_classes, (const char(*)[DF_CLASS_NAME_LEN])st.class_names,
                                 st.sample_rate, dev, out);
   out->step = st.step;
+  if (st.has_class_examples) {
+    out->has_class_examples = 1;
+    memcpy(out->class_examples, st.class_examples, sizeof out->class_examples);
+  }
   df_checkpoint_state_free(&st);
   df_param_set *sets[8];
   int n = 0;
@@ -100,18 +104,39 @@ void df_model_unload(df_loaded_model *m) {
   m->config_text = NULL;
 }
 
+int df_trained_class_ids(int n_classes, const int64_t *class_examples, int32_t *ids) {
+  int n = 0;
+  for (int c = 0; c < n_classes; c++)
+    if (!class_examples || class_examples[c] > 0) ids[n++] = c;
+  return n;
+}
+
+const int64_t *df_model_class_examples(const df_loaded_model *m) {
+  return m->has_class_examples ? m->class_examples : NULL;
+}
+
+void df_model_class_list(const df_loaded_model *m, char *buf, size_t len) {
+  int32_t ids[DF_MAX_CLASSES];
+  int n = df_trained_class_ids(m->type->n_classes(m->model), df_model_class_examples(m), ids);
+  if (len) buf[0] = 0;
+  for (int i = 0; i < n; i++) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%s%s", i ? ", " : "", m->class_names[ids[i]]);
+  }
+}
+
 df_status df_model_class_id(const df_loaded_model *m, const char *name, int *id) {
   int n = m->type->n_classes(m->model);
+  if (n == 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: class '%s': this model is not conditional", m->checkpoint, name);
+  char list[1024];
+  df_model_class_list(m, list, sizeof list);
   for (int i = 0; i < n; i++)
     if (!strcasecmp(m->class_names[i], name)) {
+      if (m->has_class_examples && m->class_examples[i] == 0)
+        return DF_FAIL(DF_ERR_NOT_FOUND, "%s: the model saw no '%s' in training, so it cannot make one (it learned: %s)",
+                       m->checkpoint, m->class_names[i], list);
       *id = i;
       return DF_OK;
     }
-  char list[1024] = "";
-  for (int i = 0; i < n; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", m->class_names[i]);
-  }
-  if (n == 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: class '%s': this model is not conditional", m->checkpoint, name);
   return DF_FAIL(DF_ERR_NOT_FOUND, "%s: the model has no class '%s' (it has: %s)", m->checkpoint, name, list);
 }

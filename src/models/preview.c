@@ -8,8 +8,10 @@
 #include "drumforge/fileio.h"
 
 df_status df_model_write_previews(const df_model_type *type, void *model, const char *dir, uint64_t seed,
-                                  int count, int sample_rate, const char *const *class_names) {
-  int classes = type->n_classes(model), channels;
+                                  int count, int sample_rate, const char *const *class_names,
+                                  const int64_t *class_examples) {
+  int32_t learned[DF_MAX_CLASSES];
+  int classes = df_trained_class_ids(type->n_classes(model), class_examples, learned), channels;
   int64_t length;
   type->audio_shape(model, &channels, &length);
   df_device dev = type->param_set(model, 0)->device;
@@ -22,7 +24,7 @@ df_status df_model_write_previews(const df_model_type *type, void *model, const 
   int32_t *labels = calloc((size_t)count, sizeof *labels);
   float *host = malloc(sizeof(float) * (size_t)count * (size_t)channels * (size_t)length);
   if (!s && (!labels || !host)) s = DF_FAIL(DF_ERR_OOM, "previews");
-  for (int i = 0; labels && i < count; i++) labels[i] = classes ? i % classes : 0;
+  for (int i = 0; labels && i < count; i++) labels[i] = classes ? learned[i % classes] : 0;
   if (!s) s = type->sample_latents(model, &rng, 1.0f, &z);
   if (!s) s = type->decode(model, &z, classes ? labels : NULL, &out);
   if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));

@@ -89,6 +89,18 @@ static df_status build_meta(const df_checkpoint_state *st, df_param_set *const *
   char *classes = arr ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);
   if (!classes) return DF_FAIL(DF_ERR_OOM, "checkpoint class names");
+  char *examples = NULL;
+  if (st->has_class_examples) {
+    cJSON *counts = cJSON_CreateArray();
+    for (int i = 0; counts && i < st->n_classes; i++)
+      cJSON_AddItemToArray(counts, cJSON_CreateNumber((double)st->class_examples[i]));
+    examples = counts ? cJSON_PrintUnformatted(counts) : NULL;
+    cJSON_Delete(counts);
+    if (!examples) {
+      free(classes);
+      return DF_FAIL(DF_ERR_OOM, "checkpoint class examples");
+    }
+  }
   df_status s = meta_add(m, "format", "drumforge-checkpoint");
   if (!s) s = meta_add(m, "format_version", "%d", DF_CHECKPOINT_FORMAT_VERSION);
   if (!s) s = meta_add(m, "model_type", "%s", st->model_type);
@@ -103,6 +115,7 @@ static df_status build_meta(const df_checkpoint_state *st, df_param_set *const *
   if (!s) s = meta_add(m, "elapsed_seconds", "%.3f", st->elapsed_seconds);
   if (!s) s = meta_add(m, "sample_rate", "%d", st->sample_rate);
   if (!s) s = meta_add(m, "class_names", "%s", classes);
+  if (!s && examples) s = meta_add(m, "class_examples", "%s", examples);
   if (!s) s = meta_add(m, "config", "%s", st->config_text ? st->config_text : "");
   if (!s && st->compute[0]) s = meta_add(m, "compute", "%s", st->compute);
   for (int i = 0; !s && i < n_sets; i++) {
@@ -111,6 +124,7 @@ static df_status build_meta(const df_checkpoint_state *st, df_param_set *const *
     s = meta_add(m, key, "%" PRId64, sets[i]->adam_step);
   }
   free(classes);
+  free(examples);
   if (s) meta_free(m);
   return s;
 }
@@ -215,6 +229,24 @@ static df_status need_u64(const df_st_file *f, const char *path, const char *key
   return DF_OK;
 }
 
+/* Optional "class_examples": one non-negative count per class name. */
+static df_status parse_class_examples(const df_st_file *f, const char *path, df_checkpoint_state *st) {
+  const char *v = df_st_metadata(f, "class_examples");
+  if (!v) return DF_OK;
+  cJSON *arr = cJSON_Parse(v);
+  int ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) == st->n_classes;
+  for (int i = 0; ok && i < st->n_classes; i++) {
+    const cJSON *e = cJSON_GetArrayItem(arr, i);
+    ok = cJSON_IsNumber(e) && e->valuedouble >= 0;
+    if (ok) st->class_examples[i] = (int64_t)e->valuedouble;
+  }
+  cJSON_Delete(arr);
+  if (!ok)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: metadata 'class_examples' is not one count per class name", path);
+  st->has_class_examples = 1;
+  return DF_OK;
+}
+
 static df_status parse_state(const df_st_file *f, const char *path, df_checkpoint_state *st) {
   memset(st, 0, sizeof *st);
   const char *v;
@@ -254,6 +286,7 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
     snprintf(st->class_names[i], DF_CLASS_NAME_LEN, "%s", cJSON_IsString(e) ? e->valuestring : "");
   }
   cJSON_Delete(arr);
+  DF_TRY(parse_class_examples(f, path, st));
   const char *compute = df_st_metadata(f, "compute"); /* optional */
   snprintf(st->compute, sizeof st->compute, "%s", compute ? compute : "");
   DF_TRY(need(f, path, "config", &v));

@@ -16,7 +16,7 @@ df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device 
                             df_eval_hook **out);
 /* Evaluates the model just saved at `checkpoint` (step `step`). */
 df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, void *model,
-                                  int64_t step, const char *checkpoint);
+                                  const int64_t *class_examples, int64_t step, const char *checkpoint);
 void df_eval_hook_close(df_eval_hook *h);
 
 #endif

@@ -161,6 +161,8 @@ static df_status save_checkpoint(trainer *t) {
   st.sample_rate = t->info.rate;
   st.n_classes = t->info.n_classes;
   memcpy(st.class_names, t->info.class_names, sizeof st.class_names);
+  st.has_class_examples = 1;
+  memcpy(st.class_examples, t->class_counts, sizeof st.class_examples);
   st.config_text = t->config_text;
   snprintf(st.compute, sizeof st.compute, "%s", df_device_description(t->opt->device));
   char path[4200];
@@ -173,10 +175,10 @@ static df_status save_checkpoint(trainer *t) {
     snprintf(dir, sizeof dir, "%s/previews/step-%09lld", t->opt->run_dir, (long long)t->step);
     /* Fixed latents: the same seed at every checkpoint, apart from the training stream. */
     DF_TRY(t->type->preview(t->model, dir, t->set.seed ^ 0x9e3779b97f4a7c15ULL, (int)t->set.preview_count,
-                            t->info.rate, t->info.n_classes ? t->class_ptrs : NULL));
+                            t->info.rate, t->info.n_classes ? t->class_ptrs : NULL, t->class_counts));
     if (t->tb) DF_TRY(previews_to_tensorboard(t, dir));
   }
-  if (t->eval) DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, t->step, path));
+  if (t->eval) DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, t->class_counts, t->step, path));
   return DF_OK;
 }
 

@@ -63,9 +63,10 @@ static void audio_shape(void *model, int *channels, int64_t *length) {
 }
 
 static df_status preview(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
-                         const char *const *class_names) {
+                         const char *const *class_names, const int64_t *class_examples) {
   const df_model_type *type = ((sa_model *)model)->cfg.kind == SA_VAE ? &df_specvae_model_type : &df_specwae_model_type;
-  return df_model_write_previews(type, model, dir, seed, count, sample_rate, class_names);
+  return df_model_write_previews(type, model, dir, seed, count, sample_rate, class_names,
+                                 class_examples);
 }
 
 /* The Gaussian prior N(0, sigma^2 I); truncation narrows the standard deviation. */

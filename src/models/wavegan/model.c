@@ -74,8 +74,9 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
 extern const df_model_type df_wavegan_model_type;
 
 static df_status preview(void *model, const char *dir, uint64_t seed, int count, int sample_rate,
-                         const char *const *class_names) {
-  return df_model_write_previews(&df_wavegan_model_type, model, dir, seed, count, sample_rate, class_names);
+                         const char *const *class_names, const int64_t *class_examples) {
+  return df_model_write_previews(&df_wavegan_model_type, model, dir, seed, count, sample_rate, class_names,
+                                 class_examples);
 }
 
 static int latent_dim(void *model) { return df_wavegan_get_config(((wavegan_model *)model)->m)->latent_dim; }
