@@ -133,7 +133,7 @@ static void run_variant(const variant *v) {
   }
 
   /* Critic: the WGAN-GP loss's gradients. Rows: real | fake | xhat, each with its shifts. */
-  df_expect_ok(wg_critic_reserve(&m->d, &c, 3 * n), "critic buffers");
+  df_expect_ok(wg_critic_reserve(&m->d, 3 * n), "critic buffers");
   for (int j = 0; j < layers - 1; j++)
     for (int g = 0; g < 3; g++)
       for (int64_t i = 0; i < n; i++) m->d.shifts[j][g * n + i] = shifts[(j * 3 + g) * n + i];

@@ -1,7 +1,7 @@
 /* Batch-sized buffers of a model, grown to the largest batch any call has had and never shrunk:
  * a call with fewer items runs on views of their first rows, so chunked inference and previews
- * between training steps allocate nothing (the classifier and WaveGAN's critic do the same by
- * hand with df_tensor_view and df_tensor_slice0). */
+ * between training steps allocate nothing. A buffer without a view is for code that takes its
+ * own views (DF_VIEW, df_tensor_slice0): scratch, or row groups as in WaveGAN's critic. */
 #ifndef DF_MODELS_BATCH_BUFFERS_H
 #define DF_MODELS_BATCH_BUFFERS_H
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/batch_buffers.h"
 #include "models/classifier/classifier_net.h"
 
 #define BN_MOMENTUM 0.1f
@@ -48,6 +49,8 @@ df_status dc_net_build(dc_net *n, const dc_config *c, df_device dev, const df_ad
     snprintf(name, sizeof name, "blocks.%d.bn.running_var", j);
     DF_TRY(df_param_add(&n->params, name, 0, 1, ch, &b->rvar));
     DF_TRY(df_param_init_const(b->rvar, 1.0f));
+    DF_TRY(df_tensor_new(&n->mean[j], dev, "classifier bn mean", b->cout));
+    DF_TRY(df_tensor_new(&n->invstd[j], dev, "classifier bn invstd", b->cout));
   }
   int embed = dc_net_embed_dim(n);
   DF_TRY(df_param_add(&n->params, "fc.weight", 1, 2, (int64_t[]){c->n_classes, embed}, &n->fc_w));
@@ -58,60 +61,66 @@ df_status dc_net_build(dc_net *n, const dc_config *c, df_device dev, const df_ad
 
 int dc_net_embed_dim(const dc_net *n) { return n->cfg.width << (DC_LAYERS - 1); }
 
-static void free_buffers(dc_net *n) {
-  df_tensor *all[] = {&n->mono, &n->mag, &n->mel, &n->lo, &n->hi, &n->grad_a, &n->grad_b,
-                      &n->pooled, &n->dpooled, &n->logits, &n->dlogits};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) df_tensor_free(all[i]);
+/* Most batch-sized buffers: two per block and eleven more. */
+#define DC_BATCH_TENSORS (2 * DC_LAYERS + 11)
+
+/* Every batch-sized buffer, for models/batch_buffers.h (no views: the forward and backward
+ * take views of the rows they use with DF_VIEW); returns how many. */
+static int batch_tensors(dc_net *n, df_batch_tensor *t) {
+  const dc_config *c = &n->cfg;
+  int k = 0;
+  int64_t largest = 0; /* per example */
+  t[k++] = (df_batch_tensor){&n->mono, NULL, DF_F32, 0, 1, {c->length}, "classifier mono audio"};
+  t[k++] = (df_batch_tensor){&n->mag, NULL, DF_F32, 0, 2, {c->n_fft / 2 + 1, n->frames}, "classifier power spectrogram"};
+  t[k++] = (df_batch_tensor){&n->mel, NULL, DF_F32, 0, 2, {c->n_mels, n->frames}, "classifier log-Mel"};
+  t[k++] = (df_batch_tensor){&n->lo, NULL, DF_F32, 0, 0, {0}, "log-Mel minimum"};
+  t[k++] = (df_batch_tensor){&n->hi, NULL, DF_F32, 0, 0, {0}, "log-Mel maximum"};
   for (int j = 0; j < DC_LAYERS; j++) {
-    df_tensor_free(&n->pre[j]);
-    df_tensor_free(&n->act[j]);
-    df_tensor_free(&n->mean[j]);
-    df_tensor_free(&n->invstd[j]);
+    const dc_block *b = &n->blocks[j];
+    t[k++] = (df_batch_tensor){&n->pre[j], NULL, DF_F32, 0, 3, {b->cout, b->hout, b->wout}, "classifier conv output"};
+    t[k++] = (df_batch_tensor){&n->act[j], NULL, DF_F32, 0, 3, {b->cout, b->hout, b->wout}, "classifier block output"};
+    int64_t size = (int64_t)b->cout * b->hout * b->wout;
+    if (size > largest) largest = size;
   }
+  t[k++] = (df_batch_tensor){&n->grad_a, NULL, DF_F32, 0, 1, {largest}, "classifier gradient scratch"};
+  t[k++] = (df_batch_tensor){&n->grad_b, NULL, DF_F32, 0, 1, {largest}, "classifier gradient scratch"};
+  int64_t embed = dc_net_embed_dim(n);
+  t[k++] = (df_batch_tensor){&n->pooled, NULL, DF_F32, 0, 1, {embed}, "classifier embeddings"};
+  t[k++] = (df_batch_tensor){&n->dpooled, NULL, DF_F32, 0, 1, {embed}, "classifier embedding gradients"};
+  t[k++] = (df_batch_tensor){&n->logits, NULL, DF_F32, 0, 1, {c->n_classes}, "classifier logits"};
+  t[k++] = (df_batch_tensor){&n->dlogits, NULL, DF_F32, 0, 1, {c->n_classes}, "classifier logit gradients"};
+  return k;
+}
+
+static void free_buffers(dc_net *n) {
+  df_batch_tensor t[DC_BATCH_TENSORS];
+  df_batch_free(t, batch_tensors(n, t), &n->capacity);
   df_stft_plan_free(n->plan);
   n->plan = NULL;
-  n->batch = 0;
 }
 
 void dc_net_free(dc_net *n) {
   free_buffers(n);
+  for (int j = 0; j < DC_LAYERS; j++) {
+    df_tensor_free(&n->mean[j]);
+    df_tensor_free(&n->invstd[j]);
+  }
   df_tensor_free(&n->fb);
   df_param_set_free(&n->params);
 }
 
-/* Buffers for at least `batch` examples. */
+/* The STFT plan and the buffers for at least `batch` examples: grown to the largest batch yet,
+ * never shrunk. A failed growth leaves none, and the next call tries again. */
 static df_status reserve(dc_net *n, int64_t batch) {
-  if (n->batch >= batch) return DF_OK;
+  if (batch <= n->capacity) return DF_OK;
   free_buffers(n);
   const dc_config *c = &n->cfg;
-  df_device dev = n->params.device;
+  df_batch_tensor t[DC_BATCH_TENSORS];
+  DF_TRY(df_batch_reserve(t, batch_tensors(n, t), n->params.device, &n->capacity, batch));
   df_stft_config sc = {c->n_fft, c->hop, 0, 1, DF_PAD_REFLECT};
-  DF_TRY(df_stft_plan_create(&sc, dev, batch, c->length, &n->plan));
-  int bins = c->n_fft / 2 + 1;
-  DF_TRY(df_tensor_new(&n->mono, dev, "classifier mono audio", batch, c->length));
-  DF_TRY(df_tensor_new(&n->mag, dev, "classifier power spectrogram", batch, bins, n->frames));
-  DF_TRY(df_tensor_new(&n->mel, dev, "classifier log-Mel", batch, c->n_mels, n->frames));
-  DF_TRY(df_tensor_new(&n->lo, dev, "log-Mel minimum", batch));
-  DF_TRY(df_tensor_new(&n->hi, dev, "log-Mel maximum", batch));
-  int64_t largest = 0;
-  for (int j = 0; j < DC_LAYERS; j++) {
-    const dc_block *b = &n->blocks[j];
-    DF_TRY(df_tensor_new(&n->pre[j], dev, "classifier conv output", batch, b->cout, b->hout, b->wout));
-    DF_TRY(df_tensor_new(&n->act[j], dev, "classifier block output", batch, b->cout, b->hout, b->wout));
-    DF_TRY(df_tensor_new(&n->mean[j], dev, "classifier bn mean", b->cout));
-    DF_TRY(df_tensor_new(&n->invstd[j], dev, "classifier bn invstd", b->cout));
-    int64_t size = batch * b->cout * b->hout * b->wout;
-    if (size > largest) largest = size;
-  }
-  DF_TRY(df_tensor_new(&n->grad_a, dev, "classifier gradient scratch", largest));
-  DF_TRY(df_tensor_new(&n->grad_b, dev, "classifier gradient scratch", largest));
-  int embed = dc_net_embed_dim(n);
-  DF_TRY(df_tensor_new(&n->pooled, dev, "classifier embeddings", batch, embed));
-  DF_TRY(df_tensor_new(&n->dpooled, dev, "classifier embedding gradients", batch, embed));
-  DF_TRY(df_tensor_new(&n->logits, dev, "classifier logits", batch, c->n_classes));
-  DF_TRY(df_tensor_new(&n->dlogits, dev, "classifier logit gradients", batch, c->n_classes));
-  n->batch = batch;
-  return DF_OK;
+  df_status s = df_stft_plan_create(&sc, n->params.device, batch, c->length, &n->plan);
+  if (s) free_buffers(n);
+  return s;
 }
 
 /* The mono mix [B, L] of audio [B, channels, L], into n->mono (n->mag is the scratch: it is

@@ -32,11 +32,13 @@ typedef struct dc_net {
   df_param *fc_w, *fc_b;
   int frames;              /* T of the log-Mel input */
   df_tensor fb;            /* Mel filterbank [M, F] */
-  df_stft_plan *plan;      /* for up to `batch` examples */
-  /* Buffers for `batch` examples. */
-  int64_t batch, used; /* allocated for; in the last forward */
+  df_stft_plan *plan;      /* for up to `capacity` examples */
+  /* Buffers for `capacity` examples, the most any call has had (models/batch_buffers.h); a
+   * call with fewer uses their first rows. */
+  int64_t capacity, used; /* allocated for; in the last forward */
   df_tensor mono, mag, mel, lo, hi;
-  df_tensor pre[DC_LAYERS], act[DC_LAYERS], mean[DC_LAYERS], invstd[DC_LAYERS];
+  df_tensor pre[DC_LAYERS], act[DC_LAYERS];
+  df_tensor mean[DC_LAYERS], invstd[DC_LAYERS]; /* batch statistics [C] */
   df_tensor grad_a, grad_b;  /* scratch, the largest activation */
   df_tensor pooled, dpooled, logits, dlogits;
 } dc_net;

@@ -12,12 +12,14 @@
  * weight-gradient pass over [real | fake | xhat] rows yields the loss and penalty gradients
  * together. Biases get no penalty gradient (g does not depend on them). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "models/batch_buffers.h"
 #include "models/wavegan/wavegan_internal.h"
 
 #define WG_MAX_GROUPS 3
+
+_Static_assert(sizeof(int) == sizeof(int32_t), "the shift tables are int32 tensors read as int");
 
 df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device dev, df_rng *rng,
                           const df_adam_config *adam) {
@@ -45,6 +47,9 @@ df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device de
     if (c->batchnorm && c->loss != DF_GAN_WGAN_GP && j > 0) {
       snprintf(name, sizeof name, "bns.%d", j);
       DF_TRY(df_param_add_batchnorm(ps, name, l->cout, &l->gamma, &l->beta, &l->rmean, &l->rvar));
+      int64_t stats[2] = {WG_MAX_GROUPS, l->cout};
+      DF_TRY(df_tensor_alloc(&d->bn_mean[j], dev, DF_F32, 2, stats, "D bn mean"));
+      DF_TRY(df_tensor_alloc(&d->bn_invstd[j], dev, DF_F32, 2, stats, "D bn invstd"));
     }
   }
   wg_conv *last = &d->convs[d->n_conv - 1];
@@ -59,70 +64,58 @@ df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device de
   return DF_OK;
 }
 
-static void free_buffers(wg_critic *d) {
-  for (int j = 0; j < WG_MAX_LAYERS; j++) {
-    df_tensor_free(&d->x[j]);
-    df_tensor_free(&d->pre[j]);
-    df_tensor_free(&d->act[j]);
-    df_tensor_free(&d->dz[j]);
-    df_tensor_free(&d->bn_mean[j]);
-    df_tensor_free(&d->bn_invstd[j]);
-    free(d->shifts[j]);
-    d->shifts[j] = NULL;
+static int has_bn(const wg_conv *l) { return l->gamma != NULL; }
+
+/* Most batch-sized tensors: four per layer, a shift table per layer, eight more. */
+#define WG_D_BATCH_TENSORS (5 * WG_MAX_LAYERS + 8)
+
+/* Every batch-sized buffer of the critic, for models/batch_buffers.h (no views: the critic
+ * addresses row groups itself); returns how many. */
+static int batch_tensors(wg_critic *d, df_batch_tensor *t) {
+  int k = 0;
+  int64_t largest_in = 0, largest_out = 0; /* per row */
+  for (int j = 0; j < d->n_conv; j++) {
+    wg_conv *l = &d->convs[j];
+    int64_t in = (int64_t)l->cin * l->lin, out = (int64_t)l->cout * l->lout;
+    t[k++] = (df_batch_tensor){&d->x[j], NULL, DF_F32, 0, 2, {l->cin, l->lin}, "D layer input"};
+    t[k++] = (df_batch_tensor){&d->act[j], NULL, DF_F32, 0, 2, {l->cout, l->lout}, "D layer output"};
+    t[k++] = (df_batch_tensor){&d->dz[j], NULL, DF_F32, 0, 2, {l->cout, l->lout}, "D layer backward signal"};
+    if (has_bn(l)) t[k++] = (df_batch_tensor){&d->pre[j], NULL, DF_F32, 0, 2, {l->cout, l->lout}, "D layer before bn"};
+    t[k++] = (df_batch_tensor){&d->shift_table[j], NULL, DF_I32, 1, 0, {0}, "critic shift table"};
+    if (in > largest_in) largest_in = in;
+    if (out > largest_out) largest_out = out;
   }
-  df_tensor_free(&d->dx);
-  df_tensor_free(&d->dx0);
-  df_tensor_free(&d->tangent);
-  df_tensor_free(&d->out);
-  df_tensor_free(&d->dout);
-  df_tensor_free(&d->gathered);
-  df_tensor_free(&d->scratch_f);
-  df_tensor_free(&d->labels_dev);
-  d->rows = 0;
+  const wg_conv *first = &d->convs[0];
+  t[k++] = (df_batch_tensor){&d->dx, NULL, DF_F32, 0, 1, {largest_in}, "D input gradient scratch"};
+  t[k++] = (df_batch_tensor){&d->tangent, NULL, DF_F32, 0, 1, {largest_out}, "D tangent scratch"};
+  t[k++] = (df_batch_tensor){&d->dx0, NULL, DF_F32, 0, 2, {first->cin, first->lin}, "dD/dx"};
+  t[k++] = (df_batch_tensor){&d->out, NULL, DF_F32, 0, 0, {0}, "D scores"};
+  t[k++] = (df_batch_tensor){&d->dout, NULL, DF_F32, 0, 0, {0}, "D score gradients"};
+  if (d->embed) {
+    t[k++] = (df_batch_tensor){&d->gathered, NULL, DF_F32, 0, 1, {d->features}, "D class embeddings"};
+    t[k++] = (df_batch_tensor){&d->scratch_f, NULL, DF_F32, 0, 1, {d->features}, "D feature scratch"};
+    t[k++] = (df_batch_tensor){&d->labels_dev, NULL, DF_I32, 0, 0, {0}, "D labels"};
+    t[k++] = (df_batch_tensor){&d->row_labels, NULL, DF_I32, 1, 0, {0}, "critic row labels"};
+  }
+  return k;
 }
 
 void wg_critic_free(wg_critic *d) {
-  free_buffers(d);
+  df_batch_tensor t[WG_D_BATCH_TENSORS];
+  df_batch_free(t, batch_tensors(d, t), &d->capacity);
+  for (int j = 0; j < WG_MAX_LAYERS; j++) {
+    d->shifts[j] = NULL;
+    df_tensor_free(&d->bn_mean[j]);
+    df_tensor_free(&d->bn_invstd[j]);
+  }
   df_param_set_free(&d->params);
 }
 
-static int has_bn(const wg_conv *l) { return l->gamma != NULL; }
-
-df_status wg_critic_reserve(wg_critic *d, const df_wavegan_config *c, int64_t rows) {
-  if (d->rows >= rows) return DF_OK;
-  free_buffers(d);
-  df_device dev = d->params.device;
-  int64_t largest_in = 0, largest_out = 0;
-  for (int j = 0; j < d->n_conv; j++) {
-    wg_conv *l = &d->convs[j];
-    int64_t in[3] = {rows, l->cin, l->lin}, out[3] = {rows, l->cout, l->lout};
-    DF_TRY(df_tensor_alloc(&d->x[j], dev, DF_F32, 3, in, "D layer input"));
-    DF_TRY(df_tensor_alloc(&d->act[j], dev, DF_F32, 3, out, "D layer output"));
-    DF_TRY(df_tensor_alloc(&d->dz[j], dev, DF_F32, 3, out, "D layer backward signal"));
-    if (has_bn(l)) {
-      DF_TRY(df_tensor_alloc(&d->pre[j], dev, DF_F32, 3, out, "D layer before bn"));
-      int64_t stats[2] = {WG_MAX_GROUPS, l->cout};
-      DF_TRY(df_tensor_alloc(&d->bn_mean[j], dev, DF_F32, 2, stats, "D bn mean"));
-      DF_TRY(df_tensor_alloc(&d->bn_invstd[j], dev, DF_F32, 2, stats, "D bn invstd"));
-    }
-    if (in[0] * in[1] * in[2] > largest_in) largest_in = in[0] * in[1] * in[2];
-    if (out[0] * out[1] * out[2] > largest_out) largest_out = out[0] * out[1] * out[2];
-    d->shifts[j] = calloc((size_t)rows, sizeof(int));
-    if (!d->shifts[j]) return DF_FAIL(DF_ERR_OOM, "critic shift table");
-  }
-  DF_TRY(df_tensor_alloc(&d->dx, dev, DF_F32, 1, &largest_in, "D input gradient scratch"));
-  DF_TRY(df_tensor_alloc(&d->tangent, dev, DF_F32, 1, &largest_out, "D tangent scratch"));
-  DF_TRY(df_tensor_alloc(&d->dx0, dev, DF_F32, 3, (int64_t[]){rows, c->channels, c->slice_len}, "dD/dx"));
-  DF_TRY(df_tensor_alloc(&d->out, dev, DF_F32, 1, &rows, "D scores"));
-  DF_TRY(df_tensor_alloc(&d->dout, dev, DF_F32, 1, &rows, "D score gradients"));
-  if (c->n_classes) {
-    int64_t f[2] = {rows, d->features};
-    DF_TRY(df_tensor_alloc(&d->gathered, dev, DF_F32, 2, f, "D class embeddings"));
-    DF_TRY(df_tensor_alloc(&d->scratch_f, dev, DF_F32, 2, f, "D feature scratch"));
-    DF_TRY(df_tensor_alloc(&d->labels_dev, dev, DF_I32, 1, &rows, "D labels"));
-  }
-  d->rows = rows;
-  return DF_OK;
+df_status wg_critic_reserve(wg_critic *d, int64_t rows) {
+  df_batch_tensor t[WG_D_BATCH_TENSORS];
+  df_status s = df_batch_reserve(t, batch_tensors(d, t), d->params.device, &d->capacity, rows);
+  for (int j = 0; j < d->n_conv; j++) d->shifts[j] = d->shift_table[j].data;
+  return s;
 }
 
 /* Rows [first, first + n) of a buffer, as a tensor of the given trailing shape. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/batch_buffers.h"
 #include "models/wavegan/wavegan_internal.h"
 
 df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_device dev,
@@ -50,6 +51,11 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
       DF_TRY(df_param_add_batchnorm(ps, name, u->cout, &u->gamma, &u->beta, &u->rmean, &u->rvar));
     }
   }
+  for (int s = 0; s < g->n_up && c->batchnorm; s++) {
+    int64_t ch = wg_stage_channels(c, s);
+    DF_TRY(df_tensor_alloc(&g->bn_mean[s], dev, DF_F32, 1, &ch, "G bn mean"));
+    DF_TRY(df_tensor_alloc(&g->bn_invstd[s], dev, DF_F32, 1, &ch, "G bn invstd"));
+  }
   if (c->post_filter) {
     int64_t shape[3] = {c->channels, c->channels, c->post_filter};
     DF_TRY(df_param_add(ps, "post.weight", 1, 3, shape, &g->post_w));
@@ -57,30 +63,6 @@ df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_dev
                                                         (int64_t)c->channels * c->post_filter)));
   }
   return DF_OK;
-}
-
-static void free_activations(wg_generator *g) {
-  df_tensor_free(&g->zin);
-  for (int i = 0; i <= WG_MAX_LAYERS; i++) {
-    df_tensor_free(&g->pre[i]);
-    df_tensor_free(&g->act[i]);
-    df_tensor_free(&g->bn_mean[i]);
-    df_tensor_free(&g->bn_invstd[i]);
-    if (i < WG_MAX_LAYERS) df_tensor_free(&g->upsampled[i]);
-  }
-  df_tensor_free(&g->post_full);
-  df_tensor_free(&g->out);
-  df_tensor_free(&g->grad_a);
-  df_tensor_free(&g->grad_b);
-  df_tensor_free(&g->grad_c);
-  df_tensor_free(&g->grad_zin);
-  df_tensor_free(&g->labels_dev);
-  g->batch = 0;
-}
-
-void wg_generator_free(wg_generator *g) {
-  free_activations(g);
-  df_param_set_free(&g->params);
 }
 
 /* Shape of stage s's activation: [N, channels, length]. */
@@ -94,40 +76,59 @@ static int stage_has_bn(const wg_generator *g, const df_wavegan_config *c, int s
   return c->batchnorm && s < g->n_up;
 }
 
-static df_status reserve(wg_generator *g, const df_wavegan_config *c, int64_t n) {
-  if (g->batch == n) return DF_OK;
-  free_activations(g);
-  df_device dev = g->params.device;
-  int64_t largest = 0;
-  DF_TRY(df_tensor_alloc(&g->zin, dev, DF_F32, 2, (int64_t[]){n, g->zin_dim}, "G input"));
-  DF_TRY(df_tensor_alloc(&g->grad_zin, dev, DF_F32, 2, (int64_t[]){n, g->zin_dim}, "G d input"));
+/* Most batch-sized tensors: the views and the three gradient scratch buffers. */
+#define WG_G_BATCH_TENSORS (WG_G_VIEWS + 3)
+
+/* Every batch-sized tensor of the generator, for models/batch_buffers.h; returns how many. */
+static int batch_tensors(wg_generator *g, const df_wavegan_config *c, df_batch_tensor *t) {
+  int k = 0, v = 0;
+#define WG_VIEW(view, dtype, dims, name, ...) \
+  t[k++] = (df_batch_tensor){&g->buffers[v++], (view), (dtype), 0, (dims), {__VA_ARGS__}, (name)}
+  WG_VIEW(&g->zin, DF_F32, 1, "G input", g->zin_dim);
+  WG_VIEW(&g->grad_zin, DF_F32, 1, "G d input", g->zin_dim);
+  WG_VIEW(&g->labels_dev, DF_I32, 0, "G labels", 0);
+  if (c->n_classes) WG_VIEW(&g->emb, DF_F32, 1, "G class embedding", c->class_embed);
+  int64_t largest = 0; /* per item */
   for (int s = 0; s <= g->n_up; s++) {
     int64_t shape[3];
-    stage_shape(g, s, n, shape);
-    DF_TRY(df_tensor_alloc(&g->act[s], dev, DF_F32, 3, shape, "G stage"));
-    if (stage_has_bn(g, c, s)) {
-      DF_TRY(df_tensor_alloc(&g->pre[s], dev, DF_F32, 3, shape, "G stage before bn"));
-      DF_TRY(df_tensor_alloc(&g->bn_mean[s], dev, DF_F32, 1, &shape[1], "G bn mean"));
-      DF_TRY(df_tensor_alloc(&g->bn_invstd[s], dev, DF_F32, 1, &shape[1], "G bn invstd"));
-    }
-    if (df_tensor_numel(&g->act[s]) > largest) largest = df_tensor_numel(&g->act[s]);
+    stage_shape(g, s, 1, shape);
+    WG_VIEW(&g->act[s], DF_F32, 2, "G stage", shape[1], shape[2]);
+    if (stage_has_bn(g, c, s)) WG_VIEW(&g->pre[s], DF_F32, 2, "G stage before bn", shape[1], shape[2]);
+    if (shape[1] * shape[2] > largest) largest = shape[1] * shape[2];
     if (s < g->n_up && c->upsample == DF_UPSAMPLE_NN) {
-      int64_t up[3] = {n, shape[1], shape[2] * g->ups[s].stride};
-      DF_TRY(df_tensor_alloc(&g->upsampled[s], dev, DF_F32, 3, up, "G upsampled"));
-      if (up[0] * up[1] * up[2] > largest) largest = up[0] * up[1] * up[2];
+      int64_t up = shape[2] * g->ups[s].stride;
+      WG_VIEW(&g->upsampled[s], DF_F32, 2, "G upsampled", shape[1], up);
+      if (shape[1] * up > largest) largest = shape[1] * up;
     }
   }
   if (c->post_filter) {
-    int64_t full[3] = {n, c->channels, c->slice_len + (c->post_filter % 2 == 0)};
-    DF_TRY(df_tensor_alloc(&g->post_full, dev, DF_F32, 3, full, "G post-filter output"));
-    DF_TRY(df_tensor_alloc(&g->out, dev, DF_F32, 3, (int64_t[]){n, c->channels, c->slice_len}, "G output"));
-    if (full[0] * full[1] * full[2] > largest) largest = full[0] * full[1] * full[2];
+    int64_t full = c->slice_len + (c->post_filter % 2 == 0);
+    WG_VIEW(&g->post_full, DF_F32, 2, "G post-filter output", c->channels, full);
+    WG_VIEW(&g->out, DF_F32, 2, "G output", c->channels, c->slice_len);
+    if (c->channels * full > largest) largest = c->channels * full;
   }
-  DF_TRY(df_tensor_alloc(&g->grad_a, dev, DF_F32, 1, &largest, "G grad a"));
-  DF_TRY(df_tensor_alloc(&g->grad_b, dev, DF_F32, 1, &largest, "G grad b"));
+#undef WG_VIEW
+  t[k++] = (df_batch_tensor){&g->grad_a, NULL, DF_F32, 0, 1, {largest}, "G grad a"};
+  t[k++] = (df_batch_tensor){&g->grad_b, NULL, DF_F32, 0, 1, {largest}, "G grad b"};
   if (c->upsample == DF_UPSAMPLE_NN)
-    DF_TRY(df_tensor_alloc(&g->grad_c, dev, DF_F32, 1, &largest, "G grad upsampled"));
-  DF_TRY(df_tensor_alloc(&g->labels_dev, dev, DF_I32, 1, &n, "G labels"));
+    t[k++] = (df_batch_tensor){&g->grad_c, NULL, DF_F32, 0, 1, {largest}, "G grad upsampled"};
+  return k;
+}
+
+void wg_generator_free(wg_generator *g, const df_wavegan_config *c) {
+  df_batch_tensor t[WG_G_BATCH_TENSORS];
+  df_batch_free(t, batch_tensors(g, c, t), &g->capacity);
+  for (int i = 0; i <= WG_MAX_LAYERS; i++) {
+    df_tensor_free(&g->bn_mean[i]);
+    df_tensor_free(&g->bn_invstd[i]);
+  }
+  df_param_set_free(&g->params);
+}
+
+/* Activations for a batch of n: the buffers grow to n when they are smaller, never shrink. */
+static df_status reserve(wg_generator *g, const df_wavegan_config *c, int64_t n) {
+  df_batch_tensor t[WG_G_BATCH_TENSORS];
+  DF_TRY(df_batch_reserve(t, batch_tensors(g, c, t), g->params.device, &g->capacity, n));
   g->batch = n;
   return DF_OK;
 }
@@ -161,12 +162,8 @@ df_status wg_generator_forward(wg_generator *g, const df_wavegan_config *c, cons
   if (c->n_classes) {
     DF_TRY(upload_labels(&g->labels_dev, labels, n));
     DF_TRY(df_copy_band(z, 0, &g->zin, 0, c->latent_dim));
-    df_tensor emb;
-    DF_TRY(df_tensor_alloc(&emb, g->params.device, DF_F32, 2, (int64_t[]){n, c->class_embed}, "G class embedding"));
-    df_status s = df_embedding_forward(&g->embed->value, &g->labels_dev, &emb);
-    if (s == DF_OK) s = df_copy_band(&emb, 0, &g->zin, c->latent_dim, c->class_embed);
-    df_tensor_free(&emb);
-    DF_TRY(s);
+    DF_TRY(df_embedding_forward(&g->embed->value, &g->labels_dev, &g->emb));
+    DF_TRY(df_copy_band(&g->emb, 0, &g->zin, c->latent_dim, c->class_embed));
   } else {
     DF_TRY(df_tensor_copy(&g->zin, z));
   }
@@ -261,13 +258,9 @@ df_status wg_generator_backward(wg_generator *g, const df_wavegan_config *c, con
   DF_TRY(df_tensor_reshape(&dh, 2, (int64_t[]){n, 16 * (int64_t)g->c0}, &dfc));
   DF_TRY(df_dense_backward(&g->zin, &g->fc_w->value, &dfc, c->n_classes ? &g->grad_zin : NULL,
                            &g->fc_w->grad, &g->fc_b->grad));
-  if (c->n_classes) {
-    df_tensor demb;
-    DF_TRY(df_tensor_alloc(&demb, g->params.device, DF_F32, 2, (int64_t[]){n, c->class_embed}, "G d embedding"));
-    df_status st = df_copy_band(&g->grad_zin, c->latent_dim, &demb, 0, c->class_embed);
-    if (st == DF_OK) st = df_embedding_backward(&g->labels_dev, &demb, &g->embed->grad);
-    df_tensor_free(&demb);
-    DF_TRY(st);
+  if (c->n_classes) { /* the embeddings' buffer is free after the forward: their gradient */
+    DF_TRY(df_copy_band(&g->grad_zin, c->latent_dim, &g->emb, 0, c->class_embed));
+    DF_TRY(df_embedding_backward(&g->labels_dev, &g->emb, &g->embed->grad));
   }
   return DF_OK;
 }

@@ -1,32 +1,38 @@
 /* WaveGAN training: one critic update, one generator update, and the iteration that runs
  * critic_steps of the first and one of the second (the official schedule). */
-#include <stdlib.h>
 #include <string.h>
 
+#include "models/batch_buffers.h"
 #include "models/wavegan/wavegan_internal.h"
 
 static int uses_penalty(const df_wavegan_config *c) { return c->loss == DF_GAN_WGAN_GP; }
 
-/* Scratch for a batch size: latents, interpolation weights, the penalty direction, labels. */
-static df_status reserve(df_wavegan *m, int64_t n) {
-  if (m->batch == n) return DF_OK;
-  df_tensor_free(&m->z);
-  df_tensor_free(&m->alpha);
-  df_tensor_free(&m->u);
-  free(m->labels_host);
-  m->labels_host = NULL;
-  m->batch = 0;
+/* Every batch-sized training tensor, for models/batch_buffers.h. */
+static void batch_tensors(df_wavegan *m, df_batch_tensor t[WG_TRAIN_BUFFERS]) {
   const df_wavegan_config *c = &m->cfg;
-  DF_TRY(df_tensor_alloc(&m->z, m->device, DF_F32, 2, (int64_t[]){n, c->latent_dim}, "latents"));
-  DF_TRY(df_tensor_alloc(&m->alpha, m->device, DF_F32, 1, &n, "interpolation weights"));
-  DF_TRY(df_tensor_alloc(&m->u, m->device, DF_F32, 3, (int64_t[]){n, c->channels, c->slice_len},
-                         "penalty direction"));
-  m->labels_host = calloc((size_t)n, sizeof(int32_t));
-  if (!m->labels_host) return DF_FAIL(DF_ERR_OOM, "labels");
-  m->batch = n;
-  return DF_OK;
+  df_tensor *b = m->buffers;
+  const df_batch_tensor all[WG_TRAIN_BUFFERS] = {
+      {&b[0], &m->real, DF_F32, 0, 2, {c->channels, c->slice_len}, "real batch"},
+      {&b[1], &m->z, DF_F32, 0, 1, {c->latent_dim}, "latents"},
+      {&b[2], &m->alpha, DF_F32, 0, 0, {0}, "interpolation weights"},
+      {&b[3], &m->u, DF_F32, 0, 2, {c->channels, c->slice_len}, "penalty direction"},
+      {&b[4], &m->real_labels, DF_I32, 1, 0, {0}, "labels"},
+      {&b[5], &m->labels, DF_I32, 1, 0, {0}, "generator step labels"}};
+  memcpy(t, all, sizeof all);
 }
 
+void wg_train_free(df_wavegan *m) {
+  df_batch_tensor t[WG_TRAIN_BUFFERS];
+  batch_tensors(m, t);
+  df_batch_free(t, WG_TRAIN_BUFFERS, &m->capacity);
+}
+
+/* The training scratch for a batch of n: grown to the largest batch yet, never shrunk. */
+static df_status reserve(df_wavegan *m, int64_t n) {
+  df_batch_tensor t[WG_TRAIN_BUFFERS];
+  batch_tensors(m, t);
+  return df_batch_reserve(t, WG_TRAIN_BUFFERS, m->device, &m->capacity, n);
+}
 
 df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_tensor *fake,
                               const df_tensor *alpha, const int32_t *labels,
@@ -37,7 +43,7 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
   int gp = uses_penalty(c), groups = gp ? 3 : 2;
   int64_t rows = groups * n;
   DF_TRY(reserve(m, n));
-  DF_TRY(wg_critic_reserve(d, c, rows));
+  DF_TRY(wg_critic_reserve(d, rows));
   df_tensor xr, xf, xh;
   DF_TRY(df_tensor_slice0(&d->x[0], 0, n, &xr));
   DF_TRY(df_tensor_slice0(&d->x[0], n, n, &xf));
@@ -50,12 +56,9 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
     DF_TRY(df_add(&xh, real, &xh));
   }
   /* Labels per row: the fakes and the interpolates take the real rows' classes. */
-  int32_t *row_labels = NULL;
-  if (c->n_classes) {
-    row_labels = malloc(sizeof(int32_t) * (size_t)rows);
-    if (!row_labels) return DF_FAIL(DF_ERR_OOM, "critic labels");
+  int32_t *row_labels = d->row_labels.data;
+  if (c->n_classes)
     for (int g = 0; g < groups; g++) memcpy(row_labels + g * n, labels, sizeof(int32_t) * (size_t)n);
-  }
   df_status s = wg_critic_forward(d, c, rows, groups, row_labels);
   df_tensor sr, sf, dr, dfk;
   float loss = 0, wdist = 0, pen = 0, slope = 0;
@@ -80,7 +83,6 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
   if (s == DF_OK) s = df_param_set_zero_grad(&d->params);
   /* Penalty rows carry weight gradients but no bias gradients. */
   if (s == DF_OK) s = wg_critic_weight_grads(d, c, rows, 2 * n);
-  free(row_labels);
   DF_TRY(s);
   stats->d_loss = loss + c->gp_lambda * pen * (gp ? 1.0f : 0.0f);
   stats->wdist = wdist;
@@ -106,7 +108,7 @@ df_status df_wavegan_critic_step(df_wavegan *m, const df_tensor *real, const int
   int64_t n = real->shape[0];
   int groups = uses_penalty(c) ? 3 : 2;
   DF_TRY(reserve(m, n));
-  DF_TRY(wg_critic_reserve(&m->d, c, groups * n));
+  DF_TRY(wg_critic_reserve(&m->d, groups * n));
   DF_TRY(df_rng_uniform(rng, &m->z, -1.0f, 1.0f));
   DF_TRY(df_rng_uniform(rng, &m->alpha, 0.0f, 1.0f));
   draw_shifts(m, n, groups, rng);
@@ -118,16 +120,17 @@ df_status df_wavegan_critic_step(df_wavegan *m, const df_tensor *real, const int
 df_status df_wavegan_generator_step(df_wavegan *m, int64_t n, df_rng *rng, df_wavegan_stats *stats) {
   const df_wavegan_config *c = &m->cfg;
   DF_TRY(reserve(m, n));
-  DF_TRY(wg_critic_reserve(&m->d, c, n));
+  DF_TRY(wg_critic_reserve(&m->d, n));
   DF_TRY(df_rng_uniform(rng, &m->z, -1.0f, 1.0f));
+  int32_t *labels = m->labels.data;
   if (c->n_classes)
-    for (int64_t i = 0; i < n; i++) m->labels_host[i] = df_rng_int(rng, 0, c->n_classes - 1);
+    for (int64_t i = 0; i < n; i++) labels[i] = df_rng_int(rng, 0, c->n_classes - 1);
   draw_shifts(m, n, 1, rng);
-  DF_TRY(wg_generator_forward(&m->g, c, &m->z, m->labels_host, WG_TRAIN));
+  DF_TRY(wg_generator_forward(&m->g, c, &m->z, labels, WG_TRAIN));
   df_tensor x0, scores, dscores, dfake;
   DF_TRY(df_tensor_slice0(&m->d.x[0], 0, n, &x0));
   DF_TRY(df_tensor_copy(&x0, wg_generator_output(&m->g, c)));
-  DF_TRY(wg_critic_forward(&m->d, c, n, 1, m->labels_host));
+  DF_TRY(wg_critic_forward(&m->d, c, n, 1, labels));
   DF_TRY(df_tensor_slice0(&m->d.out, 0, n, &scores));
   DF_TRY(df_tensor_slice0(&m->d.dout, 0, n, &dscores));
   DF_TRY(df_gan_generator_loss(c->loss, &scores, &dscores, &stats->g_loss));
@@ -142,23 +145,19 @@ df_status df_wavegan_train_iteration(df_wavegan *m, int64_t batch, int critic_st
                                      df_batch_fn next_batch, void *batch_ctx, df_rng *rng,
                                      df_wavegan_stats *stats) {
   const df_wavegan_config *c = &m->cfg;
-  df_tensor real;
-  DF_TRY(df_tensor_alloc(&real, m->device, DF_F32, 3, (int64_t[]){batch, c->channels, c->slice_len},
-                         "real batch"));
-  int32_t *labels = calloc((size_t)batch, sizeof(int32_t));
-  df_status s = labels ? DF_OK : DF_FAIL(DF_ERR_OOM, "labels");
+  DF_TRY(reserve(m, batch));
+  int32_t *labels = m->real_labels.data;
+  df_status s = DF_OK;
   for (int k = 0; s == DF_OK && k < critic_steps; k++) {
-    s = next_batch(batch_ctx, &real, labels);
+    s = next_batch(batch_ctx, &m->real, labels);
     if (s == DF_OK && c->n_classes)
       for (int64_t i = 0; i < batch && s == DF_OK; i++)
         if (labels[i] < 0 || labels[i] >= c->n_classes)
           s = DF_FAIL(DF_ERR_INVALID_ARG, "conditional WaveGAN: example %lld of the batch has class %d "
                       "(the model has %d classes; unlabelled examples cannot train it)",
                       (long long)i, labels[i], c->n_classes);
-    if (s == DF_OK) s = df_wavegan_critic_step(m, &real, labels, rng, stats);
+    if (s == DF_OK) s = df_wavegan_critic_step(m, &m->real, labels, rng, stats);
   }
   if (s == DF_OK) s = df_wavegan_generator_step(m, batch, rng, stats);
-  free(labels);
-  df_tensor_free(&real);
   return s;
 }

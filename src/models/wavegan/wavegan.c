@@ -68,12 +68,9 @@ df_status df_wavegan_create(const df_wavegan_config *cfg, df_device dev, df_rng 
 
 void df_wavegan_free(df_wavegan *m) {
   if (!m) return;
-  wg_generator_free(&m->g);
+  wg_generator_free(&m->g, &m->cfg);
   wg_critic_free(&m->d);
-  df_tensor_free(&m->z);
-  df_tensor_free(&m->alpha);
-  df_tensor_free(&m->u);
-  free(m->labels_host);
+  wg_train_free(m);
   free(m);
 }
 

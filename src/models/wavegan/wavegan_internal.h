@@ -6,6 +6,11 @@
 #include "drumforge/wavegan.h"
 
 #define WG_MAX_LAYERS 6
+/* The generator's batch-sized views: zin, grad_zin, emb, labels, act, pre, upsampled, the
+ * post-filter's two. */
+#define WG_G_VIEWS (4 + (WG_MAX_LAYERS + 1) + 2 * WG_MAX_LAYERS + 2)
+/* The training scratch's: the real batch, z, alpha, u, the two label arrays. */
+#define WG_TRAIN_BUFFERS 6
 
 /* One generator stage: an up-convolution (transposed conv, or nearest-neighbour x stride then
  * a stride-1 conv), optional batch norm, then ReLU (tanh on the last stage). */
@@ -21,18 +26,22 @@ typedef struct wg_generator {
   wg_up ups[WG_MAX_LAYERS];
   df_param *fc_gamma, *fc_beta, *fc_rmean, *fc_rvar;
   int n_up, c0, zin_dim;
-  /* Activations for `batch` examples (allocated on first use of a batch size). */
-  int64_t batch;
+  /* Activations: views of the first `batch` items (the current call's) of buffers for
+   * `capacity` items, the most any call has had (models/batch_buffers.h), so a preview or a
+   * short last chunk of a different batch allocates nothing. */
+  int64_t capacity, batch;
   df_tensor zin;                      /* [N, latent + embed] */
   df_tensor pre[WG_MAX_LAYERS + 1];   /* stage inputs to batch norm (only when it is on) */
   df_tensor act[WG_MAX_LAYERS + 1];   /* stage outputs after the nonlinearity */
-  df_tensor bn_mean[WG_MAX_LAYERS + 1], bn_invstd[WG_MAX_LAYERS + 1];
   df_tensor upsampled[WG_MAX_LAYERS]; /* nn mode: the stage input repeated stride times */
   df_tensor post_full;                /* post-filter output before the crop [N, c, L + 1] */
   df_tensor out;                      /* [N, c, L] */
-  df_tensor grad_a, grad_b, grad_c;   /* scratch for backward signals (largest stage size) */
   df_tensor grad_zin;
+  df_tensor emb;                      /* class embeddings and their gradient [N, embed] */
   df_tensor labels_dev;               /* [N] int32 on the device */
+  df_tensor buffers[WG_G_VIEWS];      /* behind the views above */
+  df_tensor grad_a, grad_b, grad_c;   /* scratch [capacity, the largest stage item] */
+  df_tensor bn_mean[WG_MAX_LAYERS + 1], bn_invstd[WG_MAX_LAYERS + 1]; /* batch statistics [C] */
 } wg_generator;
 
 /* One critic layer: conv (stride s), optional batch norm, LeakyReLU, phase shuffle except
@@ -48,20 +57,23 @@ typedef struct wg_critic {
   wg_conv convs[WG_MAX_LAYERS];
   df_param *fc_w, *fc_b, *embed; /* embed: projection embedding [classes, F] */
   int n_conv, features;          /* features F = C_last * L_last */
-  /* Buffers for up to `rows` examples. */
-  int64_t rows;
+  /* Buffers for `capacity` rows, the most any call has had (models/batch_buffers.h); a call
+   * with fewer rows uses their first ones. */
+  int64_t capacity;
   df_tensor x[WG_MAX_LAYERS];      /* conv inputs (layer 0: the audio) */
   df_tensor pre[WG_MAX_LAYERS];    /* batch norm inputs (only when it is on) */
   df_tensor act[WG_MAX_LAYERS];    /* LeakyReLU outputs */
   df_tensor dz[WG_MAX_LAYERS];     /* d out / d conv output (after the masks) */
-  df_tensor bn_mean[WG_MAX_LAYERS], bn_invstd[WG_MAX_LAYERS];
   df_tensor dx;                    /* scratch: d out / d conv input, largest layer */
   df_tensor dx0;                   /* d out / d audio [rows, c, L] */
   df_tensor tangent;               /* scratch for the tangent pass, largest layer output */
   df_tensor out, dout;             /* [rows] */
   df_tensor gathered, scratch_f;   /* conditional: E[y] rows and products [rows, F] */
   df_tensor labels_dev;            /* [rows] int32 */
+  df_tensor row_labels;            /* host [rows] int32: the labels of every row group */
+  df_tensor shift_table[WG_MAX_LAYERS]; /* host [rows] int32, behind shifts */
   int *shifts[WG_MAX_LAYERS];      /* per layer, per row */
+  df_tensor bn_mean[WG_MAX_LAYERS], bn_invstd[WG_MAX_LAYERS]; /* per row group [3, C] */
 } wg_critic;
 
 struct df_wavegan {
@@ -69,10 +81,13 @@ struct df_wavegan {
   df_device device;
   wg_generator g;
   wg_critic d;
-  /* Training scratch. */
-  df_tensor z, alpha, fake_scores_grad, scores_grad, u;
-  int32_t *labels_host;
-  int64_t batch;
+  /* Training scratch: views of the first `batch` items of buffers for `capacity`, the most
+   * yet (models/batch_buffers.h). */
+  int64_t capacity;
+  df_tensor real;                  /* [N, c, L]: the data batch of an iteration */
+  df_tensor z, alpha, u;           /* latents, interpolation weights, the penalty direction */
+  df_tensor real_labels, labels;   /* host int32 [N]: the data's, the generator step's */
+  df_tensor buffers[WG_TRAIN_BUFFERS]; /* behind the views above (train.c) */
 };
 
 /* Channels at generator stage i (stage 0: after the dense layer; the last: the audio). */
@@ -86,7 +101,7 @@ typedef enum wg_mode { WG_INFER = 0, WG_TRAIN, WG_TRAIN_NO_UPDATE } wg_mode;
 /* Generator: build, forward (activations kept for the backward), backward. */
 df_status wg_generator_build(wg_generator *g, const df_wavegan_config *c, df_device dev,
                              df_rng *rng, const df_adam_config *adam);
-void wg_generator_free(wg_generator *g);
+void wg_generator_free(wg_generator *g, const df_wavegan_config *c);
 df_status wg_generator_forward(wg_generator *g, const df_wavegan_config *c, const df_tensor *z,
                                const int32_t *labels, wg_mode mode);
 /* dout [N, c, L] -> parameter gradients (accumulated), after a train-mode forward. */
@@ -98,7 +113,8 @@ const df_tensor *wg_generator_output(const wg_generator *g, const df_wavegan_con
 df_status wg_critic_build(wg_critic *d, const df_wavegan_config *c, df_device dev, df_rng *rng,
                           const df_adam_config *adam);
 void wg_critic_free(wg_critic *d);
-df_status wg_critic_reserve(wg_critic *d, const df_wavegan_config *c, int64_t rows);
+/* Buffers for at least `rows` rows (grown, never shrunk; d->shifts point into them). */
+df_status wg_critic_reserve(wg_critic *d, int64_t rows);
 /* d->x[0] rows [0, rows) must hold the audio; d->shifts[l][r] the shifts; labels host [rows]
  * (or NULL). `groups` consecutive row groups of rows/groups each get their own batch-norm
  * statistics, as separate critic calls would. Writes d->out. */
@@ -117,6 +133,9 @@ df_status wg_critic_tangent(wg_critic *d, const df_wavegan_config *c, int64_t fi
  * gradients over rows [0, bias_rows). */
 df_status wg_critic_weight_grads(wg_critic *d, const df_wavegan_config *c, int64_t rows,
                                  int64_t bias_rows);
+
+/* Frees the training scratch (train.c). */
+void wg_train_free(df_wavegan *m);
 
 /* The critic's full gradient for one update: real [N] rows, fake [N] rows and, for WGAN-GP,
  * xhat = real + alpha (fake - real); shifts and labels given. Zeroes and fills the critic's
