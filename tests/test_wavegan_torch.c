@@ -1,10 +1,11 @@
 /* WaveGAN against PyTorch (tests/python/wavegan_reference.py, float64 autograd): for the same
- * weights and inputs, the generator's output and all its parameter gradients, and the
- * critic's scores, loss, gradient penalty and all its parameter gradients for the WGAN-GP
- * critic loss, where PyTorch differentiates the penalty by double backward and drumforge by
- * the tangent method. Variants cover phase shuffle, the conditional model, nearest-neighbour
- * upsampling, the post-filter, generator batch norm and the 32768-sample layout. Skipped
- * (exit 77) when Python or torch is missing. */
+ * weights and inputs, the generator's output and all its parameter gradients; the critic's
+ * scores, loss and all its parameter gradients for the critic loss (for WGAN-GP with the
+ * gradient penalty, which PyTorch differentiates by double backward and drumforge by the
+ * tangent method); and the generator loss's gradient with respect to the fake batch, through
+ * the critic. Variants cover phase shuffle, the conditional model, nearest-neighbour
+ * upsampling, the post-filter, batch norm (the critic's only without the penalty), the
+ * 32768-sample layout and every loss. Skipped (exit 77) when Python or torch is missing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 typedef struct variant {
   const char *name;
   int d, slice_len, classes, nn, post_filter, batchnorm, batch;
+  df_gan_loss loss;
 } variant;
 
 /* Re-draws biases and batch-norm parameters (zero / one at initialisation) so their
@@ -62,7 +64,7 @@ static void run_variant(const variant *v) {
   c.n_classes = v->classes;
   c.class_embed = 8;
   c.leaky_slope = 0.2f;
-  c.loss = DF_GAN_WGAN_GP;
+  c.loss = v->loss;
   c.gp_lambda = 10.0f;
   df_rng rng;
   df_rng_init(&rng, 1234);
@@ -92,13 +94,17 @@ static void run_variant(const variant *v) {
 
   /* Inputs for the reference. */
   char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[512];
+  int penalty = v->loss == DF_GAN_WGAN_GP, groups = penalty ? 3 : 2;
+  int critic_bn = v->batchnorm && !penalty;
   df_test_scratch_dir(v->name, dir, sizeof dir);
   snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
   snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
   snprintf(config, sizeof config,
            "{\"slice_len\": %d, \"kernel\": 25, \"classes\": %d, \"upsample\": \"%s\", \"post_filter\": %d, "
-           "\"batchnorm\": %s, \"leaky_slope\": 0.2, \"gp_lambda\": 10.0}",
-           v->slice_len, v->classes, v->nn ? "nn" : "zeros", v->post_filter, v->batchnorm ? "true" : "false");
+           "\"batchnorm\": %s, \"critic_bn\": %s, \"loss\": \"%s\", \"leaky_slope\": 0.2, "
+           "\"gp_lambda\": 10.0}",
+           v->slice_len, v->classes, v->nn ? "nn" : "zeros", v->post_filter, v->batchnorm ? "true" : "false",
+           critic_bn ? "true" : "false", df_gan_loss_name(v->loss));
   df_st_writer *w;
   df_st_writer_new(&w);
   add_set(w, &m->g.params);
@@ -132,20 +138,20 @@ static void run_variant(const variant *v) {
     compare(ref, name, &p->grad, 1e-4);
   }
 
-  /* Critic: the WGAN-GP loss's gradients. Rows: real | fake | xhat, each with its shifts. */
-  df_expect_ok(wg_critic_reserve(&m->d, 3 * n), "critic buffers");
+  /* Critic: the loss's gradients. Rows: real | fake (| xhat), each group with its shifts. */
+  df_expect_ok(wg_critic_reserve(&m->d, groups * n), "critic buffers");
   for (int j = 0; j < layers - 1; j++)
-    for (int g = 0; g < 3; g++)
+    for (int g = 0; g < groups; g++)
       for (int64_t i = 0; i < n; i++) m->d.shifts[j][g * n + i] = shifts[(j * 3 + g) * n + i];
   df_wavegan_stats st;
   if (df_expect_ok(wg_critic_gradients(m, &real, &fake, &alpha, labels, &st), "critic gradients")) {
     df_tensor scores;
-    df_tensor_slice0(&m->d.out, 0, 3 * n, &scores);
+    df_tensor_slice0(&m->d.out, 0, groups * n, &scores);
     compare(ref, "d_scores", &scores, 1e-5);
     df_tensor loss = df_tensor_wrap(&st.d_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, "d_loss");
     df_tensor gp = df_tensor_wrap(&st.gp, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, "gp");
     compare(ref, "d_loss", &loss, 1e-5);
-    compare(ref, "gp", &gp, 1e-5);
+    if (penalty) compare(ref, "gp", &gp, 1e-5);
     for (int i = 0; i < m->d.params.n; i++) {
       df_param *p = m->d.params.items[i];
       if (!p->trainable) continue;
@@ -153,6 +159,24 @@ static void run_variant(const variant *v) {
       snprintf(name, sizeof name, "grad.D.%s", p->name);
       compare(ref, name, &p->grad, 1e-4);
     }
+  }
+
+  /* Generator loss on the fake rows (with their shifts) and its gradient through the critic. */
+  for (int j = 0; j < layers - 1; j++)
+    for (int64_t i = 0; i < n; i++) m->d.shifts[j][i] = shifts[(j * 3 + 1) * n + i];
+  df_tensor x0, g_scores, g_dscores, dfake;
+  float g_loss = 0;
+  df_tensor_slice0(&m->d.x[0], 0, n, &x0);
+  df_tensor_slice0(&m->d.out, 0, n, &g_scores);
+  df_tensor_slice0(&m->d.dout, 0, n, &g_dscores);
+  df_tensor_slice0(&m->d.dx0, 0, n, &dfake);
+  if (df_expect_ok(df_tensor_copy(&x0, &fake), "fake rows") &&
+      df_expect_ok(wg_critic_forward(&m->d, &c, n, 1, labels), "critic forward (generator loss)") &&
+      df_expect_ok(df_gan_generator_loss(c.loss, &g_scores, &g_dscores, &g_loss), "generator loss") &&
+      df_expect_ok(wg_critic_backward_input(&m->d, &c, n, 1), "critic input gradient")) {
+    df_tensor gl = df_tensor_wrap(&g_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, "g_loss");
+    compare(ref, "g_loss", &gl, 1e-5);
+    compare(ref, "g_loss_dfake", &dfake, 1e-4);
   }
   df_st_close(ref);
 done:
@@ -172,10 +196,14 @@ int main(void) {
     printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
     return 77;
   }
+  /* The batch-norm variants without the penalty put batch norm in the critic too. */
   static const variant variants[] = {
-      {"unconditional", 2, 16384, 0, 0, 0, 0, 3},
-      {"conditional_nn_postfilter_bn", 2, 16384, 3, 1, 16, 1, 4},
-      {"long_32768", 1, 32768, 0, 0, 0, 0, 2},
+      {"unconditional", 2, 16384, 0, 0, 0, 0, 3, DF_GAN_WGAN_GP},
+      {"conditional_nn_postfilter_bn", 2, 16384, 3, 1, 16, 1, 4, DF_GAN_WGAN_GP},
+      {"long_32768", 1, 32768, 0, 0, 0, 0, 2, DF_GAN_WGAN_GP},
+      {"hinge_conditional_bn", 2, 16384, 3, 0, 0, 1, 4, DF_GAN_HINGE},
+      {"dcgan_bn", 1, 16384, 0, 0, 0, 1, 3, DF_GAN_DCGAN},
+      {"lsgan", 1, 16384, 0, 1, 0, 0, 2, DF_GAN_LSGAN},
   };
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i]);
   return df_test_finish();

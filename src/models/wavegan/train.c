@@ -73,6 +73,9 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
     s = df_tensor_slice0(&d->dout, 2 * n, n, &dh);
     if (s == DF_OK) s = df_fill(&dh, 1.0f);
   }
+  /* Zeroed before the input backward: it accumulates the batch-norm scale and shift
+   * gradients, which the weight pass below does not compute. */
+  if (s == DF_OK) s = df_param_set_zero_grad(&d->params);
   if (s == DF_OK) s = wg_critic_backward_input(d, c, rows, groups);
   if (s == DF_OK && gp) {
     df_tensor g;
@@ -80,7 +83,6 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
     if (s == DF_OK) s = df_gradient_penalty(&g, c->gp_lambda, &m->u, &pen, &slope);
     if (s == DF_OK) s = wg_critic_tangent(d, c, 2 * n, n, &m->u);
   }
-  if (s == DF_OK) s = df_param_set_zero_grad(&d->params);
   /* Penalty rows carry weight gradients but no bias gradients. */
   if (s == DF_OK) s = wg_critic_weight_grads(d, c, rows, 2 * n);
   DF_TRY(s);
