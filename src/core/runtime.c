@@ -14,6 +14,7 @@ static char cuda_problem[512];
 static char cpu_desc[128];
 static int strict_fp32 = 0;
 static int deterministic = 0;
+static int batch_invariant = 1;
 
 df_status df_parse_device_request(const char *text, df_device_request *out) {
   if (!strcasecmp(text, "auto")) *out = DF_REQUEST_AUTO;
@@ -88,6 +89,8 @@ void df_set_strict_fp32(int strict) { strict_fp32 = strict != 0; }
 int df_strict_fp32(void) { return strict_fp32; }
 void df_set_deterministic(int det) { deterministic = det != 0; }
 int df_deterministic(void) { return deterministic; }
+void df_set_batch_invariant(int invariant) { batch_invariant = invariant != 0; }
+int df_batch_invariant(void) { return batch_invariant; }
 
 df_status df_sync(df_device dev) {
   const df_backend *be = df_backend_for(dev);

@@ -195,7 +195,9 @@ const char *df_test_source_path(const char *rel, char *buf, size_t len) {
 }
 
 const char *df_test_scratch_dir(const char *name, char *buf, size_t len) {
-  snprintf(buf, len, "%s/scratch/%s", DF_TEST_BINARY_DIR, name);
+  /* A test registered twice (tests/cmake/blas_kernels.cmake) runs in its own folder each time. */
+  const char *variant = getenv("DF_TEST_VARIANT");
+  snprintf(buf, len, "%s/scratch/%s%s%s", DF_TEST_BINARY_DIR, name, variant ? "-" : "", variant ? variant : "");
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not prepare %s\n", buf);

@@ -1,5 +1,6 @@
 /* CPU convolutions: im2col + OpenBLAS sgemm, batched over chunks of examples so that the
- * GEMMs are large even when the per-example output is short. A convolution has three
+ * GEMMs are large even when the per-example output is short (one example per GEMM in
+ * batch-invariant mode, include/drumforge/runtime.h). A convolution has three
  * products (forward, backward-data, backward-weight), each written once below; a transposed
  * convolution is the adjoint of a convolution, so its forward is the convolution's
  * backward-data, its backward-data the convolution's forward, and its backward-weight the
@@ -12,6 +13,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "drumforge/runtime.h"
 #include "ops/cpu/nn_cpu.h"
 
 /* A convolution y = conv(x, w): x [n, cin, h, w], w [cout, cin, kh, kw], y [n, cout, oh, ow]. */
@@ -61,7 +63,7 @@ static df_status make_plan(const conv_geom *g, conv_plan *pl) {
   pl->p = g->oh * g->ow;
   pl->ck = g->cin * g->kh * g->kw;
   int64_t per_example = (pl->ck + g->cout) * pl->p;
-  int64_t chunk = pl->p >= DIRECT_COLUMNS ? 1 : ceil_div(TARGET_COLUMNS, pl->p);
+  int64_t chunk = pl->p >= DIRECT_COLUMNS || df_batch_invariant() ? 1 : ceil_div(TARGET_COLUMNS, pl->p);
   int64_t fit = (int64_t)DF_CPU_WORKSPACE_FLOATS / per_example;
   chunk = clamp64(chunk, 1, g->n);
   if (chunk > fit) chunk = fit > 1 ? fit : 1;
