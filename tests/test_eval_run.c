@@ -1,7 +1,9 @@
 /* Evaluation of runs: the trainer's train.eval_every_checkpoint appends eval_* metrics at
  * every checkpoint and marks the one with the lowest Frechet distance (best.json and
  * checkpoints/best.safetensors, which survives pruning and loads as a model); `drumforge eval`
- * writes eval.json with the documented schema, for an unconditional and a conditional model. */
+ * writes eval.json with the documented schema, for an unconditional and a conditional model;
+ * a model trained on all the data is compared with the whole test split, one trained on kick
+ * and snare only with the test kicks and snares. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +114,31 @@ static void eval_json(const char *run, int conditional) {
                  "eval.json: generated (IS within [1, classes])");
   df_expect_true(is_num(real, "count", 2, 1e9) && is_num(real, "inception_score", 1 - 1e-9, classes + 1e-9),
                  "eval.json: real");
+  /* The real reference: every test sound, or those of the learned classes (kick, snare). */
+  df_dataset_summary sum = {0};
+  int64_t want = -1;
+  if (df_expect_ok(df_dataset_summarize(dataset, &sum), "dataset summary")) {
+    want = sum.examples[DF_SPLIT_TEST];
+    if (conditional) {
+      want = 0;
+      for (int c = 0; c < sum.info.n_classes; c++)
+        if (!strcmp(sum.info.class_names[c], "kick") || !strcmp(sum.info.class_names[c], "snare"))
+          want += sum.counts[DF_SPLIT_TEST][c];
+    }
+  }
+  const cJSON *real_classes = get(real, "classes");
+  int names_ok = cJSON_GetArraySize(real_classes) == (conditional ? 2 : classes);
+  if (conditional && names_ok)
+    names_ok = !strcmp(cJSON_GetArrayItem(real_classes, 0)->valuestring, "kick") &&
+               !strcmp(cJSON_GetArrayItem(real_classes, 1)->valuestring, "snare");
+  printf("  real: %g test sounds (want %lld)\n", cJSON_IsNumber(get(real, "count")) ? get(real, "count")->valuedouble : -1,
+         (long long)want);
+  df_expect_true(want < sum.examples[DF_SPLIT_TEST] || !conditional, "the dataset has test sounds of other classes");
+  df_expect_true(is_num(real, "count", (double)want, (double)want) &&
+                     cJSON_IsBool(get(real, "learned_classes_only")) &&
+                     cJSON_IsTrue(get(real, "learned_classes_only")) == conditional && names_ok,
+                 conditional ? "eval.json: real = the test kicks and snares only (learned_classes_only, classes)"
+                             : "eval.json: real = the whole test split (all classes)");
   df_expect_true(is_num(j, "frechet_distance", 0, 1e12) && is_num(j, "kid", -1e12, 1e12) && is_num(j, "kid_std", 0, 1e12) &&
                      is_num(j, "diversity_ratio", 0, 1e9),
                  "eval.json: Frechet distance, KID, diversity ratio");

@@ -84,6 +84,10 @@ typedef struct df_eval_options {
 typedef struct df_eval_result {
   int64_t step;
   int n_generated, n_real, n_classes, conditional, embed_dim;
+  /* real_subset = 1: the real sounds are the labelled test sounds of the n_real_classes
+   * classes real_classes (classifier ids) the model learned; 0: the whole test split. */
+  int real_subset, n_real_classes;
+  int32_t real_classes[DF_MAX_CLASSES];
   double is_generated, is_generated_std, is_real, is_real_std;
   double fd, kid, kid_std;
   double diversity_generated, diversity_real;
@@ -101,14 +105,26 @@ typedef struct df_eval_result {
 
 typedef struct df_evaluator df_evaluator;
 
+/* What a model was trained on: training examples per class, for the classes of its
+ * checkpoint (df_loaded_model's class names and class_examples, or the trainer's loader). */
+typedef struct df_training_classes {
+  int n;
+  const char *const *names;
+  const int64_t *examples;
+} df_training_classes;
+
 /* Reads the real test sounds and their embeddings once (the classifier must stay open). */
 df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out);
 /* Generates o->count sounds with the model (type->sample_latents and type->decode, fixed
- * latents from o->seed) and measures them. A conditional model is asked for the classes it
- * has training examples of in turn (class_examples per class; NULL: all of its classes), so
- * conditioning accuracy measures what it learned. */
-df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, const int64_t *class_examples,
-                           int64_t step, df_eval_result *out);
+ * latents from o->seed) and measures them. With `trained` (NULL: not known, every class
+ * counts as learned):
+ *   - a conditional model is asked for the classes it has training examples of in turn, so
+ *     conditioning accuracy measures what it learned;
+ *   - a model that learned only some of the classifier's classes (matched by name) is
+ *     compared with the test sounds of those classes only (real_subset), so a kick model's
+ *     Frechet distance measures its kicks, not the missing snares. */
+df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model,
+                           const df_training_classes *trained, int64_t step, df_eval_result *out);
 void df_evaluator_close(df_evaluator *ev);
 
 /* eval.json (written atomically): {"format": "drumforge-eval", "step", "checkpoint",

@@ -47,7 +47,10 @@ static int run_dataset(const char *run, char *buf, size_t len) {
 }
 
 static void summary(const df_eval_result *r, const df_classifier_card *k) {
-  printf("step %lld: %d generated sounds against %d real test sounds\n", (long long)r->step, r->n_generated, r->n_real);
+  printf("step %lld: %d generated sounds against %d real test sounds", (long long)r->step, r->n_generated, r->n_real);
+  for (int i = 0; r->real_subset && i < r->n_real_classes; i++)
+    printf("%s%s", i ? ", " : " of the learned classes (", k->class_names[r->real_classes[i]]);
+  printf("%s\n", r->real_subset ? ")" : "");
   printf("  classifier accuracy (test)  %.3f\n", k->test_accuracy);
   printf("  Inception Score             %.3f +- %.3f  (real: %.3f, classes: %d)\n", r->is_generated,
          r->is_generated_std, r->is_real, r->n_classes);
@@ -124,7 +127,8 @@ int cmd_eval(int argc, char **argv) {
     eo.classifier = cl;
     s = df_evaluator_open(&eo, &ev);
   }
-  if (!s) s = df_evaluator_run(ev, m.type, m.model, df_model_class_examples(&m), m.step, &r);
+  df_training_classes trained = {m.n_classes, m.class_ptrs, m.class_examples};
+  if (!s) s = df_evaluator_run(ev, m.type, m.model, m.has_class_examples ? &trained : NULL, m.step, &r);
   if (!s) s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl);
   if (!s) {
     summary(&r, df_classifier_get_card(cl));

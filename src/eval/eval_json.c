@@ -47,6 +47,10 @@ df_status df_eval_write_json(const char *path, const df_eval_result *r, const ch
   for (int i = 0; i < n; i++) cJSON_AddNumberToObject(pred, k->class_names[i], (double)r->predicted[i]);
   cJSON *real = cJSON_AddObjectToObject(root, "real");
   cJSON_AddNumberToObject(real, "count", r->n_real);
+  cJSON_AddBoolToObject(real, "learned_classes_only", r->real_subset);
+  cJSON *real_names = cJSON_AddArrayToObject(real, "classes");
+  for (int i = 0; i < (r->real_subset ? r->n_real_classes : n); i++)
+    cJSON_AddItemToArray(real_names, cJSON_CreateString(k->class_names[r->real_subset ? r->real_classes[i] : i]));
   cJSON_AddNumberToObject(real, "inception_score", r->is_real);
   cJSON_AddNumberToObject(real, "inception_score_std", r->is_real_std);
   cJSON_AddNumberToObject(real, "diversity", r->diversity_real);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "drumforge/eval.h"
 #include "drumforge/metrics.h"
@@ -64,6 +65,66 @@ df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out) {
   }
   *out = ev;
   return DF_OK;
+}
+
+/* The real sounds a run compares with: the whole test split, or its labelled sounds of the
+ * classes the model learned (copies of their probabilities and embeddings). */
+typedef struct real_reference {
+  const float *probs, *embed;
+  int64_t n;
+  double is, is_std, diversity;
+  float *owned_probs, *owned_embed;
+} real_reference;
+
+/* The classifier's classes the model has training examples of, matched by name: how many
+ * (ids), or 0 when that is not known or when no labelled test sound is of another class
+ * (then the whole test split is the reference, unlabelled sounds included: a model trained on
+ * all the data is compared with all of it). */
+static int learned_subset(const df_evaluator *ev, const df_training_classes *t, int32_t *ids) {
+  if (!t) return 0;
+  const df_classifier_card *card = df_classifier_get_card(ev->o.classifier);
+  int n = 0, learned[DF_MAX_CLASSES] = {0};
+  for (int k = 0; k < ev->classes; k++)
+    for (int i = 0; i < t->n; i++)
+      if (!strcasecmp(t->names[i], card->class_names[k]) && t->examples[i] > 0) {
+        learned[k] = 1;
+        ids[n++] = k;
+        break;
+      }
+  for (int64_t i = 0; n && i < ev->real.n; i++)
+    if (ev->real.labels[i] >= 0 && !learned[ev->real.labels[i]]) return n;
+  return 0;
+}
+
+static df_status real_reference_for(const df_evaluator *ev, const df_training_classes *t, df_eval_result *r,
+                                    real_reference *ref) {
+  *ref = (real_reference){ev->real_probs, ev->real_embed, ev->real.n, ev->is_real, ev->is_real_std,
+                          ev->diversity_real, NULL, NULL};
+  r->n_real_classes = learned_subset(ev, t, r->real_classes);
+  if (!r->n_real_classes) return DF_OK;
+  r->real_subset = 1;
+  int wanted[DF_MAX_CLASSES] = {0};
+  for (int i = 0; i < r->n_real_classes; i++) wanted[r->real_classes[i]] = 1;
+  int64_t n = 0;
+  for (int64_t i = 0; i < ev->real.n; i++) n += ev->real.labels[i] >= 0 && wanted[ev->real.labels[i]];
+  if (n < 2)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the test split has %lld sounds of the classes the model learned; the "
+                   "metrics need at least 2", ev->o.dataset, (long long)n);
+  ref->owned_probs = malloc(sizeof(float) * (size_t)(n * ev->classes));
+  ref->owned_embed = malloc(sizeof(float) * (size_t)(n * ev->dim));
+  if (!ref->owned_probs || !ref->owned_embed) return DF_FAIL(DF_ERR_OOM, "evaluator: %lld real embeddings", (long long)n);
+  int64_t j = 0;
+  for (int64_t i = 0; i < ev->real.n; i++) {
+    if (ev->real.labels[i] < 0 || !wanted[ev->real.labels[i]]) continue;
+    memcpy(ref->owned_probs + j * ev->classes, ev->real_probs + i * ev->classes, sizeof(float) * (size_t)ev->classes);
+    memcpy(ref->owned_embed + j * ev->dim, ev->real_embed + i * ev->dim, sizeof(float) * (size_t)ev->dim);
+    j++;
+  }
+  ref->probs = ref->owned_probs;
+  ref->embed = ref->owned_embed;
+  ref->n = n;
+  DF_TRY(df_inception_score(ref->probs, n, ev->classes, is_splits(n), &ref->is, &ref->is_std));
+  return df_mean_pairwise_distance(ref->embed, n, ev->dim, &ref->diversity);
 }
 
 /* count sounds [count, channels, length] on the host; conditional models cycle through the
@@ -175,8 +236,8 @@ static df_status novelty(const df_evaluator *ev, const float *audio, int count, 
   return s;
 }
 
-df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model, const int64_t *class_examples,
-                           int64_t step, df_eval_result *r) {
+df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *model,
+                           const df_training_classes *trained, int64_t step, df_eval_result *r) {
   memset(r, 0, sizeof *r);
   if (!type->sample_latents || !type->decode || type->latent_dim(model) < 1)
     return DF_FAIL(DF_ERR_UNSUPPORTED, "a '%s' model does not generate sounds to evaluate", type->name);
@@ -187,23 +248,25 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
   const int64_t per = (int64_t)channels * length;
   r->step = step;
   r->n_generated = count;
-  r->n_real = (int)ev->real.n;
   r->n_classes = classes;
   r->embed_dim = dim;
-  r->is_real = ev->is_real;
-  r->is_real_std = ev->is_real_std;
-  r->diversity_real = ev->diversity_real;
+  real_reference real;
+  df_status s = real_reference_for(ev, trained, r, &real);
+  r->n_real = (int)real.n;
+  r->is_real = real.is;
+  r->is_real_std = real.is_std;
+  r->diversity_real = real.diversity;
   float *audio = malloc(sizeof(float) * (size_t)(count * per));
   float *probs = malloc(sizeof(float) * (size_t)(count * classes)), *embed = malloc(sizeof(float) * (size_t)(count * dim));
   int32_t *labels = malloc(sizeof(int32_t) * (size_t)count), *heard = malloc(sizeof(int32_t) * (size_t)count);
-  df_status s = audio && probs && embed && labels && heard ? DF_OK : DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
-  if (!s) s = generate(ev, type, model, class_examples, count, labels, audio);
+  if (!s && !(audio && probs && embed && labels && heard)) s = DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
+  if (!s) s = generate(ev, type, model, trained ? trained->examples : NULL, count, labels, audio);
   if (!s) s = df_classifier_run(ev->o.classifier, audio, count, channels, length, probs, embed);
   if (!s) s = df_inception_score(probs, count, classes, is_splits(count), &r->is_generated, &r->is_generated_std);
-  if (!s) s = df_frechet_distance(ev->real_embed, ev->real.n, embed, count, dim, &r->fd);
+  if (!s) s = df_frechet_distance(real.embed, real.n, embed, count, dim, &r->fd);
   if (!s)
-    s = df_kernel_distance(ev->real_embed, ev->real.n, embed, count, dim, KID_SUBSETS, KID_SUBSET_SIZE, ev->o.seed,
-                           &r->kid, &r->kid_std);
+    s = df_kernel_distance(real.embed, real.n, embed, count, dim, KID_SUBSETS, KID_SUBSET_SIZE, ev->o.seed, &r->kid,
+                           &r->kid_std);
   if (!s) s = df_mean_pairwise_distance(embed, count, dim, &r->diversity_generated);
   for (int i = 0; !s && i < count; i++) {
     int best = 0;
@@ -223,5 +286,7 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
   free(embed);
   free(labels);
   free(heard);
+  free(real.owned_probs);
+  free(real.owned_embed);
   return s;
 }

@@ -112,9 +112,9 @@ static df_status mark_best(const df_eval_hook *h, const df_eval_result *r, const
 }
 
 df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, void *model,
-                                  const int64_t *class_examples, int64_t step, const char *checkpoint) {
+                                  const df_training_classes *trained, int64_t step, const char *checkpoint) {
   df_eval_result r;
-  DF_TRY(df_evaluator_run(h->evaluator, type, model, class_examples, step, &r));
+  DF_TRY(df_evaluator_run(h->evaluator, type, model, trained, step, &r));
   DF_TRY(append_line(h, &r));
   char line[512];
   int better = h->best_fd < 0 || r.fd < h->best_fd;

@@ -5,6 +5,7 @@
 #ifndef DF_TRAIN_EVAL_HOOK_H
 #define DF_TRAIN_EVAL_HOOK_H
 
+#include "drumforge/eval.h"
 #include "drumforge/train.h"
 
 typedef struct df_eval_hook df_eval_hook;
@@ -14,9 +15,9 @@ typedef struct df_eval_hook df_eval_hook;
 df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device dev, int count,
                             uint64_t seed, void (*log)(void *ctx, const char *line), void *ctx,
                             df_eval_hook **out);
-/* Evaluates the model just saved at `checkpoint` (step `step`). */
+/* Evaluates the model just saved at `checkpoint` (step `step`), trained on `trained`. */
 df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, void *model,
-                                  const int64_t *class_examples, int64_t step, const char *checkpoint);
+                                  const df_training_classes *trained, int64_t step, const char *checkpoint);
 void df_eval_hook_close(df_eval_hook *h);
 
 #endif

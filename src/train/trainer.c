@@ -178,7 +178,10 @@ static df_status save_checkpoint(trainer *t) {
                             t->info.rate, t->info.n_classes ? t->class_ptrs : NULL, t->class_counts));
     if (t->tb) DF_TRY(previews_to_tensorboard(t, dir));
   }
-  if (t->eval) DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, t->class_counts, t->step, path));
+  if (t->eval) {
+    df_training_classes trained = {t->info.n_classes, t->class_ptrs, t->class_counts};
+    DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, &trained, t->step, path));
+  }
   return DF_OK;
 }
 
