@@ -1,6 +1,7 @@
 /* `drumforge export` and `drumforge import`: the export holds every parameter and buffer as
  * "<set>.<name>" (no optimiser state) with the model's configuration as metadata; export ->
- * import gives a checkpoint that generates byte-identical files; a file without metadata
+ * import gives a checkpoint that generates byte-identical files and keeps the training
+ * examples per class (so the learned classes); a file without metadata
  * imports with --config and --classes; a generator-only file imports with --init-missing and
  * is refused without it (naming the first missing tensor); unknown tensors and wrong shapes
  * are refused; fp16 weights import. When /usr/bin/python3 has torch, the export loads into a
@@ -16,6 +17,7 @@
 #include "common/datafiles.h"
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
+#include "drumforge/checkpoint.h"
 #include "drumforge/export.h"
 #include "drumforge/safetensors.h"
 
@@ -182,7 +184,7 @@ static void against_torch(const char *ckpt, const char *exported, const char *na
 
 static void variant(const char *name, int conditional, const char *extra_config, int torch) {
   printf("== variant %s\n", name);
-  char ckpt[4400], exported[4400], imported[4400], args[16000], out[256], out2[256];
+  char ckpt[4400], exported[4400], imported[4400], args[16000], out[256], out2[256], what[256];
   snprintf(ckpt, sizeof ckpt, "%s/%s.safetensors", dir, name);
   snprintf(exported, sizeof exported, "%s/%s_export.safetensors", dir, name);
   snprintf(imported, sizeof imported, "%s/%s_imported.safetensors", dir, name);
@@ -195,10 +197,19 @@ static void variant(const char *name, int conditional, const char *extra_config,
   check_names(ckpt, exported, name);
   snprintf(args, sizeof args, "import '%s' --out '%s'", exported, imported);
   df_expect_true(drumforge(args) == 0, "import the export");
+  df_checkpoint_state a = {0}, b = {0};
+  if (df_expect_ok(df_checkpoint_read_state(ckpt, &a), "read the original's state") &&
+      df_expect_ok(df_checkpoint_read_state(imported, &b), "read the imported state")) {
+    snprintf(what, sizeof what, "%s: the training examples per class survive export -> import", name);
+    df_expect_true(a.has_class_examples == conditional && b.has_class_examples == a.has_class_examples &&
+                       b.n_classes == a.n_classes && !memcmp(a.class_examples, b.class_examples, sizeof a.class_examples),
+                   what);
+  }
+  df_checkpoint_state_free(&a);
+  df_checkpoint_state_free(&b);
   const char *cls = conditional ? "kick,hh_closed" : NULL, *stem = conditional ? "kick" : "sound";
   snprintf(out, sizeof out, "%s_original", name);
   snprintf(out2, sizeof out2, "%s_roundtrip", name);
-  char what[256];
   snprintf(what, sizeof what, "%s: export -> import generates byte-identical files", name);
   df_expect_true(generate(ckpt, out, cls) && generate(imported, out2, cls) && same_run(out, out2, 4, stem), what);
   if (torch) against_torch(ckpt, exported, name);

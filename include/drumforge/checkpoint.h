@@ -35,7 +35,7 @@ typedef struct df_checkpoint_state {
   char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   /* Training examples per class after the run's class filter (data.classes): a conditional
    * model has a slot for every class of its dataset but learns only those with examples.
-   * has_class_examples = 0: not recorded (imported models, older checkpoints). */
+   * has_class_examples = 0: not recorded (older checkpoints, imported weights without it). */
   int has_class_examples;
   int64_t class_examples[DF_MAX_CLASSES];
   char *config_text; /* owned: df_checkpoint_state_free */
@@ -45,6 +45,12 @@ typedef struct df_checkpoint_state {
 } df_checkpoint_state;
 
 void df_checkpoint_state_free(df_checkpoint_state *st);
+
+/* The "class_examples" metadata of checkpoints and exported weights: a JSON array of n
+ * non-negative counts. df_class_examples_json returns malloc'd text (NULL: out of memory);
+ * df_class_examples_parse fails with DF_ERR_FORMAT naming path unless json holds exactly n. */
+char *df_class_examples_json(int n, const int64_t *counts);
+df_status df_class_examples_parse(const char *json, const char *path, int n, int64_t *counts);
 
 /* Writes the sets and the state to path atomically. with_optimizer = 0 leaves out the Adam
  * moments (smaller files for inference, e.g. `drumforge import`). */

@@ -30,13 +30,15 @@ typedef struct df_export_result {
 
 /* Writes every parameter and buffer of the model in a checkpoint (or the newest valid one of
  * a run folder) to path, without the optimiser state. Metadata: format (DF_EXPORT_FORMAT),
- * model_type, step, sample_rate, class_names (a JSON array), config (the model's INI). */
+ * model_type, step, sample_rate, class_names (a JSON array), class_examples (training
+ * examples per class, when the checkpoint recorded them), config (the model's INI). */
 df_status df_export_safetensors(const char *checkpoint_or_run, const char *path, df_export_result *result);
 
 typedef struct df_import_options {
   const char *weights;     /* a safetensors file */
   const char *config_path; /* experiment INI; NULL: the file's "config" metadata */
-  const char *classes;     /* "kick,snare,..."; NULL: the file's class_names metadata (or none) */
+  const char *classes;     /* "kick,snare,..."; NULL: the file's class_names metadata (or none),
+                              and its class_examples with them */
   int sample_rate;         /* 0: the file's metadata, else 16000 */
   int init_missing;        /* parameters the file lacks keep their fresh initial values */
   const char *out;         /* the checkpoint to write */

@@ -39,14 +39,18 @@ df_status df_export_safetensors(const char *checkpoint_or_run, const char *path,
   snprintf(step, sizeof step, "%lld", (long long)m.step);
   snprintf(rate, sizeof rate, "%d", m.sample_rate);
   char *classes = class_list(&m);
+  char *examples = m.has_class_examples ? df_class_examples_json(m.n_classes, m.class_examples) : NULL;
+  if (!s && m.has_class_examples && !examples) s = DF_FAIL(DF_ERR_OOM, "export: class examples");
   if (!s) s = df_st_writer_set_metadata(w, "format", DF_EXPORT_FORMAT);
   if (!s) s = df_st_writer_set_metadata(w, "model_type", m.type->name);
   if (!s) s = df_st_writer_set_metadata(w, "step", step);
   if (!s) s = df_st_writer_set_metadata(w, "sample_rate", rate);
   if (!s) s = df_st_writer_set_metadata(w, "class_names", classes ? classes : "[]");
+  if (!s && examples) s = df_st_writer_set_metadata(w, "class_examples", examples);
   if (!s) s = df_st_writer_set_metadata(w, "config", m.config_text ? m.config_text : "");
   if (!s) s = df_st_writer_save(w, path);
   free(classes);
+  free(examples);
   df_st_writer_free(w);
   df_model_unload(&m);
   return s;

@@ -17,6 +17,8 @@ typedef struct import_source {
   char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   int sample_rate;
   int64_t step;
+  int has_class_examples; /* the file's counts, kept when its class names are */
+  int64_t class_examples[DF_MAX_CLASSES];
 } import_source;
 
 static df_status parse_class_json(const char *path, const char *json, import_source *src) {
@@ -52,6 +54,11 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
   const char *classes = df_st_metadata(f, "class_names");
   if (o->classes) DF_TRY(df_parse_class_list(o->classes, src->names, DF_MAX_CLASSES, &src->n_classes));
   else if (classes) DF_TRY(parse_class_json(o->weights, classes, src));
+  const char *examples = df_st_metadata(f, "class_examples");
+  if (!o->classes && examples) {
+    DF_TRY(df_class_examples_parse(examples, o->weights, src->n_classes, src->class_examples));
+    src->has_class_examples = 1;
+  }
   const char *rate = df_st_metadata(f, "sample_rate"), *step = df_st_metadata(f, "step");
   src->sample_rate = o->sample_rate ? o->sample_rate : rate ? atoi(rate) : 16000;
   if (src->sample_rate < 1000 || src->sample_rate > 384000)
@@ -137,6 +144,8 @@ df_status df_import_safetensors(const df_import_options *o, df_import_result *re
     st.sample_rate = src.sample_rate;
     st.n_classes = src.n_classes;
     memcpy(st.class_names, src.names, sizeof st.class_names);
+    st.has_class_examples = src.has_class_examples;
+    memcpy(st.class_examples, src.class_examples, sizeof st.class_examples);
     st.config_text = src.config;
     df_param_set *sets[8];
     int n;

@@ -90,16 +90,9 @@ static df_status build_meta(const df_checkpoint_state *st, df_param_set *const *
   cJSON_Delete(arr);
   if (!classes) return DF_FAIL(DF_ERR_OOM, "checkpoint class names");
   char *examples = NULL;
-  if (st->has_class_examples) {
-    cJSON *counts = cJSON_CreateArray();
-    for (int i = 0; counts && i < st->n_classes; i++)
-      cJSON_AddItemToArray(counts, cJSON_CreateNumber((double)st->class_examples[i]));
-    examples = counts ? cJSON_PrintUnformatted(counts) : NULL;
-    cJSON_Delete(counts);
-    if (!examples) {
-      free(classes);
-      return DF_FAIL(DF_ERR_OOM, "checkpoint class examples");
-    }
+  if (st->has_class_examples && !(examples = df_class_examples_json(st->n_classes, st->class_examples))) {
+    free(classes);
+    return DF_FAIL(DF_ERR_OOM, "checkpoint class examples");
   }
   df_status s = meta_add(m, "format", "drumforge-checkpoint");
   if (!s) s = meta_add(m, "format_version", "%d", DF_CHECKPOINT_FORMAT_VERSION);
@@ -229,20 +222,32 @@ static df_status need_u64(const df_st_file *f, const char *path, const char *key
   return DF_OK;
 }
 
+char *df_class_examples_json(int n, const int64_t *counts) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int i = 0; arr && i < n; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)counts[i]));
+  char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
+  cJSON_Delete(arr);
+  return text;
+}
+
+df_status df_class_examples_parse(const char *json, const char *path, int n, int64_t *counts) {
+  cJSON *arr = cJSON_Parse(json);
+  int ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) == n;
+  for (int i = 0; ok && i < n; i++) {
+    const cJSON *e = cJSON_GetArrayItem(arr, i);
+    ok = cJSON_IsNumber(e) && e->valuedouble >= 0;
+    if (ok) counts[i] = (int64_t)e->valuedouble;
+  }
+  cJSON_Delete(arr);
+  return ok ? DF_OK
+            : DF_FAIL(DF_ERR_FORMAT, "%s: metadata 'class_examples' is not one count per class name", path);
+}
+
 /* Optional "class_examples": one non-negative count per class name. */
 static df_status parse_class_examples(const df_st_file *f, const char *path, df_checkpoint_state *st) {
   const char *v = df_st_metadata(f, "class_examples");
   if (!v) return DF_OK;
-  cJSON *arr = cJSON_Parse(v);
-  int ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) == st->n_classes;
-  for (int i = 0; ok && i < st->n_classes; i++) {
-    const cJSON *e = cJSON_GetArrayItem(arr, i);
-    ok = cJSON_IsNumber(e) && e->valuedouble >= 0;
-    if (ok) st->class_examples[i] = (int64_t)e->valuedouble;
-  }
-  cJSON_Delete(arr);
-  if (!ok)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: metadata 'class_examples' is not one count per class name", path);
+  DF_TRY(df_class_examples_parse(v, path, st->n_classes, st->class_examples));
   st->has_class_examples = 1;
   return DF_OK;
 }

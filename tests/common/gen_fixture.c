@@ -46,6 +46,9 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   st.sample_rate = 16000;
   st.n_classes = conditional ? 3 : 0;
   for (int i = 0; i < st.n_classes; i++) snprintf(st.class_names[i], sizeof st.class_names[i], "%s", names[i]);
+  /* A conditional model records training examples per class, as the trainer's do. */
+  st.has_class_examples = conditional;
+  for (int i = 0; i < st.n_classes; i++) st.class_examples[i] = 10 + 3 * i;
   df_rng_init(&st.rng, seed);
   if (!s) s = df_checkpoint_save(path, sets, n, &st, 0);
   if (s) fprintf(stderr, "make checkpoint: %s\n", df_last_error());
