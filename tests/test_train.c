@@ -4,6 +4,7 @@
  * truncated newest checkpoint falls back to the previous one, an unknown config key names the
  * file, line and key, and a loss that turns non-finite stops the run naming the step and the
  * last good checkpoint. */
+#include <cblas.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -148,15 +149,16 @@ int main(void) {
   ckpt_path(run_b, 6, path, sizeof path);
   df_test_same_checkpoints(path, p6, "resume reproduces the uninterrupted run bit for bit");
 
-  /* 2b. Checkpoints name the device and thread count they were written with; a resume with
-   * another thread count (CPU results are bitwise reproducible per thread count) says so. */
+  /* 2b. Checkpoints name the device, thread count and BLAS kernels they were written with; a
+   * resume with another thread count (CPU results are bitwise reproducible per thread count
+   * and kernel family) says so. */
   ckpt_path(run_b, 3, path, sizeof path);
   df_checkpoint_state cs;
-  char want[64];
-  snprintf(want, sizeof want, "cpu (%d threads)", omp_get_max_threads());
+  char want[96];
+  snprintf(want, sizeof want, "cpu (%d threads, OpenBLAS %s)", omp_get_max_threads(), openblas_get_corename());
   if (df_expect_ok(df_checkpoint_read_state(path, &cs), "read a checkpoint's state")) {
     printf("     written on: %s\n", cs.compute);
-    df_expect_true(!strcmp(cs.compute, want), "the checkpoint records the device and thread count");
+    df_expect_true(!strcmp(cs.compute, want), "the checkpoint records the device, thread count and BLAS kernels");
     df_checkpoint_state_free(&cs);
   }
   df_expect_true(moved_notices == 0, "no notice when resuming with the same thread count");

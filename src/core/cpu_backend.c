@@ -1,4 +1,5 @@
 /* The CPU backend: host memory, Philox fills with OpenMP, and the per-concern CPU tables. */
+#include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include "eval/metric_backend.h"
 #include "rng/philox_impl.h"
 
+/* The thread count and OpenBLAS's kernel family (it picks one per CPU: SkylakeX on recent
+ * Intel, Haswell on AMD EPYC) both change how results round, so checkpoints record both. */
 static df_status cpu_init(char *desc, size_t len) {
-  snprintf(desc, len, "cpu (%d threads)", omp_get_max_threads());
+  snprintf(desc, len, "cpu (%d threads, OpenBLAS %s)", omp_get_max_threads(), openblas_get_corename());
   return DF_OK;
 }
 
