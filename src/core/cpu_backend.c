@@ -14,8 +14,9 @@
 #include "eval/metric_backend.h"
 #include "rng/philox_impl.h"
 
-/* The thread count and OpenBLAS's kernel family (it picks one per CPU: SkylakeX on recent
- * Intel, Haswell on AMD EPYC) both change how results round, so checkpoints record both. */
+/* The thread count and OpenBLAS's kernel family (it picks one per CPU, e.g. SkylakeX or
+ * Cooperlake with AVX-512, Haswell or Zen with AVX2, unless OPENBLAS_CORETYPE names one) both
+ * change how results round, so checkpoints record both. */
 static df_status cpu_init(char *desc, size_t len) {
   snprintf(desc, len, "cpu (%d threads, OpenBLAS %s)", omp_get_max_threads(), openblas_get_corename());
   return DF_OK;

@@ -1,7 +1,7 @@
 # Generation and encoding are byte-identical whatever the batch (batch-invariant CPU math,
 # include/drumforge/runtime.h), which must not depend on the kernels OpenBLAS picks for the
-# machine: its Haswell/Zen kernels (chosen on AMD EPYC) round a row by its place in the
-# matrix, its SkylakeX ones do not. These tests run again with the Haswell kernels forced
+# machine: its Haswell/Zen kernels (chosen on AVX2 CPUs) round a row by its place in the
+# matrix, its SkylakeX/Cooperlake ones (AVX-512) do not. These tests run again with the Haswell kernels forced
 # (OPENBLAS_CORETYPE; Debian's OpenBLAS is built with DYNAMIC_ARCH), in their own scratch
 # folders.
 foreach(t test_generate_determinism test_generate_latents test_generate_loops test_specae_infer)
