@@ -42,11 +42,11 @@ int df_deterministic(void);
 
 /* Batch-invariant CPU math: every example goes through the same BLAS calls whatever the batch
  * it is in and its row there (per-example convolution GEMMs, per-row dense layers), so its
- * result is bitwise the same alone or in any batch. OpenBLAS's kernels round a row
- * differently with the matrix's size and the row's position in it on some CPUs (its Haswell
- * and Zen kernels, chosen on AVX2 CPUs), so batching examples into one GEMM, faster for short outputs,
- * is not. Default: on; training (df_train_run) turns it off for its run, where batches have
- * a fixed size and only speed matters. No effect on the GPU. */
+ * result is bitwise the same alone or in any batch. Some of OpenBLAS's kernels (Haswell and
+ * Zen, its choice on AVX2 CPUs) round a row differently with the matrix's size and the row's
+ * position in it, so batching examples into one GEMM, faster for short outputs, is not.
+ * Default: on; training (df_train_run) turns it off for its run, where batches have a fixed
+ * size and only speed matters. No effect on the GPU. */
 void df_set_batch_invariant(int invariant);
 int df_batch_invariant(void);
 
