@@ -3,12 +3,14 @@
  * checkpoints/best.safetensors, which survives pruning and loads as a model); `drumforge eval`
  * writes eval.json with the documented schema, for an unconditional and a conditional model;
  * a model trained on all the data is compared with the whole test split, one trained on kick
- * and snare only with the test kicks and snares. */
+ * and snare only with the test kicks and snares; a bare checkpoint file is evaluated with
+ * --checkpoint and --data (no run folder), and without --data it is refused. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/testlib.h"
@@ -179,6 +181,24 @@ static void eval_json(const char *run, int conditional) {
   cJSON_Delete(j);
 }
 
+/* A checkpoint file on its own: --checkpoint FILE --data DATASET, eval.json where --out says. */
+static void bare_checkpoint(const char *run) {
+  char cmd[9000], ckpt[4400], out[4400];
+  snprintf(ckpt, sizeof ckpt, "%s/checkpoints/best.safetensors", run);
+  snprintf(out, sizeof out, "%s/bare_eval.json", scratch);
+  snprintf(cmd, sizeof cmd, "'%s' eval --checkpoint '%s' --data '%s' --out '%s' --count 8 --no-novelty --device cpu > /dev/null",
+           DF_DRUMFORGE_EXE, ckpt, dataset, out);
+  if (df_expect_true(system(cmd) == 0, "eval --checkpoint FILE --data DATASET (no run folder) exits 0")) {
+    cJSON *j = read_json(out);
+    df_expect_true(j && is_num(get(j, "generated"), "count", 8, 8) && is_num(j, "step", 1, 1e9),
+                   "it writes eval.json where --out says");
+    cJSON_Delete(j);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' eval --checkpoint '%s' > /dev/null 2>&1", DF_DRUMFORGE_EXE, ckpt);
+  int rc = system(cmd);
+  df_expect_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "eval --checkpoint FILE without --data is a usage error (exit 2)");
+}
+
 int main(void) {
   df_test_begin("test_eval_run");
   df_test_scratch_dir("eval_run", scratch, sizeof scratch);
@@ -198,6 +218,7 @@ int main(void) {
   char run[4300];
   snprintf(run, sizeof run, "%s/evalrun", scratch);
   eval_json(run, 0);
+  bare_checkpoint(run);
   static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",
                                      "model.conditional=true",
                                      "data.classes=kick,snare", NULL};

@@ -9,7 +9,8 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: drumforge eval --run DIR [--checkpoint PATH|best] [--data DATASET] [options]\n\n"
+          "usage: drumforge eval --run DIR [--checkpoint PATH|best] [--data DATASET] [options]\n"
+          "       drumforge eval --checkpoint FILE --data DATASET [options]\n\n"
           "Generates sounds with a checkpoint (the run's newest by default) and measures them with\n"
           "the dataset's drum-class classifier: Inception Score, Frechet distance and KID against\n"
           "the test split, diversity, conditioning accuracy (conditional models) and BeatGAN's\n"
@@ -17,18 +18,22 @@ static void usage(FILE *f) {
           "evaluation on a dataset trains its classifier (kept in DATASET/classifier/).\n\n"
           "options:\n"
           "  --run DIR              run folder\n"
-          "  --checkpoint PATH      a checkpoint file, or 'best' (the best by Frechet distance)\n"
-          "  --data DATASET         dataset folder (default: the run's data.path)\n"
+          "  --checkpoint PATH      a checkpoint file (with or without --run), or 'best' (the\n"
+          "                         run's best by Frechet distance)\n"
+          "  --data DATASET         dataset folder (default: the run's data.path; needed\n"
+          "                         without --run)\n"
           "  --count N              sounds to generate (default 256)\n"
           "  --seed N               latents and KID subsets (default 1)\n"
           "  --no-novelty           skip the nearest-neighbour search over the training split\n"
-          "  --out FILE             where to write the results (default: RUN/eval.json)\n"
+          "  --out FILE             where to write the results (default: RUN/eval.json, or\n"
+          "                         eval.json in the current folder without --run)\n"
           "  --classifier-dir DIR   keep the classifier here instead of DATASET/classifier\n"
           "  --retrain-classifier   train a new classifier even when one is kept\n"
           "  --classifier-steps N   training steps for a new classifier (default: data/classifier.ini)\n"
           "  --device auto|cpu|cuda (default auto)\n"
           "  -h, --help             this help\n\n"
-          "example:\n  drumforge eval --run runs/drums --data datasets/default\n");
+          "examples:\n  drumforge eval --run runs/drums --data datasets/default\n"
+          "  drumforge eval --checkpoint checkpoints/quickstart/model.safetensors --data datasets/default\n");
 }
 
 static void on_log(void *ctx, const char *line) { fprintf(stderr, "drumforge eval: %s\n", line); }
@@ -100,15 +105,18 @@ int cmd_eval(int argc, char **argv) {
   }
   if (rc != CLI_OK) return rc;
   if (optind < argc) return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
-  if (!run) return cli_usage_error("eval", "--run DIR is required");
+  if (!run && !checkpoint) return cli_usage_error("eval", "--run DIR or --checkpoint FILE is required");
+  if (!run && !strcmp(checkpoint, "best")) return cli_usage_error("eval", "--checkpoint best needs --run DIR");
+  if (!run && !data) return cli_usage_error("eval", "--checkpoint without --run needs --data DATASET");
   char dataset[4200], model_path[4300], out_path[4300];
   if (data) snprintf(dataset, sizeof dataset, "%s", data);
   else if (!run_dataset(run, dataset, sizeof dataset))
     return cli_usage_error("eval", "%s/config.ini names no dataset: give --data DATASET", run);
   if (checkpoint && !strcmp(checkpoint, "best")) snprintf(model_path, sizeof model_path, "%s/checkpoints/best.safetensors", run);
   else snprintf(model_path, sizeof model_path, "%s", checkpoint ? checkpoint : run);
-  snprintf(out_path, sizeof out_path, "%s", out ? out : "");
-  if (!out) snprintf(out_path, sizeof out_path, "%s/eval.json", run);
+  if (out) snprintf(out_path, sizeof out_path, "%s", out);
+  else if (run) snprintf(out_path, sizeof out_path, "%s/eval.json", run);
+  else snprintf(out_path, sizeof out_path, "eval.json");
   rc = cli_select_device("eval", device, &eo.device);
   if (rc != CLI_OK) return rc;
 
