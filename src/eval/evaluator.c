@@ -77,13 +77,13 @@ typedef struct real_reference {
 } real_reference;
 
 /* The classifier's classes the model has training examples of, matched by name: how many
- * (ids), or 0 when that is not known or when no labelled test sound is of another class
- * (then the whole test split is the reference, unlabelled sounds included: a model trained on
- * all the data is compared with all of it). */
-static int learned_subset(const df_evaluator *ev, const df_training_classes *t, int32_t *ids) {
+ * (ids, and learned[] set), or 0 when that is not known or when no labelled test sound is of
+ * another class (then the whole test split is the reference, unlabelled sounds included: a
+ * model trained on all the data is compared with all of it). */
+static int learned_subset(const df_evaluator *ev, const df_training_classes *t, int32_t *ids, int *learned) {
   if (!t) return 0;
   const df_classifier_card *card = df_classifier_get_card(ev->o.classifier);
-  int n = 0, learned[DF_MAX_CLASSES] = {0};
+  int n = 0;
   for (int k = 0; k < ev->classes; k++)
     for (int i = 0; i < t->n; i++)
       if (!strcasecmp(t->names[i], card->class_names[k]) && t->examples[i] > 0) {
@@ -100,26 +100,25 @@ static df_status real_reference_for(const df_evaluator *ev, const df_training_cl
                                     real_reference *ref) {
   *ref = (real_reference){ev->real_probs, ev->real_embed, ev->real.n, ev->is_real, ev->is_real_std,
                           ev->diversity_real, NULL, NULL};
-  r->n_real_classes = learned_subset(ev, t, r->real_classes);
+  int learned[DF_MAX_CLASSES] = {0};
+  r->n_real_classes = learned_subset(ev, t, r->real_classes, learned);
   if (!r->n_real_classes) return DF_OK;
   r->real_subset = 1;
-  int wanted[DF_MAX_CLASSES] = {0};
-  for (int i = 0; i < r->n_real_classes; i++) wanted[r->real_classes[i]] = 1;
+  /* Copies of the learned classes' rows (at most every test sound). */
+  ref->owned_probs = malloc(sizeof(float) * (size_t)(ev->real.n * ev->classes));
+  ref->owned_embed = malloc(sizeof(float) * (size_t)(ev->real.n * ev->dim));
+  if (!ref->owned_probs || !ref->owned_embed)
+    return DF_FAIL(DF_ERR_OOM, "evaluator: %lld real embeddings", (long long)ev->real.n);
   int64_t n = 0;
-  for (int64_t i = 0; i < ev->real.n; i++) n += ev->real.labels[i] >= 0 && wanted[ev->real.labels[i]];
+  for (int64_t i = 0; i < ev->real.n; i++) {
+    if (ev->real.labels[i] < 0 || !learned[ev->real.labels[i]]) continue;
+    memcpy(ref->owned_probs + n * ev->classes, ev->real_probs + i * ev->classes, sizeof(float) * (size_t)ev->classes);
+    memcpy(ref->owned_embed + n * ev->dim, ev->real_embed + i * ev->dim, sizeof(float) * (size_t)ev->dim);
+    n++;
+  }
   if (n < 2)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the test split has %lld sounds of the classes the model learned; the "
                    "metrics need at least 2", ev->o.dataset, (long long)n);
-  ref->owned_probs = malloc(sizeof(float) * (size_t)(n * ev->classes));
-  ref->owned_embed = malloc(sizeof(float) * (size_t)(n * ev->dim));
-  if (!ref->owned_probs || !ref->owned_embed) return DF_FAIL(DF_ERR_OOM, "evaluator: %lld real embeddings", (long long)n);
-  int64_t j = 0;
-  for (int64_t i = 0; i < ev->real.n; i++) {
-    if (ev->real.labels[i] < 0 || !wanted[ev->real.labels[i]]) continue;
-    memcpy(ref->owned_probs + j * ev->classes, ev->real_probs + i * ev->classes, sizeof(float) * (size_t)ev->classes);
-    memcpy(ref->owned_embed + j * ev->dim, ev->real_embed + i * ev->dim, sizeof(float) * (size_t)ev->dim);
-    j++;
-  }
   ref->probs = ref->owned_probs;
   ref->embed = ref->owned_embed;
   ref->n = n;
