@@ -199,6 +199,38 @@ static void bare_checkpoint(const char *run) {
   df_expect_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "eval --checkpoint FILE without --data is a usage error (exit 2)");
 }
 
+/* A model whose learned classes have fewer than 2 test sounds cannot be measured: a clear
+ * error naming the dataset, not metrics from 0 or 1 sounds. */
+static void too_few_real_sounds(const char *run) {
+  df_classifier_options co = {0};
+  co.dataset = dataset;
+  co.device = DF_DEVICE_CPU;
+  df_eval_options eo = {0};
+  eo.dataset = dataset;
+  eo.device = DF_DEVICE_CPU;
+  eo.count = 4;
+  eo.seed = 1;
+  df_classifier *c = NULL;
+  df_evaluator *ev = NULL;
+  df_loaded_model m;
+  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CPU, &m), "load the conditional run")) return;
+  if (df_expect_ok(df_classifier_open(&co, &c), "classifier")) eo.classifier = c;
+  if (c && df_expect_ok(df_evaluator_open(&eo, &ev), "evaluator")) {
+    /* The synthetic dataset has no test toms. */
+    const char *names[] = {"tom"};
+    const int64_t examples[] = {5};
+    df_training_classes trained = {1, names, examples};
+    df_eval_result r;
+    df_expect_status(df_evaluator_run(ev, m.type, m.model, &trained, m.step, &r), DF_ERR_INVALID_ARG,
+                     "a model of a class without test sounds is refused");
+    df_expect_true(strstr(df_last_error(), "sounds of the classes the model learned") != NULL,
+                   "... saying the test split lacks its classes' sounds");
+  }
+  df_evaluator_close(ev);
+  df_classifier_close(c);
+  df_model_unload(&m);
+}
+
 int main(void) {
   df_test_begin("test_eval_run");
   df_test_scratch_dir("eval_run", scratch, sizeof scratch);
@@ -222,6 +254,9 @@ int main(void) {
   static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",
                                      "model.conditional=true",
                                      "data.classes=kick,snare", NULL};
-  if (df_expect_ok(train("condrun", cond, run, sizeof run), "train a conditional model")) eval_json(run, 1);
+  if (df_expect_ok(train("condrun", cond, run, sizeof run), "train a conditional model")) {
+    eval_json(run, 1);
+    too_few_real_sounds(run);
+  }
   return df_test_finish();
 }

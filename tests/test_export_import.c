@@ -52,8 +52,10 @@ static void expect_refused(const char *what, const char *args, const char *needl
 }
 
 /* Copies a safetensors file, keeping the tensors `keep` accepts (prefix match, NULL: all),
- * optionally as fp16, with or without the metadata, plus an extra tensor when asked. */
-static void rewrite(const char *src, const char *dst, const char *keep, int f16, int metadata, const char *extra) {
+ * optionally as fp16, with or without the metadata, plus an extra tensor when asked, and
+ * metadata key `meta_key` set to `meta_value` when given. */
+static void rewrite(const char *src, const char *dst, const char *keep, int f16, int metadata, const char *extra,
+                    const char *meta_key, const char *meta_value) {
   df_st_file *f;
   df_st_writer *w;
   if (df_st_open(src, &f) || df_st_writer_new(&w)) return;
@@ -80,6 +82,7 @@ static void rewrite(const char *src, const char *dst, const char *keep, int f16,
     df_st_metadata_at(f, i, &k, &v);
     df_st_writer_set_metadata(w, k, v);
   }
+  if (meta_key) df_st_writer_set_metadata(w, meta_key, meta_value);
   if (extra) {
     float one = 1;
     df_st_writer_add(w, extra, DF_ST_F32, 1, (int64_t[]){1}, &one);
@@ -207,6 +210,16 @@ static void variant(const char *name, int conditional, const char *extra_config,
   }
   df_checkpoint_state_free(&a);
   df_checkpoint_state_free(&b);
+  if (conditional) { /* class_examples that do not match the class names are refused, named */
+    char bad[4400], bad_ckpt[4400];
+    snprintf(bad, sizeof bad, "%s/%s_bad_examples.safetensors", dir, name);
+    snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_examples_ckpt.safetensors", dir, name);
+    rewrite(exported, bad, NULL, 0, 1, NULL, "class_examples", "[3, 4]");
+    snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
+    expect_refused("class_examples that are not one count per class name are refused", args,
+                   "metadata 'class_examples' is not one count per class name");
+    df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
+  }
   const char *cls = conditional ? "kick,hh_closed" : NULL, *stem = conditional ? "kick" : "sound";
   snprintf(out, sizeof out, "%s_original", name);
   snprintf(out2, sizeof out2, "%s_roundtrip", name);
@@ -224,7 +237,7 @@ static void foreign(void) {
   df_test_write_text(config, "[model]\ntype = wavegan\nd = 4\nslice_len = 16384\n");
 
   snprintf(file, sizeof file, "%s/bare.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 0, NULL);
+  rewrite(exported, file, NULL, 0, 0, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a file without metadata needs the experiment file", args, "no model configuration");
   snprintf(args, sizeof args, "import '%s' --config '%s' --rate 16000 --out '%s/bare_ckpt.safetensors'", file, config, dir);
@@ -234,7 +247,7 @@ static void foreign(void) {
                  "... and generates byte-identical files");
 
   snprintf(file, sizeof file, "%s/generator.safetensors", dir);
-  rewrite(exported, file, "G.", 0, 1, NULL);
+  rewrite(exported, file, "G.", 0, 1, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a generator-only file is refused, naming the missing critic tensor", args, "no tensor 'D.convs.0.");
   snprintf(args, sizeof args, "import '%s' --init-missing --out '%s/gen_ckpt.safetensors'", file, dir);
@@ -244,7 +257,7 @@ static void foreign(void) {
                  "... and generates byte-identical files");
 
   snprintf(file, sizeof file, "%s/extra.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 1, "G.unknown.weight");
+  rewrite(exported, file, NULL, 0, 1, "G.unknown.weight", NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("an unknown tensor is refused, named", args, "tensor 'G.unknown.weight' is no parameter");
   snprintf(args, sizeof args, "import '%s' --config '%s' --out '%s/x.safetensors'", exported, config, dir);
@@ -256,7 +269,7 @@ static void foreign(void) {
   df_expect_true(access(x, F_OK) != 0, "nothing is written on a refused import");
 
   snprintf(file, sizeof file, "%s/half.safetensors", dir);
-  rewrite(exported, file, NULL, 1, 1, NULL);
+  rewrite(exported, file, NULL, 1, 1, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/half_ckpt.safetensors'", file, dir);
   df_expect_true(drumforge(args) == 0, "fp16 weights import");
 }
