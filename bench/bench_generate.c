@@ -5,7 +5,7 @@
  * line so bench/run_generate.sh can put it beside PyTorch's figure.
  *
  * usage: bench_generate [--device cpu|cuda] [--d 64] [--count 512] [--batch B] [--workers N]
- *                       [--repeats 3] [--out DIR] [--strict-fp32] */
+ *                       [--repeats 3] [--out DIR] [--strict-fp32] [--fast-batches] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +15,12 @@
 
 int main(int argc, char **argv) {
   const char *device = "cpu", *out = "/tmp/drumforge-bench-generate";
-  int d = 64, count = 512, batch = 0, workers = 0, repeats = 3;
+  int d = 64, count = 512, batch = 0, workers = 0, repeats = 3, fast_batches = 0;
   static const struct option opts[] = {{"device", required_argument, 0, 'D'}, {"d", required_argument, 0, 'd'},
                                        {"count", required_argument, 0, 'n'},  {"batch", required_argument, 0, 'b'},
                                        {"workers", required_argument, 0, 'w'}, {"repeats", required_argument, 0, 'r'},
                                        {"out", required_argument, 0, 'o'},    {"strict-fp32", no_argument, 0, 'f'},
-                                       {0, 0, 0, 0}};
+                                       {"fast-batches", no_argument, 0, 'F'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
       case 'r': repeats = atoi(optarg); break;
       case 'o': out = optarg; break;
       case 'f': df_set_strict_fp32(1); break;
+      case 'F': fast_batches = 1; break;
       default: fprintf(stderr, "bench_generate: bad option\n"); return 2;
     }
   }
@@ -55,6 +56,7 @@ int main(int argc, char **argv) {
   o.format = "wav";
   o.encoding = DF_AUDIO_PCM16;
   o.overwrite = 1;
+  o.fast_batches = fast_batches;
   df_generate_result r;
   /* Warm-up: allocations, convolution algorithm choice, page cache. */
   o.count = batch;
@@ -73,9 +75,10 @@ int main(int argc, char **argv) {
   size_t in_use, cached, peak = 0;
   df_device_memory(dev, &in_use, &cached, &peak);
   printf("{\"impl\": \"drumforge\", \"device\": \"%s\", \"device_name\": \"%s\", \"threads\": %s, \"d\": %d, "
-         "\"batch\": %d, \"count\": %d, \"seconds\": %.4f, \"sounds_per_second\": %.1f, \"peak_device_bytes\": %zu}\n",
+         "\"batch\": %d, \"fast_batches\": %s, \"count\": %d, \"seconds\": %.4f, \"sounds_per_second\": %.1f, \"peak_device_bytes\": %zu}\n",
          dev == DF_DEVICE_CUDA ? "cuda" : "cpu", df_device_description(dev),
-         getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") : "\"default\"", d, batch, count, best, count / best, peak);
+         getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") : "\"default\"", d, batch,
+         fast_batches ? "true" : "false", count, best, count / best, peak);
   df_model_unload(&m);
   return 0;
 }

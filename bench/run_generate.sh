@@ -33,8 +33,10 @@ side_by_side() { # device label ours_threads torch_threads [bench args]; leaves 
   fi
   echo "$ours"
   if [ "$have_torch" = 1 ]; then
+    local torch_args=() a
+    for a in "$@"; do [ "$a" = --fast-batches ] || torch_args+=("$a"); done # drumforge's own
     theirs=$(cd "$here" && env -u OMP_NUM_THREADS "$python" generate_torch.py --device "$device" \
-               ${torch_threads:+--threads "$torch_threads"} "$@")
+               ${torch_threads:+--threads "$torch_threads"} "${torch_args[@]}")
     echo "$theirs"
     ratio "$label" "$ours" "$theirs"
   else
@@ -46,9 +48,13 @@ echo "== CPU, each with its default threads (load: $(cut -d' ' -f1-3 /proc/loada
 side_by_side cpu "cpu default threads" "" "" "$@"
 echo "== CPU, both with $threads threads"
 side_by_side cpu "cpu $threads threads" "$threads" "$threads" "$@"
+echo "== CPU, both with $threads threads, drumforge with --fast-batches (not batch-invariant)"
+side_by_side cpu "cpu $threads threads, fast batches" "$threads" "$threads" "$@" --fast-batches
 if [ "$threads" -gt 1 ]; then
   echo "== CPU, both with 1 thread"
   side_by_side cpu "cpu 1 thread" 1 1 "$@"
+  echo "== CPU, both with 1 thread, drumforge with --fast-batches"
+  side_by_side cpu "cpu 1 thread, fast batches" 1 1 "$@" --fast-batches
 fi
 if ! "$build/drumforge" info 2>/dev/null | grep -q "^gpu: none usable"; then
   echo "== GPU (PyTorch eager)"

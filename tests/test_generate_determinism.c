@@ -6,7 +6,8 @@
  * and the file holds the model's output for that latent (decoded here one at a time, within
  * 1e-6). The CPU's byte-identity must not depend on the kernels OpenBLAS picks: CTest runs
  * this again with its Haswell kernels forced (tests/cmake/blas_kernels.cmake). On a GPU the
- * same run matches the CPU within 1e-4 under --strict-fp32 and 2e-2 with TF32 (skipped without one). */
+ * same run matches the CPU within 1e-4 under --strict-fp32 and 2e-2 with TF32 (skipped without one).
+ * --fast-batches (batched GEMMs) keeps the same sounds within 1e-5 and bytes for one batch size. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "common/datafiles.h"
+#include "drumforge/generate.h"
+#include "drumforge/runtime.h"
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
 
@@ -109,7 +112,8 @@ static void check_manifest(const char *out) {
   df_model_unload(&m);
 }
 
-static void compare_gpu(const char *gpu, double tol) {
+/* Files of run `other` hold the same sounds as cpu_b4's within tol (other rounding). */
+static void compare_close(const char *other, double tol) {
   double worst = 0;
   int files = 0;
   static const char *const classes[] = {"kick", "hh_closed"};
@@ -117,7 +121,7 @@ static void compare_gpu(const char *gpu, double tol) {
     for (int i = 0; i < 10; i++) {
       char pa[4400], pb[4400];
       snprintf(pa, sizeof pa, "%s/cpu_b4/%s_%06d.wav", dir, classes[c], i);
-      snprintf(pb, sizeof pb, "%s/%s/%s_%06d.wav", dir, gpu, classes[c], i);
+      snprintf(pb, sizeof pb, "%s/%s/%s_%06d.wav", dir, other, classes[c], i);
       df_audio a, b;
       if (df_audio_read(pa, NULL, &a) || df_audio_read(pb, NULL, &b)) continue;
       files++;
@@ -126,9 +130,54 @@ static void compare_gpu(const char *gpu, double tol) {
       df_audio_free(&b);
     }
   char what[256];
-  snprintf(what, sizeof what, "%s matches the CPU within %g", gpu, tol);
+  snprintf(what, sizeof what, "%s matches cpu_b4 within %g", other, tol);
   if (files == 20 && worst <= tol) df_test_pass(what);
   else df_test_fail(what, "%d files compared, worst |diff| %g", files, worst);
+}
+
+/* Every manifest line of run `out` says whether its bits are batch-invariant. */
+static void check_invariance_field(const char *out, int want) {
+  char path[4400], line[16384], what[256];
+  snprintf(path, sizeof path, "%s/%s/manifest.jsonl", dir, out);
+  FILE *fp = fopen(path, "r");
+  int n = 0, wrong = 0;
+  while (fp && fgets(line, sizeof line, fp)) {
+    cJSON *j = cJSON_Parse(line);
+    cJSON *b = cJSON_GetObjectItem(j, "batch_invariant");
+    n++;
+    wrong += !cJSON_IsBool(b) || cJSON_IsTrue(b) != want;
+    cJSON_Delete(j);
+  }
+  if (fp) fclose(fp);
+  snprintf(what, sizeof what, "%s: every manifest line says batch_invariant %s", out, want ? "true" : "false");
+  if (n > 0 && wrong == 0) df_test_pass(what);
+  else df_test_fail(what, "%d of %d lines do not", wrong, n);
+}
+
+/* The library call sets the process-wide mode only for its own run. */
+static void check_mode_restored(void) {
+  df_loaded_model m;
+  if (!df_expect_ok(df_model_load(ckpt, DF_DEVICE_CPU, &m), "load the model")) return;
+  int32_t kick = 0;
+  char out[4400];
+  snprintf(out, sizeof out, "%s/library_fast", dir);
+  df_generate_options o = {0};
+  o.model = &m;
+  o.out_dir = out;
+  o.count = 2;
+  o.classes = &kick;
+  o.n_classes = df_model_class_id(&m, "kick", &kick) == DF_OK;
+  o.source = DF_LATENTS_SEED;
+  o.truncation = 1.0f;
+  o.batch = 2;
+  o.workers = 1;
+  o.format = "wav";
+  o.encoding = DF_AUDIO_PCM16;
+  o.fast_batches = 1;
+  df_generate_result r;
+  df_expect_ok(df_generate(&o, &r), "df_generate with fast_batches");
+  df_expect_true(r.files == 2 && df_batch_invariant(), "df_generate restores batch-invariant mode after fast_batches");
+  df_model_unload(&m);
 }
 
 int main(void) {
@@ -145,11 +194,23 @@ int main(void) {
   df_expect_true(df_test_count_files(dir, "") > 0 && !same("cpu_b4", "seed6", "kick_000000.wav"),
                  "another seed gives another sound");
   check_manifest("cpu_b4");
+  check_invariance_field("cpu_b4", 1);
+
+  /* --fast-batches gives up only batch invariance: the same batch still gives the same bytes,
+   * the sounds are the same within rounding, the manifest says so, and the process-wide
+   * mode is back to invariant afterwards. */
+  run("fast_b10", "--batch 10 --fast-batches --workers 3");
+  run("fast_b10_again", "--batch 10 --fast-batches --workers 1");
+  compare_runs("fast_b10", "fast_b10_again", 1);
+  compare_close("fast_b10", 1e-5);
+  check_invariance_field("fast_b10", 0);
+  check_mode_restored();
   if (df_test_gpu()) {
     run("gpu_strict", "--device cuda --strict-fp32 --batch 4");
     run("gpu_tf32", "--device cuda --batch 4");
-    compare_gpu("gpu_strict", 1e-4);
-    compare_gpu("gpu_tf32", 2e-2);
+    compare_close("gpu_strict", 1e-4);
+    compare_close("gpu_tf32", 2e-2);
+    check_invariance_field("gpu_strict", 0);
   } else {
     df_test_skip_gpu(2, "GPU generation against the CPU");
   }

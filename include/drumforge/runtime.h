@@ -46,7 +46,7 @@ int df_deterministic(void);
  * Zen, its choice on AVX2 CPUs) round a row differently with the matrix's size and the row's
  * position in it, so batching examples into one GEMM, faster for short outputs, is not.
  * Default: on; training (df_train_run) turns it off for its run, where batches have a fixed
- * size and only speed matters. No effect on the GPU. */
+ * size and only speed matters, and df_generate with fast_batches. No effect on the GPU. */
 void df_set_batch_invariant(int invariant);
 int df_batch_invariant(void);
 

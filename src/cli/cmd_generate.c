@@ -56,6 +56,8 @@ static void usage(FILE *f) {
           "  --loudness DB         normalise the RMS level to DB dBFS (e.g. -18; the peak stays <= 0 dBFS)\n"
           "running:\n"
           "  --batch B             sounds decoded at once (default 256 on a GPU, 32 on the CPU)\n"
+          "  --fast-batches        CPU: decode whole batches at once, 15-27 %% faster; a sound's last\n"
+          "                        bits then depend on --batch and its place in the batch\n"
           "  --workers N           threads that post-process and write (default: one per CPU)\n"
           "  --device auto|cpu|cuda   (default auto)\n"
           "  --strict-fp32         GPU: no TF32 tensor-core math\n"
@@ -168,7 +170,7 @@ enum {
   OPT_RUN = 256, OPT_CKPT, OPT_CLASS, OPT_COUNT, OPT_SEED, OPT_START, OPT_TRUNC, OPT_LATENTS, OPT_SAVE,
   OPT_INTERP, OPT_STEPS, OPT_SLERP, OPT_TILE, OPT_BPM, OPT_BARS, OPT_VARIATION, OPT_OUT, OPT_FORMAT,
   OPT_BITS, OPT_RATE, OPT_OVERWRITE, OPT_LOWPASS, OPT_ORDER, OPT_SMOOTH, OPT_TRIM, OPT_FADE, OPT_PEAK,
-  OPT_LOUD, OPT_BATCH, OPT_WORKERS, OPT_DEVICE, OPT_STRICT, OPT_QUIET
+  OPT_LOUD, OPT_BATCH, OPT_FAST, OPT_WORKERS, OPT_DEVICE, OPT_STRICT, OPT_QUIET
 };
 
 int cmd_generate(int argc, char **argv) {
@@ -190,6 +192,7 @@ int cmd_generate(int argc, char **argv) {
       {"batch", required_argument, 0, OPT_BATCH},     {"workers", required_argument, 0, OPT_WORKERS},
       {"device", required_argument, 0, OPT_DEVICE},   {"strict-fp32", no_argument, 0, OPT_STRICT},
       {"quiet", no_argument, 0, OPT_QUIET},           {"help", no_argument, 0, 'h'},
+      {"fast-batches", no_argument, 0, OPT_FAST},
       {0, 0, 0, 0}};
   const char *model_path = NULL, *classes = NULL, *latents_path = NULL, *interp[2] = {NULL, NULL};
   const char *device = "auto";
@@ -291,6 +294,7 @@ int cmd_generate(int argc, char **argv) {
         o.post.normalize_db = f;
         break;
       case OPT_BATCH: rc = cli_parse_long("generate", "--batch", optarg, 1, 65536, &batch); break;
+      case OPT_FAST: o.fast_batches = 1; break;
       case OPT_WORKERS: rc = cli_parse_long("generate", "--workers", optarg, 1, 256, &workers); break;
       case OPT_DEVICE: device = optarg; break;
       case OPT_STRICT: df_set_strict_fp32(1); break;

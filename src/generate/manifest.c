@@ -71,7 +71,9 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   char *z = latent_json(it->latents, run->dim);
   if (z) cJSON_AddRawToObject(j, "latent", z);
   free(z);
-  cJSON_AddNumberToObject(j, "batch", o->batch); /* CPU output is bitwise the same for the same batch */
+  cJSON_AddNumberToObject(j, "batch", o->batch);
+  /* true: the file's bits do not depend on the batch (CPU without fast_batches) */
+  cJSON_AddBoolToObject(j, "batch_invariant", run->m->device == DF_DEVICE_CPU && !o->fast_batches);
   cJSON_AddStringToObject(j, "checkpoint", run->checkpoint);
   cJSON_AddNumberToObject(j, "step", (double)run->m->step);
   cJSON_AddStringToObject(j, "model", run->m->type->name);

@@ -399,7 +399,10 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
     if (started == 0) s = DF_FAIL(DF_ERR_OOM, "generate: cannot start writer threads");
   }
   if (!s) {
+    const int invariant = df_batch_invariant(); /* process-wide: restored for the caller */
+    df_set_batch_invariant(!o->fast_batches);
     s = produce(pl, latents_out, t0);
+    df_set_batch_invariant(invariant);
     pthread_mutex_lock(&pl->mu);
     pl->producing = 0;
     if (s) fail(pl, s, df_last_error());

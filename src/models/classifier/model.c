@@ -112,6 +112,7 @@ static df_status train_step(void *model, const df_train_data *data, df_rng *rng,
   dc_net *n = &m->net;
   const int64_t batch = data->batch_size;
   const int classes = n->cfg.n_classes;
+  if (m->x.data && m->x.shape[0] != batch) free_batch(m); /* sized for another batch size */
   if (!m->x.data) {
     DF_TRY(df_tensor_new(&m->x, n->params.device, "classifier batch", batch, m->channels, n->cfg.length));
     m->labels = malloc(sizeof(int32_t) * (size_t)batch);
