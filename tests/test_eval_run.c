@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/gen_fixture.h"
 #include "common/testlib.h"
 #include "common/train_fixture.h"
 #include "drumforge/eval.h"
@@ -197,6 +198,29 @@ static void bare_checkpoint(const char *run) {
   snprintf(cmd, sizeof cmd, "'%s' eval --checkpoint '%s' > /dev/null 2>&1", DF_DRUMFORGE_EXE, ckpt);
   int rc = system(cmd);
   df_expect_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "eval --checkpoint FILE without --data is a usage error (exit 2)");
+
+  /* Failures are one line that starts with the file at fault. */
+  char args[9000], want[4500], *err;
+  snprintf(args, sizeof args, "eval --checkpoint '%s' --data '%s/nowhere' --device cpu", ckpt, scratch);
+  snprintf(want, sizeof want, "drumforge eval: %s/nowhere: ", scratch);
+  rc = df_test_drumforge(scratch, args, &err);
+  df_expect_true(rc == 1 && !strncmp(err, want, strlen(want)) && strchr(err, '\n') == err + strlen(err) - 1,
+                 "a missing dataset: one line naming the dataset first");
+  if (rc != 1) printf("     exit %d: %s", rc, err);
+  free(err);
+  snprintf(args, sizeof args, "eval --checkpoint '%s' --data '%s' --classifier-dir '%s' --device cpu", ckpt, dataset, ckpt);
+  rc = df_test_drumforge(scratch, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "not a folder") && strchr(err, '\n') == err + strlen(err) - 1,
+                 "--classifier-dir naming a file: one line saying it is not a folder");
+  free(err);
+  char nobest[4400], path[4500];
+  snprintf(nobest, sizeof nobest, "%s/run-without-best", scratch);
+  snprintf(path, sizeof path, "%s/checkpoints", nobest);
+  df_mkdirs(path);
+  snprintf(args, sizeof args, "eval --run '%s' --checkpoint best --data '%s' --device cpu", nobest, dataset);
+  rc = df_test_drumforge(scratch, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "no best checkpoint yet"), "--checkpoint best before any evaluation says so");
+  free(err);
 }
 
 /* A model whose learned classes have fewer than 2 test sounds cannot be measured: a clear

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "common/train_fixture.h"
 #include "drumforge/eval.h"
@@ -90,6 +91,25 @@ int main(void) {
   df_expect_true(pngs >= 5, "PNG spectrograms of the 4 newest previews and of real examples");
   snprintf(cmd, sizeof cmd, "'%s' report --run '%s/nothing-here' 2> /dev/null", DF_DRUMFORGE_EXE, scratch);
   df_expect_true(run_cmd(cmd) != 0, "a missing run folder is an error");
+  /* Refused, writing nothing: a folder that is not a run, a run whose eval.json is broken, a
+   * --data that is not a dataset. */
+  char fake[4400];
+  snprintf(fake, sizeof fake, "%s/fake", scratch);
+  df_mkdirs(fake);
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' 2> /dev/null", DF_DRUMFORGE_EXE, fake);
+  df_expect_true(run_cmd(cmd) == 256, "a folder without config.ini is not a run: exit 1");
+  snprintf(path, sizeof path, "%s/config.ini", fake);
+  df_test_write_text(path, "[model]\ntype = wavegan\n");
+  snprintf(path, sizeof path, "%s/eval.json", fake);
+  df_test_write_text(path, "{\"frechet_distance\": 1.5,");
+  snprintf(cmd, sizeof cmd,
+           "out=$('%s' report --run '%s' 2>&1); [ \"$(printf '%%s\\n' \"$out\" | wc -l)\" = 1 ] && "
+           "printf '%%s' \"$out\" | grep -q 'eval.json: not valid JSON'", DF_DRUMFORGE_EXE, fake);
+  df_expect_true(run_cmd(cmd) == 0, "a broken eval.json is a one-line error naming it");
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' --data '%s/no-dataset' 2> /dev/null", DF_DRUMFORGE_EXE, run, scratch);
+  df_expect_true(run_cmd(cmd) == 256, "--data naming no dataset: exit 1");
+  snprintf(path, sizeof path, "%s/report", fake);
+  df_expect_true(access(path, F_OK) != 0, "the refused reports wrote nothing");
 
   if (system("command -v chromium > /dev/null 2>&1") != 0) {
     printf("SKIP chromium is not installed (apt-get install chromium): the page was not rendered\n");

@@ -9,6 +9,7 @@
 #ifndef DRUMFORGE_TRAIN_H
 #define DRUMFORGE_TRAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drumforge/config.h"
@@ -178,6 +179,13 @@ df_status df_train_run(const df_train_options *opt, df_train_result *result);
 /* Reads an experiment file as a run would (building the model on the CPU for data with
  * data_classes classes) and reports the first bad or unknown key. */
 df_status df_train_check_config(const char *path, int data_classes);
+
+/* ---------------------------------------------------------------- run folders */
+/* RUN/checkpoints/ckpt-<9-digit step>.safetensors */
+void df_run_checkpoint_path(const char *run_dir, int64_t step, char *buf, size_t len);
+/* Steps of the checkpoints present, ascending (malloc'd; *count may be 0). Temporary files
+ * of interrupted writes do not match the name pattern and are ignored. */
+df_status df_run_list_checkpoints(const char *run_dir, int64_t **steps, int *count);
 
 #ifdef __cplusplus
 }

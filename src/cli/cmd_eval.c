@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "drumforge/eval.h"
@@ -112,8 +113,14 @@ int cmd_eval(int argc, char **argv) {
   if (data) snprintf(dataset, sizeof dataset, "%s", data);
   else if (!run_dataset(run, dataset, sizeof dataset))
     return cli_usage_error("eval", "%s/config.ini names no dataset: give --data DATASET", run);
-  if (checkpoint && !strcmp(checkpoint, "best")) snprintf(model_path, sizeof model_path, "%s/checkpoints/best.safetensors", run);
-  else snprintf(model_path, sizeof model_path, "%s", checkpoint ? checkpoint : run);
+  if (checkpoint && !strcmp(checkpoint, "best")) {
+    snprintf(model_path, sizeof model_path, "%s/checkpoints/best.safetensors", run);
+    if (access(model_path, F_OK) != 0) {
+      fprintf(stderr, "drumforge eval: %s: no best checkpoint yet (the trainer marks one when "
+                      "train.eval_every_checkpoint evaluates its checkpoints)\n", run);
+      return CLI_FAILED;
+    }
+  } else snprintf(model_path, sizeof model_path, "%s", checkpoint ? checkpoint : run);
   if (out) snprintf(out_path, sizeof out_path, "%s", out);
   else if (run) snprintf(out_path, sizeof out_path, "%s/eval.json", run);
   else snprintf(out_path, sizeof out_path, "eval.json");
@@ -135,14 +142,16 @@ int cmd_eval(int argc, char **argv) {
     eo.classifier = cl;
     s = df_evaluator_open(&eo, &ev);
   }
+  /* Opening the classifier and the evaluator reads the dataset, writing reads --out: their
+   * messages name those files; only the run itself is about the model. */
+  if (s) rc = cli_fail("eval", s, "%s", dataset);
   df_training_classes trained = {m.n_classes, m.class_ptrs, m.class_examples};
-  if (!s) s = df_evaluator_run(ev, m.type, m.model, m.has_class_examples ? &trained : NULL, m.step, &r);
-  if (!s) s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl);
+  if (!s && (s = df_evaluator_run(ev, m.type, m.model, m.has_class_examples ? &trained : NULL, m.step, &r)))
+    rc = cli_fail("eval", s, "%s", m.checkpoint);
+  if (!s && (s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl))) rc = cli_fail("eval", s, "%s", out_path);
   if (!s) {
     summary(&r, df_classifier_get_card(cl));
     printf("wrote %s\n", out_path);
-  } else {
-    rc = cli_fail("eval", s, "%s", m.checkpoint);
   }
   df_evaluator_close(ev);
   df_classifier_close(cl);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -286,6 +287,9 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
   char dir[4200], card_path[4300], ckpt[8600];
   folder(o, dir, sizeof dir);
   snprintf(card_path, sizeof card_path, "%s/classifier.json", dir);
+  struct stat sb;
+  if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: not a folder (the classifier's folder)", dir);
   uint32_t crc;
   DF_TRY(manifest_crc(o->dataset, &crc));
   df_classifier *c = calloc(1, sizeof *c);

@@ -1,6 +1,5 @@
 /* drumforge report (include/drumforge/report.h): reads a run folder (metrics.jsonl, eval.json,
  * best.json, previews/) and writes a static HTML page with SVG curves and PNG spectrograms. */
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,18 +12,16 @@
 #include "drumforge/fileio.h"
 #include "drumforge/report.h"
 #include "eval/examples.h"
+#include "io/json_read.h"
 #include "report/report_parts.h"
 
 #define MAX_PREVIEW_IMAGES 8
 
-static cJSON *read_json(const char *dir, const char *name) {
-  char path[4300], *text;
-  size_t len;
+/* dir/name, or NULL when it is missing; one that does not parse is an error. */
+static df_status read_json(const char *dir, const char *name, cJSON **out) {
+  char path[4300];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (df_read_file(path, &text, &len) != DF_OK) return NULL;
-  cJSON *j = cJSON_Parse(text);
-  free(text);
-  return j;
+  return df_json_read_file(path, 1, out);
 }
 
 static double num(const cJSON *o, const char *key) {
@@ -209,22 +206,42 @@ df_status df_report_write(const df_report_options *o, char *index, size_t len) {
   snprintf(out, sizeof out, "%s", o->out_dir ? o->out_dir : "");
   if (!o->out_dir) snprintf(out, sizeof out, "%s/report", o->run_dir);
   if (access(o->run_dir, F_OK) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no such run folder", o->run_dir);
+  snprintf(path, sizeof path, "%s/config.ini", o->run_dir);
+  if (access(path, F_OK) != 0)
+    return DF_FAIL(DF_ERR_NOT_FOUND, "%s: not a run folder (no config.ini; drumforge train makes one)", o->run_dir);
   if (o->dataset) snprintf(dataset, sizeof dataset, "%s", o->dataset);
   else rp_run_dataset(o->run_dir, dataset, sizeof dataset);
-  DF_TRY(df_mkdirs(out));
+  /* A dataset asked for by name must be there; the run's own may have moved (noted on the page). */
+  snprintf(path, sizeof path, "%s/manifest.json", dataset);
+  const int dataset_found = dataset[0] && access(path, F_OK) == 0;
+  if (o->dataset && !dataset_found) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no dataset there (no manifest.json)", dataset);
+  /* Read everything before writing anything: a broken eval.json is an error, not "no eval yet". */
+  cJSON *ev, *best = NULL;
+  DF_TRY(read_json(o->run_dir, "eval.json", &ev));
+  df_status s = read_json(o->run_dir, "best.json", &best);
   rp_series series;
-  DF_TRY(rp_series_read(o->run_dir, &series));
+  if (!s) s = rp_series_read(o->run_dir, &series);
+  if (s) {
+    cJSON_Delete(ev);
+    cJSON_Delete(best);
+    return s;
+  }
   snprintf(path, sizeof path, "%s/index.html", out);
   df_atomic_file f;
-  df_status s = df_atomic_open(&f, path);
+  s = df_mkdirs(out);
+  if (!s) s = df_atomic_open(&f, path);
   if (s) {
+    cJSON_Delete(ev);
+    cJSON_Delete(best);
     rp_series_free(&series);
     return s;
   }
-  cJSON *ev = read_json(o->run_dir, "eval.json"), *best = read_json(o->run_dir, "best.json");
   fprintf(f.fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>drumforge report: %s</title>"
                 "<style>%s</style></head><body>\n<h1>drumforge report</h1>\n<p>Run <code>%s</code>%s%s%s</p>\n",
           o->run_dir, style, o->run_dir, dataset[0] ? ", dataset <code>" : "", dataset, dataset[0] ? "</code>" : "");
+  if (dataset[0] && !dataset_found)
+    fprintf(f.fp, "<p>The run's dataset is not there any more: no real examples (<code>--data DATASET</code> names "
+                  "another).</p>\n");
   eval_table(f.fp, ev, best);
   s = rp_curves(f.fp, out, &series);
   int n_steps = 0;
@@ -232,7 +249,7 @@ df_status df_report_write(const df_report_options *o, char *index, size_t len) {
   snprintf(previews, sizeof previews, "%s/previews", o->run_dir);
   char **steps = list(previews, "step-", "", &n_steps);
   real_set real, *rp = NULL;
-  if (!s && dataset[0] && ev_examples_read(dataset, DF_SPLIT_TRAIN, 1, 0, 1, &real.ex) == DF_OK && real.ex.n > 0) {
+  if (!s && dataset_found && ev_examples_read(dataset, DF_SPLIT_TRAIN, 1, 0, 1, &real.ex) == DF_OK && real.ex.n > 0) {
     rp = &real;
     memset(real.written, 0, sizeof real.written);
     for (int c = 0; c < DF_MAX_CLASSES; c++) real.first[c] = -1;
@@ -247,10 +264,10 @@ df_status df_report_write(const df_report_options *o, char *index, size_t len) {
                 cJSON_GetObjectItemCaseSensitive(ev, "class_names"), cJSON_GetObjectItemCaseSensitive(cond, "confusion"));
   }
   cJSON *card = NULL;
-  if (!s && dataset[0]) {
+  if (!s && dataset_found) {
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/classifier", dataset);
-    card = read_json(dir, "classifier.json");
+    s = read_json(dir, "classifier.json", &card);
     const cJSON *test = cJSON_GetObjectItemCaseSensitive(card, "test");
     if (card)
       confusion(f.fp, "The classifier on the real test split: true classes (rows), predicted (columns)",
