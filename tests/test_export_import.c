@@ -220,6 +220,15 @@ static void variant(const char *name, int conditional, const char *extra_config,
                    "metadata 'class_examples' is not one count per class name");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
   }
+  { /* a sample rate that is not an integer is quoted, not read as its first digits */
+    char bad[4400], bad_ckpt[4400];
+    snprintf(bad, sizeof bad, "%s/%s_bad_rate.safetensors", dir, name);
+    snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_rate_ckpt.safetensors", dir, name);
+    rewrite(exported, bad, NULL, 0, 1, NULL, "sample_rate", "1e99");
+    snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
+    expect_refused("a sample_rate of '1e99' is refused, quoted", args, "metadata sample_rate '1e99' is not an integer");
+    df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
+  }
   const char *cls = conditional ? "kick,hh_closed" : NULL, *stem = conditional ? "kick" : "sound";
   snprintf(out, sizeof out, "%s_original", name);
   snprintf(out2, sizeof out2, "%s_roundtrip", name);

@@ -1,5 +1,7 @@
 /* Importing plain safetensors weights into a checkpoint (include/drumforge/export.h). */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,21 @@ typedef struct import_source {
   int has_class_examples; /* the file's counts, kept when its class names are */
   int64_t class_examples[DF_MAX_CLASSES];
 } import_source;
+
+/* An integer metadata value in [lo, hi] (*out unchanged when the key is absent); anything
+ * else, e.g. "1e99" or "16k", is refused quoting the text. */
+static df_status metadata_integer(const df_st_file *f, const char *path, const char *key, long long lo, long long hi,
+                                  long long *out) {
+  const char *text = df_st_metadata(f, key);
+  if (!text) return DF_OK;
+  char *end;
+  errno = 0;
+  long long v = strtoll(text, &end, 10);
+  if (end == text || *end || errno == ERANGE || v < lo || v > hi)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: metadata %s '%s' is not an integer in [%lld, %lld]", path, key, text, lo, hi);
+  *out = v;
+  return DF_OK;
+}
 
 static df_status parse_class_json(const char *path, const char *json, import_source *src) {
   cJSON *a = cJSON_Parse(json);
@@ -59,11 +76,11 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
     DF_TRY(df_class_examples_parse(examples, o->weights, src->n_classes, src->class_examples));
     src->has_class_examples = 1;
   }
-  const char *rate = df_st_metadata(f, "sample_rate"), *step = df_st_metadata(f, "step");
-  src->sample_rate = o->sample_rate ? o->sample_rate : rate ? atoi(rate) : 16000;
-  if (src->sample_rate < 1000 || src->sample_rate > 384000)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: sample rate %d is outside [1000, 384000]", o->weights, src->sample_rate);
-  src->step = step ? atoll(step) : 0;
+  long long rate = o->sample_rate ? o->sample_rate : 16000, step = 0;
+  if (!o->sample_rate) DF_TRY(metadata_integer(f, o->weights, "sample_rate", 1000, 384000, &rate));
+  DF_TRY(metadata_integer(f, o->weights, "step", 0, INT64_MAX, &step));
+  src->sample_rate = (int)rate;
+  src->step = step;
   return DF_OK;
 }
 
