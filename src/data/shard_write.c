@@ -2,7 +2,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "data/h5util.h"
 #include "data/shard.h"
@@ -111,7 +110,7 @@ static df_status write_audio(hid_t f, const shard_buffer *b, const char *path) {
              : H5Dwrite(d, q ? H5T_NATIVE_INT16 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
                         H5P_DEFAULT, q ? (const void *)q : (const void *)b->audio);
   free(q);
-  df_status st = e < 0 ? DF_FAIL(DF_ERR_IO, "%s: cannot write the audio (disk full?)", path) : DF_OK;
+  df_status st = e < 0 ? DF_FAIL(DF_ERR_IO, "%s: cannot write the audio", path) : DF_OK;
   if (st == DF_OK) st = h5_attr_write_float(d, "scale", scale, path);
   if (d >= 0) H5Dclose(d);
   return st;
@@ -138,22 +137,31 @@ static df_status write_contents(hid_t f, const shard_buffer *b, const char *path
   return DF_OK;
 }
 
+/* HDF5 builds the file in memory (the core driver, nothing on disk) and drumforge writes the
+ * image itself. HDF5 1.10 cannot survive a failed write to disk: after a failed H5Fclose
+ * (disk full) the library's exit handlers crash the process. Written by df_write_file_atomic,
+ * a full disk is one error naming the file and the errno, and the temporary file goes away. */
 df_status shard_buffer_write(const shard_buffer *b, const char *path) {
   h5_quiet();
-  char tmp[4200];
-  df_atomic_tmp_name(path, tmp, sizeof tmp);
-  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
   /* No time stamps on the root group either: reruns give byte-identical files. */
   H5Pset_obj_track_times(fcpl, 0);
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  /* Grown in steps of the audio's size plus 1 MiB: usually one allocation. */
+  size_t audio = sizeof(float) * (size_t)b->count * (size_t)b->info.channels * (size_t)b->info.length;
+  H5Pset_fapl_core(fapl, audio + ((size_t)1 << 20), 0);
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
   H5Pclose(fcpl);
-  if (f < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create the shard", tmp);
+  H5Pclose(fapl);
+  if (f < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create the shard in memory", path);
   df_status st = write_contents(f, b, path);
-  if (H5Fclose(f) < 0 && st == DF_OK)
-    st = DF_FAIL(DF_ERR_IO, "%s: closing the shard failed (disk full?)", path);
-  if (st != DF_OK) {
-    unlink(tmp);
-    return st;
-  }
-  return df_atomic_rename(tmp, path);
+  void *image = NULL;
+  ssize_t size = st == DF_OK && H5Fflush(f, H5F_SCOPE_LOCAL) >= 0 ? H5Fget_file_image(f, NULL, 0) : -1;
+  if (st == DF_OK && size > 0 && (image = malloc((size_t)size)))
+    size = H5Fget_file_image(f, image, (size_t)size);
+  if (H5Fclose(f) < 0 && st == DF_OK) st = DF_FAIL(DF_ERR_IO, "%s: closing the in-memory shard failed", path);
+  if (st == DF_OK && size > 0 && !image) st = DF_FAIL(DF_ERR_OOM, "%s: %zd bytes for the shard", path, size);
+  if (st == DF_OK && size <= 0) st = DF_FAIL(DF_ERR_IO, "%s: cannot get the shard's bytes from HDF5", path);
+  if (st == DF_OK) st = df_write_file_atomic(path, image, (size_t)size);
+  free(image);
+  return st;
 }
