@@ -49,7 +49,8 @@ df_status df_audio_probe(const char *path, df_audio_file_info *info);
 /* Reads a whole file (opt NULL: keep the channels, default length limit). Every problem is
  * DF_ERR_FORMAT (or DF_ERR_IO / DF_ERR_NOT_FOUND) with a one-line reason naming the file:
  * missing file or broken link, not a regular file, empty (0 bytes or 0 frames), unknown or
- * corrupt format, truncated data, NaN or Inf samples, longer than max_seconds. */
+ * corrupt format, truncated data, NaN or Inf samples, samples beyond +-1000 (+60 dBFS),
+ * longer than max_seconds. */
 df_status df_audio_read(const char *path, const df_audio_read_options *opt, df_audio *out);
 
 /* Resamples every channel to `rate` with libsoxr (high quality: 20-bit precision,

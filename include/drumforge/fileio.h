@@ -44,6 +44,8 @@ df_status df_sync_filesystem(const char *path);
 /* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience). */
 df_status df_read_file(const char *path, char **data, size_t *len);
 
+/* fsyncs a directory, so that renames and removals in it are on disk. */
+df_status df_fsync_dir(const char *dir);
 /* mkdir -p. */
 df_status df_mkdirs(const char *path);
 

@@ -123,6 +123,11 @@ df_status df_audio_probe(const char *path, df_audio_file_info *info) {
   return DF_OK;
 }
 
+/* Float files may go past full scale (1.0) after processing without clipping, so some
+ * headroom is legitimate; +60 dBFS is not audio but garbage (uninitialised or mis-scaled
+ * data), and values like 1e30 would turn training losses into -1e27 or NaN. */
+#define DF_AUDIO_MAX_SAMPLE 1000.0f
+
 /* Decodes into out (already sized), de-interleaving or mixing down; checks every sample. */
 static df_status decode(const char *path, SNDFILE *f, const SF_INFO *sfi, int mono, df_audio *out) {
   enum { CHUNK = 16384 };
@@ -142,6 +147,11 @@ static df_status decode(const char *path, SNDFILE *f, const SF_INFO *sfi, int mo
         if (!isfinite(v)) {
           st = DF_FAIL(DF_ERR_FORMAT, "%s: %s sample at frame %lld, channel %d", path,
                        isnan(v) ? "NaN" : "infinite", (long long)(done + i), c);
+          break;
+        }
+        if (fabsf(v) > DF_AUDIO_MAX_SAMPLE) {
+          st = DF_FAIL(DF_ERR_FORMAT, "%s: sample %g at frame %lld, channel %d is far outside the audio range (|x| > %g)",
+                       path, (double)v, (long long)(done + i), c, (double)DF_AUDIO_MAX_SAMPLE);
           break;
         }
         if (mono) sum += v;

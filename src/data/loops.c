@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,4 +349,43 @@ df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t r
   free(pair_pat);
   free(audio);
   return st;
+}
+
+/* printf appended to buf[cap] at *n, cut at the end. */
+static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int w = vsnprintf(buf + *n, cap - *n, fmt, ap);
+  va_end(ap);
+  if (w > 0) *n = *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
+}
+
+char *loop_pool_why_none(const loop_pool *p) {
+  char buf[1024] = "";
+  size_t n = 0;
+  const char *tracks = p->opt->loops.tracks ? p->opt->loops.tracks : "";
+  loop_pattern pat;
+  int found = 0;
+  for (int i = 0; i < p->n_pats && !found; i++) found = playable_pattern(p, &p->pats[i], &pat);
+  if (p->n_clips == 0) {
+    append(buf, sizeof buf, &n, "none has a class that the loops play (--loop-tracks %s)", tracks);
+  } else if (!found) {
+    append(buf, sizeof buf, &n, "no pattern of %d %d-bar patterns plays kick or snare with --loop-tracks %s",
+           p->n_pats, p->opt->loops.bars, tracks);
+  } else {
+    append(buf, sizeof buf, &n, "a loop needs one kit (a Hydrogen kit or a folder) with a sample of every class its pattern plays, e.g. '%s': ",
+           pat.name);
+    for (int t = 0; t < pat.n_tracks; t++)
+      append(buf, sizeof buf, &n, "%s%s", t ? ", " : "", p->info.class_names[pat.track_class[t]]);
+    append(buf, sizeof buf, &n, "; the %d kit%s ha%s:", p->n_kits, p->n_kits == 1 ? "" : "s", p->n_kits == 1 ? "s" : "ve");
+    for (int k = 0; k < p->n_kits && k < 4; k++) {
+      append(buf, sizeof buf, &n, "%s %s (", k ? "," : "", p->kits[k].name);
+      int idx[1], any = 0;
+      for (int c = 0; c < p->info.n_classes; c++)
+        if (kit_clips(p, k, c, idx, 1)) append(buf, sizeof buf, &n, "%s%s", any++ ? ", " : "", p->info.class_names[c]);
+      append(buf, sizeof buf, &n, ")");
+    }
+    if (p->n_kits > 4) append(buf, sizeof buf, &n, ", ...");
+  }
+  return strdup(buf);
 }

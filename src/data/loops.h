@@ -60,6 +60,9 @@ typedef df_status (*loop_emit_fn)(void *ctx, df_split split, float *audio, int64
 /* Renders every loop in a fixed order and hands each to emit. *rendered receives the count
  * per split (fewer than asked when a split has no kit with the needed classes). */
 df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t rendered[DF_N_SPLITS]);
+/* Why no loop could be rendered from the pool's one-shots (malloc'd; NULL when out of
+ * memory): the classes a pattern needs and those each kit has. */
+char *loop_pool_why_none(const loop_pool *p);
 void loop_pool_free(loop_pool *p);
 
 #endif

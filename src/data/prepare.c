@@ -1,10 +1,13 @@
 /* df_prepare: input folders -> scanned files -> labels and splits -> processed clips ->
  * examples (or loops) -> shards -> manifest.json (include/drumforge/dataset.h). */
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/classmap.h"
@@ -102,6 +105,8 @@ typedef struct prep {
   int64_t seen_cap;
   loop_pool *loops;
   df_prepare_result *res;
+  char work[4200]; /* the folder the dataset is built in (see open_work) */
+  int made_out;    /* OUT did not exist before */
 } prep;
 
 /* ------------------------------------------------------------------ labels */
@@ -274,6 +279,13 @@ static df_status count_groups(const prep *p, int64_t groups[DF_N_SPLITS]) {
 }
 
 /* ------------------------------------------------------------------ output folder */
+/* The new dataset is built in OUT/.prepare.tmp.PID and moved into OUT only when all of it,
+ * manifest included, is written and synced: a prepare that fails leaves an earlier dataset in
+ * OUT as it was, and a killed one leaves the old dataset or a folder without manifest.json,
+ * never one that looks complete and is not. Inside OUT, the moves are renames on one file
+ * system (OUT may be a link to another disk). */
+#define WORK_PREFIX ".prepare.tmp."
+
 static int is_ours(const char *name) {
   static const char *prefixes[] = {"train-", "validation-", "test-"};
   if (!strncmp(name, "manifest.json", 13)) return 1;
@@ -284,23 +296,88 @@ static int is_ours(const char *name) {
   return 0;
 }
 
-/* Removes an earlier dataset's manifest (first: the folder stops looking complete), shards
- * and leftover temporary files; anything else in the folder is left alone. */
-static df_status clear_out_dir(const char *dir) {
-  DF_TRY(df_mkdirs(dir));
-  char path[4400];
-  snprintf(path, sizeof path, "%s/manifest.json", dir);
-  if (unlink(path) != 0 && access(path, F_OK) == 0)
-    return DF_FAIL(DF_ERR_IO, "%s: cannot remove the old manifest", path);
+/* Removes the shards, manifest and their temporary files in dir; anything else stays. */
+static df_status remove_ours(const char *dir) {
   DIR *d = opendir(dir);
-  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list the output folder", dir);
+  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list the folder: %s", dir, strerror(errno));
   df_status st = DF_OK;
+  char path[4400];
   for (struct dirent *e = readdir(d); e; e = readdir(d)) {
     if (!is_ours(e->d_name)) continue;
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (unlink(path) != 0) st = DF_FAIL(DF_ERR_IO, "%s: cannot remove the old file", path);
+    if (unlink(path) != 0 && st == DF_OK)
+      st = DF_FAIL(DF_ERR_IO, "%s: cannot remove the old file: %s", path, strerror(errno));
   }
   closedir(d);
+  return st;
+}
+
+static void remove_work(const char *work) {
+  remove_ours(work);
+  rmdir(work);
+}
+
+/* Work folders of earlier runs that were killed: their process is gone (or its pid is ours
+ * now). */
+static void remove_stale_work(const char *out) {
+  DIR *d = opendir(out);
+  if (!d) return;
+  size_t pl = strlen(WORK_PREFIX);
+  char path[4400];
+  for (struct dirent *e = readdir(d); e; e = readdir(d)) {
+    char *end;
+    long pid = strncmp(e->d_name, WORK_PREFIX, pl) ? 0 : strtol(e->d_name + pl, &end, 10);
+    if (pid <= 0 || *end || (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))) continue;
+    snprintf(path, sizeof path, "%s/%s", out, e->d_name);
+    remove_work(path);
+  }
+  closedir(d);
+}
+
+/* Checks OUT (made when missing), removes killed runs' leftovers, makes the work folder. */
+static df_status open_work(prep *p) {
+  const char *out = p->opt->out_dir;
+  struct stat st;
+  if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: exists and is not a folder", out);
+  p->made_out = stat(out, &st) != 0;
+  DF_TRY(df_mkdirs(out));
+  remove_stale_work(out);
+  snprintf(p->work, sizeof p->work, "%s/%s%ld", out, WORK_PREFIX, (long)getpid());
+  if (mkdir(p->work, 0777) != 0) {
+    df_status e = DF_FAIL(DF_ERR_IO, "%s: cannot create the work folder: %s", p->work, strerror(errno));
+    p->work[0] = '\0';
+    return e;
+  }
+  return DF_OK;
+}
+
+static df_status move_in(const prep *p, const char *name) {
+  char from[4400], to[4400];
+  snprintf(from, sizeof from, "%s/%s", p->work, name);
+  snprintf(to, sizeof to, "%s/%s", p->opt->out_dir, name);
+  if (rename(from, to) != 0) return DF_FAIL(DF_ERR_IO, "%s: cannot move into place: %s", to, strerror(errno));
+  return DF_OK;
+}
+
+/* Replaces the dataset in OUT by the finished one: the old manifest goes first (OUT stops
+ * looking complete), then the old shards; the new shards come in, the new manifest last. */
+static df_status install(const prep *p) {
+  const char *out = p->opt->out_dir;
+  char path[4400];
+  snprintf(path, sizeof path, "%s/manifest.json", out);
+  if (unlink(path) != 0 && errno != ENOENT)
+    return DF_FAIL(DF_ERR_IO, "%s: cannot remove the old manifest: %s", path, strerror(errno));
+  DF_TRY(df_fsync_dir(out));
+  DF_TRY(remove_ours(out));
+  DIR *d = opendir(p->work);
+  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list the folder: %s", p->work, strerror(errno));
+  df_status st = DF_OK;
+  for (struct dirent *e = readdir(d); e && st == DF_OK; e = readdir(d))
+    if (is_ours(e->d_name) && strcmp(e->d_name, "manifest.json")) st = move_in(p, e->d_name);
+  closedir(d);
+  if (st == DF_OK) st = df_fsync_dir(out);
+  if (st == DF_OK) st = move_in(p, "manifest.json");
+  if (st == DF_OK) st = df_fsync_dir(out);
   return st;
 }
 
@@ -310,7 +387,7 @@ static df_status flush_split(prep *p, df_split s) {
   if (b->count == 0) return DF_OK;
   char name[64], path[4400];
   snprintf(name, sizeof name, "%s-%05d.h5", df_split_name(s), p->shard_no[s]++);
-  snprintf(path, sizeof path, "%s/%s", p->opt->out_dir, name);
+  snprintf(path, sizeof path, "%s/%s", p->work, name);
   DF_TRY(shard_buffer_write(b, path));
   DF_TRY(manifest_shard(&p->man, name, s, b->count));
   p->res->shards++;
@@ -472,6 +549,26 @@ static df_status report_scan(prep *p) {
   return DF_OK;
 }
 
+/* The error when nothing usable was found: the counts and the first rejected (or skipped)
+ * file's reason, or why no loop could be built from the usable one-shots. */
+static df_status nothing_usable(const prep *p) {
+  const df_prepare_result *r = p->res;
+  if (p->loops && r->used > 0) {
+    char *why = loop_pool_why_none(p->loops);
+    df_status st = DF_FAIL(DF_ERR_NOT_FOUND, "no loops could be built from the %lld usable one-shots: %s",
+                           (long long)r->used, why ? why : "out of memory");
+    free(why);
+    return st;
+  }
+  cJSON *first = cJSON_GetArrayItem(p->man.rejected, 0);
+  if (!first) first = cJSON_GetArrayItem(p->man.skipped, 0);
+  const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(first, "path"));
+  const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(first, "reason"));
+  return DF_FAIL(DF_ERR_NOT_FOUND, "no usable audio found (%lld files found, %lld rejected, %lld skipped%s%s%s%s)",
+                 (long long)r->files, (long long)r->rejected, (long long)r->skipped, file && why ? "; first: " : "",
+                 file && why ? file : "", file && why ? ": " : "", file && why ? why : "");
+}
+
 static df_status run(prep *p) {
   const df_prepare_options *o = p->opt;
   char table[4200];
@@ -490,7 +587,7 @@ static df_status run(prep *p) {
   DF_TRY(manifest_begin(&p->man, o, table, in));
   DF_TRY(assign_splits(p));
   DF_TRY(report_scan(p));
-  DF_TRY(clear_out_dir(o->out_dir));
+  DF_TRY(open_work(p));
   /* Shards of about 128 MiB unless told otherwise: each split's buffer holds one. */
   int64_t per_shard = o->shard_examples ? o->shard_examples : ((int64_t)128 << 20) / ((int64_t)in->channels * in->length * 4);
   if (per_shard < 1) per_shard = 1;
@@ -502,20 +599,17 @@ static df_status run(prep *p) {
     DF_TRY(loop_pool_render(p->loops, emit_loop, p, rendered));
   }
   for (int s = 0; s < DF_N_SPLITS; s++) DF_TRY(flush_split(p, (df_split)s));
+  p->res->used = p->used_files;
+  p->res->rejected = cJSON_GetArraySize(p->man.rejected);
+  p->res->skipped = cJSON_GetArraySize(p->man.skipped);
+  if (p->res->examples[0] + p->res->examples[1] + p->res->examples[2] == 0) return nothing_usable(p);
   int64_t groups[DF_N_SPLITS];
   DF_TRY(count_groups(p, groups));
   DF_TRY(manifest_finish(&p->man, in, p->counts, groups));
   char path[4400];
-  snprintf(path, sizeof path, "%s/manifest.json", o->out_dir);
+  snprintf(path, sizeof path, "%s/manifest.json", p->work);
   DF_TRY(manifest_write(&p->man, path));
-  p->res->used = p->used_files;
-  p->res->rejected = cJSON_GetArraySize(p->man.rejected);
-  p->res->skipped = cJSON_GetArraySize(p->man.skipped);
-  int64_t total = p->res->examples[0] + p->res->examples[1] + p->res->examples[2];
-  if (total == 0)
-    return DF_FAIL(DF_ERR_NOT_FOUND, "no usable audio found (%lld files found, %lld rejected, %lld skipped: see %s)",
-                   (long long)p->res->files, (long long)p->res->rejected, (long long)p->res->skipped, path);
-  return DF_OK;
+  return install(p);
 }
 
 df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
@@ -528,6 +622,8 @@ df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
   p.opt = opt;
   p.res = result;
   df_status st = run(&p);
+  if (p.work[0]) remove_work(p.work); /* empty after a successful install */
+  if (st != DF_OK && p.made_out) rmdir(opt->out_dir);
   for (int s = 0; s < DF_N_SPLITS; s++) shard_buffer_free(&p.buf[s]);
   loop_pool_free(p.loops);
   manifest_free(&p.man);

@@ -31,10 +31,7 @@ void df_atomic_abort(df_atomic_file *f) {
   if (f->tmp_path[0]) unlink(f->tmp_path);
 }
 
-static df_status fsync_dir_of(const char *path) {
-  char copy[4096];
-  snprintf(copy, sizeof copy, "%s", path);
-  const char *dir = dirname(copy);
+df_status df_fsync_dir(const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
   int rc = fsync(fd);
@@ -44,6 +41,12 @@ static df_status fsync_dir_of(const char *path) {
   if (rc != 0 && err != EINVAL && err != EROFS)
     return DF_FAIL(DF_ERR_IO, "%s: fsync of directory failed: %s", dir, strerror(err));
   return DF_OK;
+}
+
+static df_status fsync_dir_of(const char *path) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", path);
+  return df_fsync_dir(dirname(copy));
 }
 
 df_status df_atomic_commit(df_atomic_file *f) {
