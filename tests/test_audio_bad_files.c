@@ -1,6 +1,6 @@
 /* Unusable audio files are rejected with a one-line reason that names the file: corrupt,
- * truncated (WAV, AIFF, FLAC, OGG), empty, zero frames, NaN and Inf samples, too long, broken
- * links, folders and text files; odd but valid file names read fine. */
+ * truncated (WAV, AIFF, FLAC, OGG), empty, zero frames, NaN, Inf and absurd (beyond +60 dBFS)
+ * samples, too long, broken links, folders and text files; odd but valid file names read fine. */
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +110,22 @@ int main(void) {
   snprintf(p, sizeof p, "%s/inf.aiff", dir);
   df_test_write_sndfile(p, SF_FORMAT_AIFF | SF_FORMAT_FLOAT, 1, rate, frames, bad);
   expect_rejected("inf.aiff", DF_ERR_FORMAT, "infinite sample at frame 1234");
+  /* Finite but absurd samples (beyond +60 dBFS): rejected with the value; some headroom over
+   * full scale is fine. */
+  bad[1234] = 1e30f;
+  snprintf(p, sizeof p, "%s/huge.wav", dir);
+  df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, rate, frames, bad);
+  expect_rejected("huge.wav", DF_ERR_FORMAT, "sample 1e+30 at frame 1234, channel 0");
+  bad[1234] = -3e38f;
+  snprintf(p, sizeof p, "%s/huge.aiff", dir);
+  df_test_write_sndfile(p, SF_FORMAT_AIFF | SF_FORMAT_FLOAT, 1, rate, frames, bad);
+  expect_rejected("huge.aiff", DF_ERR_FORMAT, "sample -3e+38 at frame 1234");
+  bad[1234] = 8.0f;
+  snprintf(p, sizeof p, "%s/loud.wav", dir);
+  df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, rate, frames, bad);
+  df_audio loud;
+  if (df_expect_ok(df_audio_read(p, NULL, &loud), "a float file peaking at +18 dBFS is read"))
+    df_audio_free(&loud);
   free(bad);
 
   /* Too long for the limit. */

@@ -3,10 +3,14 @@
  * storage; augmentation copies (training split only, at the requested SNR); and bad files
  * (silent, NaN, corrupt, too long) reported while the rest goes on, with "nothing usable"
  * the only failure. */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +64,44 @@ static const example *find(const dataset *d, const char *source, int64_t start, 
 }
 
 static char in_dir[4200], out_dir[4200];
+
+/* Copies the files of a dataset folder (no subfolders) into dst. */
+static void copy_dataset(const char *src, const char *dst) {
+  mkdir(dst, 0777);
+  DIR *d = opendir(src);
+  for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+    char from[4400], to[4400], *data;
+    size_t len;
+    snprintf(from, sizeof from, "%s/%s", src, e->d_name);
+    snprintf(to, sizeof to, "%s/%s", dst, e->d_name);
+    if (e->d_name[0] == '.' || df_read_file(from, &data, &len) != DF_OK) continue;
+    df_write_file_atomic(to, data, len);
+    free(data);
+  }
+  if (d) closedir(d);
+}
+
+/* dir holds exactly the files of copy, byte for byte, and nothing else (no work folder). */
+static int same_dataset(const char *dir, const char *copy) {
+  int same = 1, n = 0, m = 0;
+  DIR *d = opendir(dir);
+  for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+    char a[4400], b[4400];
+    snprintf(a, sizeof a, "%s/%s", dir, e->d_name);
+    snprintf(b, sizeof b, "%s/%s", copy, e->d_name);
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    n++;
+    if (!df_test_same_file(a, b)) {
+      printf("  %s differs or is new\n", a);
+      same = 0;
+    }
+  }
+  if (d) closedir(d);
+  d = opendir(copy);
+  for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) m += e->d_name[0] != '.';
+  if (d) closedir(d);
+  return same && n == m && n > 1;
+}
 
 static void write_file(const char *name, int format, int channels, int rate, int64_t frames,
                        const float *x) {
@@ -266,14 +308,41 @@ int main(void) {
       free(m);
     }
   }
+  /* A prepare that fails leaves the dataset above as it was (compared with a copy). */
+  char copy[4400];
+  snprintf(copy, sizeof copy, "%s/bad-copy", root);
+  copy_dataset(out_dir, copy);
   snprintf(path, sizeof path, "%s/good.wav", in_dir);
   unlink(path);
   df_status s = df_prepare(&o, &res);
   df_expect_status(s, DF_ERR_NOT_FOUND, "nothing usable: DF_ERR_NOT_FOUND");
-  df_expect_true(strstr(df_last_error(), "no usable audio") && strstr(df_last_error(), "manifest.json"),
-                 "the message says so and points to the manifest");
-  snprintf(path, sizeof path, "%s/manifest.json", out_dir);
-  df_expect_true(access(path, F_OK) == 0, "the manifest lists the rejected files even then");
+  snprintf(what, sizeof what, "the message says so and gives the first rejected file's reason (got: %s)", df_last_error());
+  df_expect_true(strstr(df_last_error(), "no usable audio") && strstr(df_last_error(), "5 rejected") &&
+                     strstr(df_last_error(), "first: ") && strstr(df_last_error(), "broken symbolic link"),
+                 what);
+  df_expect_true(same_dataset(out_dir, copy), "nothing usable: the earlier dataset is left as it was");
+  /* A full disk (here the file size limit: a write fails part-way, as on a full disk) is one
+   * error naming the shard and the errno, and again changes nothing. */
+  write_file("good.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  struct rlimit was, small;
+  getrlimit(RLIMIT_FSIZE, &was);
+  small = was;
+  small.rlim_cur = 4096; /* a shard of one 2048-sample example is ~10 KiB */
+  void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  setrlimit(RLIMIT_FSIZE, &small);
+  s = df_prepare(&o, &res);
+  setrlimit(RLIMIT_FSIZE, &was);
+  signal(SIGXFSZ, old_handler);
+  df_expect_status(s, DF_ERR_IO, "a failed shard write: DF_ERR_IO");
+  snprintf(what, sizeof what, "the message names the shard and the errno (got: %s)", df_last_error());
+  df_expect_true(strstr(df_last_error(), "train-00000.h5") && strstr(df_last_error(), strerror(EFBIG)), what);
+  df_expect_true(same_dataset(out_dir, copy), "a failed write: the earlier dataset is left as it was");
+  /* A prepare into a new folder that fails does not leave the folder behind. */
+  snprintf(path, sizeof path, "%s/good.wav", in_dir);
+  unlink(path);
+  snprintf(out_dir, sizeof out_dir, "%s/bad-new", root);
+  df_expect_status(df_prepare(&o, &res), DF_ERR_NOT_FOUND, "nothing usable into a new folder");
+  df_expect_true(access(out_dir, F_OK) != 0, "the new folder is not left behind");
   o.max_seconds = 0.01;
   write_file("good.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
   df_expect_status(df_prepare(&o, &res), DF_ERR_NOT_FOUND, "a file over --max-seconds is rejected");
