@@ -1,8 +1,9 @@
 /* The loop builder: a loop rendered from a known pattern has its onsets exactly where the
  * pattern says, to the sample (round(step * rate * 60 / (bpm * 4)), also at tempos that do
  * not divide the rate), with the pattern's velocities; humanised timing moves hits by the
- * given offsets only; prepare --loops stores loops whose pattern JSON matches their samples;
- * bad pattern tables are refused naming file and line. */
+ * given offsets only; prepare --loops stores loops whose pattern JSON matches their samples,
+ * and says why when no kit can make a loop; bad pattern tables are refused naming file and
+ * line. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <sndfile.h>
@@ -171,5 +172,28 @@ int main(void) {
       df_shard_close(sh);
     }
   }
+
+  /* One-shots that no kit completes: the error says what a pattern needs and each kit has. */
+  char bank[4300];
+  snprintf(bank, sizeof bank, "%s/bank", dir);
+  mkdir(bank, 0777);
+  static const char *folders[] = {"kick", "snare"};
+  for (int f = 0; f < 2; f++) {
+    float x[256] = {0};
+    x[0] = 0.5f;
+    snprintf(path, sizeof path, "%s/%s", bank, folders[f]);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/%s/one.wav", bank, folders[f]);
+    df_test_write_sndfile(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 14700, 256, x);
+  }
+  inputs[0] = bank;
+  snprintf(out_dir, sizeof out_dir, "%s/ds-none", dir);
+  df_expect_status(df_prepare(&o, &r), DF_ERR_NOT_FOUND, "prepare --loops with no complete kit fails");
+  char what2[1400];
+  snprintf(what2, sizeof what2, "the message says why no loop could be built (got: %s)", df_last_error());
+  df_expect_true(strstr(df_last_error(), "no loops could be built from the 2 usable one-shots") &&
+                     strstr(df_last_error(), "kick, snare, hh_closed") &&
+                     strstr(df_last_error(), "bank/kick (kick), bank/snare (snare)"),
+                 what2);
   return df_test_finish();
 }

@@ -1,7 +1,8 @@
 /* A killed prepare never leaves a shard or manifest that looks complete: `drumforge prepare`
  * runs in a child process and is killed (SIGKILL) at several moments; afterwards every file under a
- * final name opens and holds what the manifest of a clean run says, unfinished files carry
- * only temporary names (NAME.tmp.PID), and a rerun gives the clean run's result exactly. */
+ * final name opens and holds what the manifest of a clean run says, unfinished files are in
+ * the work folder (OUT/.prepare.tmp.PID), a killed run over a complete dataset leaves it whole,
+ * and a rerun gives the clean run's result exactly and removes the killed runs' work folders. */
 #include <signal.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -39,6 +40,24 @@ static int finish(pid_t pid) {
 }
 
 static int is_temp(const char *name) { return strstr(name, ".tmp.") != NULL; }
+
+/* Files in the work folders (.prepare.tmp.PID) inside dir; *folders counts the folders. */
+static int work_files(const char *dir, int *folders) {
+  int files = 0;
+  *folders = 0;
+  DIR *d = opendir(dir);
+  for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+    if (strncmp(e->d_name, ".prepare.tmp.", 13)) continue;
+    (*folders)++;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    DIR *w = opendir(path);
+    for (struct dirent *f = w ? readdir(w) : NULL; f; f = readdir(w)) files += f->d_name[0] != '.';
+    if (w) closedir(w);
+  }
+  if (d) closedir(d);
+  return files;
+}
 
 /* Every final-named file in dir: a shard that opens with the clean run's example count, or
  * a manifest equal to the clean one. Returns the number of problems; counts finals/temps. */
@@ -103,7 +122,8 @@ int main(void) {
     char manifest[4400];
     snprintf(manifest, sizeof manifest, "%s/manifest.json", out);
     int has_manifest = access(manifest, F_OK) == 0;
-    partial += killed && !has_manifest && (finals > 0 || temps > 0);
+    int folders;
+    partial += killed && work_files(out, &folders) > 0;
     snprintf(what, sizeof what, "kill at %d/9 (%s): %d final-named files all complete and correct, %d temporary",
              k, killed ? "killed" : "had finished", finals, temps);
     df_expect_true(problems == 0, what);
@@ -112,7 +132,7 @@ int main(void) {
       df_expect_true(finals > 1, "a manifest only beside all its shards");
     }
   }
-  snprintf(what, sizeof what, "runs were killed mid-way, after writing some shards (%d of 8 killed, %d mid-way)",
+  snprintf(what, sizeof what, "runs were killed mid-way, after writing some shards to the work folder (%d of 8 killed, %d mid-way)",
            interrupted, partial);
   df_expect_true(partial > 0, what);
   st = finish(start(out));
@@ -123,5 +143,19 @@ int main(void) {
   int clean_files, clean_temps;
   check_dir(clean, clean, &clean_files, &clean_temps);
   df_expect_true(problems == 0 && temps == 0 && finals == clean_files, what);
+  int folders;
+  work_files(out, &folders);
+  df_expect_true(folders == 0, "the rerun removed the killed runs' work folders");
+
+  /* Killed half-way over a complete dataset: the dataset stays whole. */
+  pid_t pid = start(out);
+  struct timespec half = {(time_t)(full / 2), (long)((full / 2 - (double)(time_t)(full / 2)) * 1e9)};
+  nanosleep(&half, NULL);
+  kill(pid, SIGKILL);
+  finish(pid);
+  problems = check_dir(out, clean, &finals, &temps);
+  snprintf(what, sizeof what, "killed over a complete dataset: it is still whole (%d of %d files, %d problems)",
+           finals, clean_files, problems);
+  df_expect_true(problems == 0 && finals == clean_files, what);
   return df_test_finish();
 }

@@ -23,8 +23,9 @@ df_status shard_buffer_init(shard_buffer *b, const df_shard_info *info, df_split
 /* Appends one example (audio: channels * length floats). pattern may be NULL. */
 df_status shard_buffer_add(shard_buffer *b, const float *audio, int32_t label, int64_t start,
                            int augment, const char *source, const char *group, const char *pattern);
-/* Writes the buffered examples to path through a temporary name ("path.tmp.PID") renamed
- * when complete. int16 shards take scale = max(1, peak) / 32767, so nothing clips. */
+/* Writes the buffered examples to path: HDF5 builds the file in memory, and it is written
+ * through a temporary name ("path.tmp.PID") renamed when complete; a full disk is an error
+ * with the errno. int16 shards take scale = max(1, peak) / 32767, so nothing clips. */
 df_status shard_buffer_write(const shard_buffer *b, const char *path);
 /* Empties the buffer for the next shard (keeps the allocation). */
 void shard_buffer_clear(shard_buffer *b);
