@@ -1,6 +1,7 @@
 /* Unusable audio files are rejected with a one-line reason that names the file: corrupt,
  * truncated (WAV, AIFF, FLAC, OGG), empty, zero frames, NaN, Inf and absurd (beyond +60 dBFS)
  * samples, too long, broken links, folders and text files; odd but valid file names read fine. */
+#include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,33 +100,26 @@ int main(void) {
   df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, rate, 0, x);
   expect_rejected("zero-frames.wav", DF_ERR_FORMAT, "no audio frames");
 
-  /* NaN and Inf in float files. */
+  /* NaN, Inf and finite but absurd samples (beyond +60 dBFS) in float files, rejected naming
+   * the frame (and the value); some headroom over full scale is fine. */
+  static const struct { const char *name; int format; float value; const char *reason; } bad_samples[] = {
+      {"nan.wav", SF_FORMAT_WAV, NAN, "NaN sample at frame 1234"},
+      {"inf.aiff", SF_FORMAT_AIFF, INFINITY, "infinite sample at frame 1234"},
+      {"huge.wav", SF_FORMAT_WAV, 1e30f, "sample 1e+30 at frame 1234, channel 0"},
+      {"huge.aiff", SF_FORMAT_AIFF, -3e38f, "sample -3e+38 at frame 1234"},
+      {"loud.wav", SF_FORMAT_WAV, 8.0f, NULL}, /* +18 dBFS */
+  };
   float *bad = malloc(sizeof(float) * frames);
   memcpy(bad, x, sizeof(float) * frames);
-  bad[1234] = 0.0f / 0.0f;
-  snprintf(p, sizeof p, "%s/nan.wav", dir);
-  df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, rate, frames, bad);
-  expect_rejected("nan.wav", DF_ERR_FORMAT, "NaN sample at frame 1234");
-  bad[1234] = 1.0f / 0.0f;
-  snprintf(p, sizeof p, "%s/inf.aiff", dir);
-  df_test_write_sndfile(p, SF_FORMAT_AIFF | SF_FORMAT_FLOAT, 1, rate, frames, bad);
-  expect_rejected("inf.aiff", DF_ERR_FORMAT, "infinite sample at frame 1234");
-  /* Finite but absurd samples (beyond +60 dBFS): rejected with the value; some headroom over
-   * full scale is fine. */
-  bad[1234] = 1e30f;
-  snprintf(p, sizeof p, "%s/huge.wav", dir);
-  df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, rate, frames, bad);
-  expect_rejected("huge.wav", DF_ERR_FORMAT, "sample 1e+30 at frame 1234, channel 0");
-  bad[1234] = -3e38f;
-  snprintf(p, sizeof p, "%s/huge.aiff", dir);
-  df_test_write_sndfile(p, SF_FORMAT_AIFF | SF_FORMAT_FLOAT, 1, rate, frames, bad);
-  expect_rejected("huge.aiff", DF_ERR_FORMAT, "sample -3e+38 at frame 1234");
-  bad[1234] = 8.0f;
-  snprintf(p, sizeof p, "%s/loud.wav", dir);
-  df_test_write_sndfile(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, rate, frames, bad);
-  df_audio loud;
-  if (df_expect_ok(df_audio_read(p, NULL, &loud), "a float file peaking at +18 dBFS is read"))
-    df_audio_free(&loud);
+  for (size_t i = 0; i < sizeof bad_samples / sizeof bad_samples[0]; i++) {
+    bad[1234] = bad_samples[i].value;
+    snprintf(p, sizeof p, "%s/%s", dir, bad_samples[i].name);
+    df_test_write_sndfile(p, bad_samples[i].format | SF_FORMAT_FLOAT, 1, rate, frames, bad);
+    df_audio loud;
+    if (bad_samples[i].reason) expect_rejected(bad_samples[i].name, DF_ERR_FORMAT, bad_samples[i].reason);
+    else if (df_expect_ok(df_audio_read(p, NULL, &loud), "a float file peaking at +18 dBFS is read"))
+      df_audio_free(&loud);
+  }
   free(bad);
 
   /* Too long for the limit. */
@@ -147,7 +141,7 @@ int main(void) {
   /* Odd but valid names: spaces, quotes, UTF-8, a leading dash, a newline, no extension. */
   static const char *odd[] = {"with space.wav", "quote'and\"dq.wav", "\xc3\xa9t\xc3\xa9 \xe2\x99\xaa.flac",
                               "-dash.wav", "new\nline.wav", "noextension"};
-  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+  for (size_t i = 0; i < sizeof bad_samples / sizeof bad_samples[0]; i++) {
     snprintf(p, sizeof p, "%s/%s", dir, odd[i]);
     int fmt = strstr(odd[i], ".flac") ? SF_FORMAT_FLAC | SF_FORMAT_PCM_16 : SF_FORMAT_WAV | SF_FORMAT_PCM_16;
     df_test_write_sndfile(p, fmt, 1, rate, frames, x);
