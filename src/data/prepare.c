@@ -317,17 +317,23 @@ static void remove_work(const char *work) {
   rmdir(work);
 }
 
-/* Work folders of earlier runs that were killed: their process is gone (or its pid is ours
- * now). */
+/* 1 for a work folder name of a run that was killed: its process is gone (or its pid is ours
+ * now); a concurrent prepare's folder is left alone. */
+static int stale_work(const char *name) {
+  size_t pl = strlen(WORK_PREFIX);
+  if (strncmp(name, WORK_PREFIX, pl)) return 0;
+  char *end;
+  long pid = strtol(name + pl, &end, 10);
+  if (pid <= 0 || *end) return 0;
+  return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
 static void remove_stale_work(const char *out) {
   DIR *d = opendir(out);
   if (!d) return;
-  size_t pl = strlen(WORK_PREFIX);
   char path[4400];
   for (struct dirent *e = readdir(d); e; e = readdir(d)) {
-    char *end;
-    long pid = strncmp(e->d_name, WORK_PREFIX, pl) ? 0 : strtol(e->d_name + pl, &end, 10);
-    if (pid <= 0 || *end || (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))) continue;
+    if (!stale_work(e->d_name)) continue;
     snprintf(path, sizeof path, "%s/%s", out, e->d_name);
     remove_work(path);
   }
@@ -360,7 +366,9 @@ static df_status move_in(const prep *p, const char *name) {
 }
 
 /* Replaces the dataset in OUT by the finished one: the old manifest goes first (OUT stops
- * looking complete), then the old shards; the new shards come in, the new manifest last. */
+ * looking complete), then the old shards; the new shards come in, the new manifest last.
+ * Only renames and removals in one folder: should one fail all the same, OUT is left without
+ * a manifest. */
 static df_status install(const prep *p) {
   const char *out = p->opt->out_dir;
   char path[4400];
