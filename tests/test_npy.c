@@ -1,6 +1,6 @@
 /* .npy latents: write -> read is exact; files as numpy writes them (float64, 1-D, format
  * version 2) read; numpy reads ours (when Python with numpy is present); every bad file gives
- * a one-line error naming the file and the problem. */
+ * a one-line error naming the file and the problem, shapes whose size overflows included. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +109,14 @@ int main(void) {
              "3-dimensional", "a 3-D array");
   expect_bad("empty.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5), }", NULL, 0, "empty",
              "an empty array");
+  /* Shapes whose product wraps around 64 bits (2^59 x 32 = 2^64, 2^62 x 4 + 1 row) or that
+   * exceed int64 must not pass for the few values the file holds. */
+  expect_bad("wrap64.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (576460752303423488, 32), }", data,
+             sizeof data, "truncated", "a shape whose product is 2^64 (0 modulo 2^64)");
+  expect_bad("wrap64b.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387905, 4), }", data,
+             sizeof data, "truncated", "a shape whose product wraps to a few values");
+  expect_bad("beyond64.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (18446744073709551617, 1), }",
+             data, sizeof data, "too large", "a dimension beyond int64");
   float nan_data[15];
   memcpy(nan_data, data, sizeof data);
   nan_data[7] = 0.0f / 0.0f;

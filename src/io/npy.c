@@ -6,6 +6,7 @@
 #include "drumforge/npy.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -123,7 +124,8 @@ static const char *dict_value(const char *dict, const char *key) {
   return p;
 }
 
-/* Parses "(a, b)", "(a,)" or "()" into dims; returns the count, or -1. */
+/* Parses "(a, b)", "(a,)" or "()" into dims; returns the count, -1 (malformed) or -2 (a
+ * dimension beyond int64). */
 static int parse_shape(const char *p, int64_t dims[3]) {
   if (*p != '(') return -1;
   p++;
@@ -133,7 +135,9 @@ static int parse_shape(const char *p, int64_t dims[3]) {
     if (*p == ')') return n;
     if (!isdigit((unsigned char)*p) || n == 3) return -1;
     char *end;
+    errno = 0;
     long long v = strtoll(p, &end, 10);
+    if (errno) return -2; /* beyond int64 */
     dims[n++] = v;
     p = end;
     while (isspace((unsigned char)*p)) p++;
@@ -162,6 +166,7 @@ static df_status parse_header(const char *path, const char *dict, int *is_f64, i
   const char *shape = dict_value(dict, "shape");
   int64_t dims[3];
   int nd = shape ? parse_shape(shape, dims) : -1;
+  if (nd == -2) return DF_FAIL(DF_ERR_FORMAT, "%s: a dimension of the .npy 'shape' is too large", path);
   if (nd < 0) return DF_FAIL(DF_ERR_FORMAT, "%s: bad or missing 'shape' in the .npy header", path);
   if (nd == 0 || nd > 2)
     return DF_FAIL(DF_ERR_FORMAT, "%s: a %d-dimensional array; latents are a matrix [rows, latent_dim] or one row",
@@ -208,11 +213,12 @@ df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t
     buf[header_end] = saved;
   }
   if (!s) {
-    size_t esize = is_f64 ? 8 : 4;
-    size_t count = (size_t)(*rows * *cols);
-    if (len - header_end < count * esize)
-      s = DF_FAIL(DF_ERR_FORMAT, "%s: truncated: the header promises %zu values, the file holds %zu", path, count,
-                  (len - header_end) / esize);
+    size_t esize = is_f64 ? 8 : 4, held = (len - header_end) / esize;
+    /* Compared by division: rows * cols may not fit in 64 bits. */
+    if ((uint64_t)*cols > held || (uint64_t)*rows > held / (uint64_t)*cols)
+      s = DF_FAIL(DF_ERR_FORMAT, "%s: truncated: shape [%lld, %lld] needs more values than the %zu the file holds", path,
+                  (long long)*rows, (long long)*cols, held);
+    size_t count = s ? 0 : (size_t)*rows * (size_t)*cols;
     float *out = s ? NULL : malloc(count * sizeof(float));
     if (!s && !out) s = DF_FAIL(DF_ERR_OOM, "%s: %zu values", path, count);
     for (size_t i = 0; !s && i < count; i++) {
