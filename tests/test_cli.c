@@ -1,5 +1,5 @@
 /* The command line: --help for the command and every subcommand, unknown commands and
- * options, and device selection (--device cuda without a usable GPU fails with a clear
+ * options (one line naming the option, from every subcommand), and device selection (--device cuda without a usable GPU fails with a clear
  * message; --device auto falls back to the CPU with a one-line notice). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,17 @@ int main(void) {
     snprintf(args, sizeof args, "%s --help", subs[i]);
     snprintf(what, sizeof what, "drumforge %s --help", subs[i]);
     expect_run(args, 0, "usage:", what);
+    /* getopt's own message is off: one line naming the option, from every subcommand. */
+    char *out, want[96];
+    snprintf(args, sizeof args, "%s --bogus", subs[i]);
+    snprintf(want, sizeof want, "drumforge %s: unknown option '--bogus'", subs[i]);
+    int rc = run(args, &out);
+    snprintf(what, sizeof what, "drumforge %s --bogus: exit 2, one line naming the option", subs[i]);
+    df_expect_true(rc == 2 && strstr(out, want) == out && strchr(out, '\n') == out + strlen(out) - 1, what);
+    free(out);
   }
+  expect_run("encode -o", 2, "option '-o' needs a value", "a short option without its value is named");
+  expect_run("prepare -z", 2, "unknown option '-z'", "an unknown short option is named");
   expect_run("train --bogus-option", 2, NULL, "an unknown option is a usage error");
   expect_run("train --run x --device tpu", 2, "unknown device 'tpu'", "a bad --device value is named");
   if (!df_test_gpu()) {

@@ -1,9 +1,10 @@
 /* `drumforge generate` on bad input: a missing, corrupt or truncated checkpoint, an empty
  * run folder, a class the model lacks (the message lists its classes), classes for an
  * unconditional model, latent files of the wrong width, dtype or kind or too few rows, count
- * 0, an unwritable folder, a folder holding an earlier run, bad patterns, interpolation ends
- * and formats. Each must exit non-zero with one line on stderr naming the problem and write
- * nothing. */
+ * 0, an unwritable folder, a folder holding an earlier run, a model decoding NaN. Each must
+ * exit non-zero with one line on stderr naming the problem and write nothing. Bad options
+ * (patterns, interpolation ends, formats, post-processing values, seeds, a class named
+ * twice, unknown or incomplete options) are usage errors: exit 2, one line naming them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,9 @@
 
 static char dir[4096], cond[4200], uncond[4200];
 
-/* Runs generate with args into a fresh folder; expects failure, one stderr line containing
- * `needle`, and no folder or an empty one. */
-static void expect_refused(const char *what, const char *model, const char *args, const char *needle) {
+/* Runs generate with args into a fresh folder; expects exit status `want` (any failure for
+ * -1), one stderr line containing `needle`, and no folder or an empty one. */
+static void expect_exit(const char *what, const char *model, const char *args, int want, const char *needle) {
   static int k;
   char out[4300], cmd[12000];
   snprintf(out, sizeof out, "%s/out%02d", dir, k++);
@@ -28,11 +29,20 @@ static void expect_refused(const char *what, const char *model, const char *args
   int lines = 0;
   for (char *p = err; *p; p++) lines += *p == '\n';
   int64_t files = df_test_count_files(out, "");
-  if (rc != 0 && lines == 1 && strstr(err, needle) && files == 0)
+  if ((want < 0 ? rc != 0 : rc == want) && lines == 1 && strstr(err, needle) && files == 0)
     df_test_pass(what);
   else
     df_test_fail(what, "exit %d, %d stderr lines, %lld files written, stderr: %s", rc, lines, (long long)files, err);
   free(err);
+}
+
+static void expect_refused(const char *what, const char *model, const char *args, const char *needle) {
+  expect_exit(what, model, args, -1, needle);
+}
+
+/* A usage error: exit status 2, before the model is loaded. */
+static void expect_usage(const char *what, const char *args, const char *needle) {
+  expect_exit(what, cond, args, 2, needle);
 }
 
 static void write_npy_raw(const char *path, const char *descr, const char *shape, size_t bytes) {
@@ -111,10 +121,31 @@ int main(void) {
   snprintf(args, sizeof args, "--out '%s/a_file/sub'", dir);
   expect_refused("an unwritable output folder", uncond, args, "cannot create directory");
   expect_refused("a tile pattern that skips a letter", uncond, "--tile AC", "tile pattern 'AC'");
-  expect_refused("a bad interpolation end", uncond, "--interpolate 1 x", "--interpolate 'x'");
-  expect_refused("float samples in FLAC", uncond, "--format flac --bits float", "FLAC stores integers");
-  expect_refused("a low-pass cutoff above Nyquist", uncond, "--lowpass 1.5", "--lowpass");
-  expect_refused("an even smoothing window", uncond, "--smooth 4", "odd window");
+  snprintf(path, sizeof path, "%s/nan.safetensors", dir);
+  df_test_make_nan_checkpoint(path, 3);
+  expect_refused("a model that decodes NaN (no file is written)", path, "--count 2 --bits float", "is nan");
+
+  /* Usage errors (exit 2): options refused before the model loads, naming the problem. */
+  expect_usage("a bad interpolation end", "--interpolate 1 x", "interpolation end 'x'");
+  expect_usage("a negative seed as an interpolation end", "--interpolate -1 2", "interpolation end '-1'");
+  expect_usage("a position beyond 10^12 after a seed", "--interpolate 1 2:99999999999999999999", "interpolation end");
+  expect_usage("float samples in FLAC", "--format flac --bits float", "FLAC stores integers");
+  expect_usage("an unknown format", "--format mp3", "format 'mp3'");
+  expect_usage("a low-pass cutoff above Nyquist", "--lowpass 1.5", "--lowpass");
+  expect_usage("a low-pass cutoff too low to be stable", "--lowpass 1e-9 --lowpass-order 16", "numerically stable");
+  expect_usage("a low-pass cutoff below a double", "--lowpass 1e-300", "numerically stable");
+  expect_usage("an even smoothing window", "--smooth 4", "odd window");
+  expect_usage("a trim threshold above 0 dBFS", "--trim 10", "trim threshold 10");
+  expect_usage("truncation 0", "--truncation 0", "truncation 0");
+  expect_usage("tempo 0", "--tile AB --bpm 0", "tempo 0");
+  expect_usage("a seed beyond 64 bits (not clamped)", "--seed 99999999999999999999999", "--seed");
+  expect_usage("a negative seed", "--seed -1", "--seed");
+  expect_usage("an infinite level", "--peak inf", "--peak needs a finite number");
+  expect_usage("a class named twice", "--class kick,snare,KICK", "'KICK' twice");
+  expect_usage("an unknown option, named", "--bogus", "unknown option '--bogus'");
+  expect_usage("a missing option value, named", "--count", "option '--count' needs a value");
+  expect_usage("a value given to a flag", "--quiet=1", "option '--quiet' takes no value");
+  expect_usage("an ambiguous abbreviation", "--s 3", "option '--s' is ambiguous (--seed, --start");
 
   /* A folder holding an earlier run is left alone. */
   char out[4300], manifest[4400];
@@ -128,8 +159,9 @@ int main(void) {
   size_t nb, na;
   df_read_file(manifest, &before, &nb);
   int rc = df_test_drumforge(dir, args, &err);
-  df_expect_true(rc != 0 && strstr(err, "already holds a generation run") && strchr(err, '\n') == err + strlen(err) - 1,
-                 "a second run into the same folder is refused in one line");
+  df_expect_true(rc != 0 && strstr(err, "already holds a generation run") && strstr(err, "--overwrite") &&
+                     strchr(err, '\n') == err + strlen(err) - 1,
+                 "a second run into the same folder is refused in one line, naming --overwrite");
   df_read_file(manifest, &after, &na);
   df_expect_true(nb == na && !memcmp(before, after, nb) && df_test_count_files(out, ".wav") == 2,
                  "the earlier run's files and manifest are untouched");

@@ -3,10 +3,12 @@
  * magnitude of the analog prototype at the pre-warped frequency,
  * |H(f)|^2 = 1 / (1 + (tan(pi f / 2) / tan(pi fc / 2))^(2N)), with no phase shift; a constant
  * must pass unchanged to the last sample (the edge handling); a symmetric signal must stay
- * symmetric (zero phase); bad orders and cutoffs are refused. */
+ * symmetric (zero phase); the lowest allowed cutoff stays finite at every order; bad orders
+ * and cutoffs (below the stable floor too) are refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/testlib.h"
 #include "drumforge/postfx.h"
@@ -69,6 +71,26 @@ static void symmetric_stays_symmetric(int order, double cutoff) {
   free(mirror);
 }
 
+/* At the lowest cutoff every order stays finite and a constant still passes (below it, the
+ * rounded sections had poles on z = 1 and the output was NaN). */
+static void lowest_cutoff_is_finite(void) {
+  const int64_t n = 16384;
+  float *x = malloc(sizeof(float) * n);
+  for (int order = 1; order <= DF_BUTTER_MAX_ORDER; order++) {
+    df_butter f;
+    df_expect_ok(df_butter_lowpass(order, DF_BUTTER_MIN_CUTOFF, &f), "design at the lowest cutoff");
+    for (int64_t i = 0; i < n; i++) x[i] = (float)(0.3 + 0.5 * sin(0.001 * (double)i) + 0.2 * sin(2.1 * (double)i));
+    df_filtfilt(&f, x, n);
+    int finite = 1;
+    for (int64_t i = 0; i < n; i++) finite &= isfinite(x[i]) && fabsf(x[i]) < 2.0f;
+    char what[128];
+    snprintf(what, sizeof what, "order %d at cutoff %g: the output is finite and bounded", order, DF_BUTTER_MIN_CUTOFF);
+    df_expect_true(finite, what);
+  }
+  free(x);
+  for (int order = 2; order <= DF_BUTTER_MAX_ORDER; order += 7) constant_passes(order, DF_BUTTER_MIN_CUTOFF, 5000);
+}
+
 int main(void) {
   df_test_begin("test_postfx_butterworth");
   static const int orders[] = {1, 2, 3, 4, 8};
@@ -90,6 +112,9 @@ int main(void) {
   df_expect_status(df_butter_lowpass(0, 0.5, &f), DF_ERR_INVALID_ARG, "order 0 is refused");
   df_expect_status(df_butter_lowpass(DF_BUTTER_MAX_ORDER + 1, 0.5, &f), DF_ERR_INVALID_ARG, "order 17 is refused");
   df_expect_status(df_butter_lowpass(2, 0.0, &f), DF_ERR_INVALID_ARG, "cutoff 0 is refused");
+  df_expect_status(df_butter_lowpass(16, 1e-9, &f), DF_ERR_INVALID_ARG, "a cutoff below the stable floor is refused");
+  df_expect_true(strstr(df_last_error(), "numerically stable") != NULL, "the error says why");
+  lowest_cutoff_is_finite();
   df_expect_status(df_butter_lowpass(2, 1.0, &f), DF_ERR_INVALID_ARG, "cutoff 1 (Nyquist) is refused");
   df_expect_status(df_butter_lowpass(2, NAN, &f), DF_ERR_INVALID_ARG, "cutoff NaN is refused");
   return df_test_finish();

@@ -107,7 +107,7 @@ typedef struct df_generate_options {
 
   df_latent_source source;
   uint64_t seed;           /* seeds; also the tile variations */
-  float truncation;        /* seeds: in (0, 1] */
+  float truncation;        /* in (0, 1]: seeds and tile variations */
   const float *rows;       /* rows: [n_rows, latent_dim] */
   int64_t n_rows;
   const char *rows_origin; /* named in the manifest (the .npy path) */
@@ -142,8 +142,14 @@ typedef struct df_generate_result {
   double seconds;
 } df_generate_result;
 
-/* Checks everything (classes, latent shapes, the output folder is writable and holds no
- * earlier manifest unless overwrite) before writing anything, then runs. When *stop is set
+/* The settings that need no model (truncation, format and sample format, rate,
+ * post-processing, tiling): DF_ERR_INVALID_ARG naming the first bad one. Lets a caller
+ * refuse bad options before loading the model; df_generate checks them too. */
+df_status df_generate_check_settings(const df_generate_options *o);
+
+/* Checks everything (the settings above, classes, each at most once, latent shapes, the
+ * output folder is writable and holds no earlier manifest unless overwrite) before writing
+ * anything, then runs. When *stop is set
  * the run ends early with DF_ERR_INTERRUPTED and a result that counts the files written. */
 df_status df_generate(const df_generate_options *o, df_generate_result *result);
 

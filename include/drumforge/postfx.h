@@ -18,6 +18,9 @@ extern "C" {
 #endif
 
 #define DF_BUTTER_MAX_ORDER 16
+/* The lowest cutoff (fraction of Nyquist, 0.008 Hz at 16 kHz) whose sections stay stable in
+ * double precision at every order. */
+#define DF_BUTTER_MIN_CUTOFF 1e-6
 
 /* One second-order section, a0 = 1: y = b0 x + b1 x[-1] + b2 x[-2] - a1 y[-1] - a2 y[-2]. */
 typedef struct df_biquad {
@@ -28,7 +31,7 @@ typedef struct df_biquad {
  * last for odd orders, with b2 = a2 = 0). */
 typedef struct df_butter {
   int order;
-  double cutoff; /* fraction of Nyquist, in (0, 1) */
+  double cutoff; /* fraction of Nyquist, in [DF_BUTTER_MIN_CUTOFF, 1) */
   int n_sections;
   df_biquad sections[(DF_BUTTER_MAX_ORDER + 1) / 2];
 } df_butter;
@@ -37,7 +40,7 @@ typedef struct df_butter {
  * pre-warped cutoff tan(pi cutoff / 2) and mapped by the bilinear transform, all zeros at
  * Nyquist, each section normalised to unit gain at DC. Its magnitude response is
  * 1 / sqrt(1 + (tan(pi f / 2) / tan(pi cutoff / 2))^(2N)) at f (fraction of Nyquist).
- * order in [1, DF_BUTTER_MAX_ORDER], cutoff in (0, 1). */
+ * order in [1, DF_BUTTER_MAX_ORDER], cutoff in [DF_BUTTER_MIN_CUTOFF, 1). */
 df_status df_butter_lowpass(int order, double cutoff, df_butter *out);
 
 /* Zero-phase filtering in place (scipy.signal.sosfiltfilt's method): the signal is extended

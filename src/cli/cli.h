@@ -33,9 +33,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * stderr. Returns CLI_OK or an exit code. */
 int cli_select_device(const char *cmd, const char *request, df_device *dev);
 
-/* Parses a non-negative integer / a float option value; on error prints and returns CLI_USAGE. */
+/* Parses an integer in [min, max] / a finite number option value; on error prints and
+ * returns CLI_USAGE. */
 int cli_parse_long(const char *cmd, const char *opt, const char *text, long min, long max, long *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *text, double *out);
 int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out);
+
+struct option;
+/* The one-line usage error for what getopt_long refused (main sets opterr = 0): an unknown
+ * or ambiguous option, a missing value or a value given to a flag, naming the option.
+ * Call it from the `default:` case; returns CLI_USAGE. */
+int cli_option_error(const char *cmd, char **argv, const struct option *opts);
 
 /* A progress line on stderr: redrawn in place on a terminal (at most 5 times a second), one
  * line every 10 seconds in a log file, nothing when quiet. */
@@ -76,6 +84,9 @@ int cmd_prepare(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+/* generate's command line run on behalf of `cmd` (interpolate), which its messages name;
+ * check_only: stop after checking the arguments, before loading the model. */
+int cli_generate(const char *cmd, int argc, char **argv, int check_only);
 int cmd_encode(int argc, char **argv);
 int cmd_interpolate(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

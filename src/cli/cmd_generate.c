@@ -1,6 +1,9 @@
 /* drumforge generate: one-shots and loops from a checkpoint, streamed to disk with a
  * manifest (include/drumforge/generate.h). */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +98,27 @@ static void on_progress(void *ctx, const df_generate_progress *p) {
 }
 
 /* ---------------------------------------------------------------- arguments */
+/* A non-negative decimal integer at the start of text (no sign or space) up to max; *end
+ * after it. 0 when there is none or it is larger (strtoull clamps and wraps "-1"). */
+static int read_uint(const char *text, unsigned long long max, char **end, unsigned long long *v) {
+  if (!isdigit((unsigned char)text[0])) return 0;
+  errno = 0;
+  *v = strtoull(text, end, 10);
+  return errno == 0 && *v <= max;
+}
+
+/* A class list names each class once: a repeated class would make each of its files twice. */
+static int check_class_list(const char *cmd, const char *list) {
+  if (!list || !strcasecmp(list, "all")) return CLI_OK;
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  int n;
+  if (df_parse_class_list(list, names, DF_MAX_CLASSES, &n) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < i; k++)
+      if (!strcasecmp(names[k], names[i])) return cli_usage_error(cmd, "--class %s names '%s' twice", list, names[i]);
+  return CLI_OK;
+}
+
 /* Class ids from "kick,snare" or "all" (the classes the model learned). */
 static df_status parse_classes(const df_loaded_model *m, const char *list, int32_t *ids, int *n) {
   if (!list || !strcasecmp(list, "all")) {
@@ -121,46 +145,54 @@ static df_status read_latents(const df_loaded_model *m, const char *path, float 
   return DF_OK;
 }
 
-/* One end of an interpolation: "FILE.npy[:ROW]" or "SEED[:POSITION]". */
-static df_status interpolation_end(const df_loaded_model *m, const char *spec, float truncation, float *out) {
-  const int dim = m->type->latent_dim(m->model);
+/* One end of an interpolation as written: "FILE.npy[:ROW]" or "SEED[:POSITION]". */
+typedef struct latent_end {
+  char path[4096];         /* "" for a seed */
+  unsigned long long seed;
+  long long index;         /* the row, or the position */
+} latent_end;
+
+static df_status parse_end(const char *spec, latent_end *e) {
+  memset(e, 0, sizeof *e);
   const char *npy = strstr(spec, ".npy");
-  char *end;
+  char *end = NULL;
+  unsigned long long v = 0;
+  int ok = 1;
   if (npy) {
-    char path[4096];
-    long long row = 0;
-    snprintf(path, sizeof path, "%.*s", (int)(npy + 4 - spec), spec);
-    if (npy[4] == ':') {
-      row = strtoll(npy + 5, &end, 10);
-      if (*end || end == npy + 5 || row < 0)
-        return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': the row after ':' is not a number", spec);
-    } else if (npy[4]) {
-      return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': use FILE.npy or FILE.npy:ROW", spec);
-    }
+    end = (char *)npy + 4;
+    ok = end - spec < (long)sizeof e->path;
+    snprintf(e->path, sizeof e->path, "%.*s", (int)(end - spec), spec);
+  } else {
+    ok = read_uint(spec, ULLONG_MAX, &end, &e->seed);
+  }
+  if (ok && *end == ':') {
+    ok = read_uint(end + 1, npy ? INT64_MAX : 1000000000000ULL, &end, &v);
+    e->index = (long long)v;
+  }
+  if (!ok || *end)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation end '%s': use SEED[:POSITION] or FILE.npy[:ROW] (position up to "
+                   "10^12)", spec);
+  return DF_OK;
+}
+
+/* The latent of an interpolation end. */
+static df_status end_latent(const df_loaded_model *m, const latent_end *e, float truncation, float *out) {
+  const int dim = m->type->latent_dim(m->model);
+  if (e->path[0]) {
     float *rows;
     int64_t n;
-    DF_TRY(read_latents(m, path, &rows, &n));
-    if (row >= n) {
+    DF_TRY(read_latents(m, e->path, &rows, &n));
+    if (e->index >= n) {
       free(rows);
-      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no row %lld (it has %lld)", path, row, (long long)n);
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no row %lld (it has %lld)", e->path, e->index, (long long)n);
     }
-    memcpy(out, rows + (size_t)row * dim, sizeof(float) * (size_t)dim);
+    memcpy(out, rows + (size_t)e->index * dim, sizeof(float) * (size_t)dim);
     free(rows);
     return DF_OK;
   }
-  unsigned long long seed = strtoull(spec, &end, 10);
-  long long position = 0;
-  if (end == spec || (*end && *end != ':'))
-    return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': use SEED[:POSITION] or FILE.npy[:ROW]", spec);
-  if (*end == ':') {
-    const char *p = end + 1;
-    position = strtoll(p, &end, 10);
-    if (*end || end == p || position < 0)
-      return DF_FAIL(DF_ERR_INVALID_ARG, "--interpolate '%s': the position after ':' is not a number", spec);
-  }
   df_tensor z;
   DF_TRY(df_tensor_new(&z, m->device, "interpolation end", 1, dim));
-  df_status s = df_generate_seed_latents(m, seed, position, truncation, &z);
+  df_status s = df_generate_seed_latents(m, e->seed, e->index, truncation, &z);
   if (!s) s = df_tensor_to_host(&z, out, dim);
   df_tensor_free(&z);
   return s;
@@ -173,7 +205,9 @@ enum {
   OPT_LOUD, OPT_BATCH, OPT_FAST, OPT_WORKERS, OPT_DEVICE, OPT_STRICT, OPT_QUIET
 };
 
-int cmd_generate(int argc, char **argv) {
+int cmd_generate(int argc, char **argv) { return cli_generate("generate", argc, argv, 0); }
+
+int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   static const struct option opts[] = {
       {"run", required_argument, 0, OPT_RUN},         {"checkpoint", required_argument, 0, OPT_CKPT},
       {"class", required_argument, 0, OPT_CLASS},     {"count", required_argument, 0, OPT_COUNT},
@@ -198,7 +232,6 @@ int cmd_generate(int argc, char **argv) {
   const char *device = "auto";
   long count = -1, start = 0, steps = 8, batch = 0, workers = 0, bits_rate = 0, v;
   unsigned long long seed = 0;
-  float f;
   df_generate_options o = {0};
   o.out_dir = "generated";
   o.truncation = 1.0f;
@@ -216,109 +249,103 @@ int cmd_generate(int argc, char **argv) {
     switch (c) {
       case OPT_RUN:
       case OPT_CKPT:
-        if (model_path) rc = cli_usage_error("generate", "give one of --run and --checkpoint");
+        if (model_path) rc = cli_usage_error(cmd, "give one of --run and --checkpoint");
         model_path = optarg;
         break;
       case OPT_CLASS: classes = optarg; break;
-      case OPT_COUNT: rc = cli_parse_long("generate", "--count", optarg, 0, 1000000000L, &count); break;
+      case OPT_COUNT: rc = cli_parse_long(cmd, "--count", optarg, 0, 1000000000L, &count); break;
       case OPT_SEED: {
         char *end;
-        seed = strtoull(optarg, &end, 10);
-        if (*end || end == optarg || optarg[0] == '-')
-          rc = cli_usage_error("generate", "--seed needs a non-negative integer, got '%s'", optarg);
+        if (!read_uint(optarg, ULLONG_MAX, &end, &seed) || *end)
+          rc = cli_usage_error(cmd, "--seed needs an integer in [0, %llu], got '%s'", ULLONG_MAX, optarg);
         break;
       }
-      case OPT_START: rc = cli_parse_long("generate", "--start", optarg, 0, 1000000000000L, &start); break;
-      case OPT_TRUNC: rc = cli_parse_float("generate", "--truncation", optarg, &o.truncation); break;
+      case OPT_START: rc = cli_parse_long(cmd, "--start", optarg, 0, 1000000000000L, &start); break;
+      case OPT_TRUNC: rc = cli_parse_float(cmd, "--truncation", optarg, &o.truncation); break;
       case OPT_LATENTS: latents_path = optarg; break;
       case OPT_SAVE: o.save_latents = 1; break;
       case OPT_INTERP:
         if (optind >= argc) {
-          rc = cli_usage_error("generate", "--interpolate needs two ends: A B");
+          rc = cli_usage_error(cmd, "--interpolate needs two ends: A B");
           break;
         }
         interp[0] = optarg;
         interp[1] = argv[optind++];
         break;
-      case OPT_STEPS: rc = cli_parse_long("generate", "--steps", optarg, 2, 1000000, &steps); break;
+      case OPT_STEPS: rc = cli_parse_long(cmd, "--steps", optarg, 2, 1000000, &steps); break;
       case OPT_SLERP: o.slerp = 1; break;
       case OPT_TILE: o.tile.pattern = optarg; break;
-      case OPT_BPM:
-        rc = cli_parse_float("generate", "--bpm", optarg, &f);
-        o.tile.bpm = f;
-        break;
+      case OPT_BPM: rc = cli_parse_double(cmd, "--bpm", optarg, &o.tile.bpm); break;
       case OPT_BARS:
-        rc = cli_parse_long("generate", "--bars", optarg, 1, 1024, &v);
+        rc = cli_parse_long(cmd, "--bars", optarg, 1, 1024, &v);
         o.tile.bars = (int)v;
         break;
-      case OPT_VARIATION: rc = cli_parse_float("generate", "--variation", optarg, &o.tile.variation); break;
+      case OPT_VARIATION: rc = cli_parse_float(cmd, "--variation", optarg, &o.tile.variation); break;
       case OPT_OUT: o.out_dir = optarg; break;
       case OPT_FORMAT: o.format = optarg; break;
       case OPT_BITS:
-        if (df_parse_audio_encoding(optarg, &o.encoding) != DF_OK) rc = cli_usage_error("generate", "%s", df_last_error());
+        if (df_parse_audio_encoding(optarg, &o.encoding) != DF_OK) rc = cli_usage_error(cmd, "%s", df_last_error());
         break;
       case OPT_RATE:
-        rc = cli_parse_long("generate", "--rate", optarg, 4000, 384000, &bits_rate);
+        rc = cli_parse_long(cmd, "--rate", optarg, 4000, 384000, &bits_rate);
         o.rate = (int)bits_rate;
         break;
       case OPT_OVERWRITE: o.overwrite = 1; break;
       case OPT_LOWPASS:
-        rc = cli_parse_float("generate", "--lowpass", optarg, &f);
-        o.post.lowpass = f;
-        if (rc == CLI_OK && !(f > 0 && f < 1))
-          rc = cli_usage_error("generate", "--lowpass is a fraction of Nyquist in (0, 1), got '%s'", optarg);
+        rc = cli_parse_double(cmd, "--lowpass", optarg, &o.post.lowpass);
+        if (rc == CLI_OK && !(o.post.lowpass > 0 && o.post.lowpass < 1))
+          rc = cli_usage_error(cmd, "--lowpass is a fraction of Nyquist in (0, 1), got '%s'", optarg);
         break;
       case OPT_ORDER:
-        rc = cli_parse_long("generate", "--lowpass-order", optarg, 1, DF_BUTTER_MAX_ORDER, &v);
+        rc = cli_parse_long(cmd, "--lowpass-order", optarg, 1, DF_BUTTER_MAX_ORDER, &v);
         o.post.lowpass_order = (int)v;
         break;
       case OPT_SMOOTH:
-        rc = cli_parse_long("generate", "--smooth", optarg, 1, 100001, &v);
+        rc = cli_parse_long(cmd, "--smooth", optarg, 1, 100001, &v);
         o.post.smooth = (int)v;
-        if (rc == CLI_OK && v % 2 == 0) rc = cli_usage_error("generate", "--smooth needs an odd window, got %ld", v);
+        if (rc == CLI_OK && v % 2 == 0) rc = cli_usage_error(cmd, "--smooth needs an odd window, got %ld", v);
         break;
       case OPT_TRIM:
-        rc = cli_parse_float("generate", "--trim", optarg, &f);
+        rc = cli_parse_double(cmd, "--trim", optarg, &o.post.trim_db);
         o.post.trim = 1;
-        o.post.trim_db = f;
         break;
-      case OPT_FADE:
-        rc = cli_parse_float("generate", "--fade", optarg, &f);
-        o.post.fade_ms = f;
-        break;
+      case OPT_FADE: rc = cli_parse_double(cmd, "--fade", optarg, &o.post.fade_ms); break;
       case OPT_PEAK:
       case OPT_LOUD:
-        if (o.post.normalize != DF_NORMALIZE_NONE) rc = cli_usage_error("generate", "give one of --peak and --loudness");
-        if (rc == CLI_OK) rc = cli_parse_float("generate", c == OPT_PEAK ? "--peak" : "--loudness", optarg, &f);
+        if (o.post.normalize != DF_NORMALIZE_NONE) rc = cli_usage_error(cmd, "give one of --peak and --loudness");
+        if (rc == CLI_OK) rc = cli_parse_double(cmd, c == OPT_PEAK ? "--peak" : "--loudness", optarg, &o.post.normalize_db);
         o.post.normalize = c == OPT_PEAK ? DF_NORMALIZE_PEAK : DF_NORMALIZE_RMS;
-        o.post.normalize_db = f;
         break;
-      case OPT_BATCH: rc = cli_parse_long("generate", "--batch", optarg, 1, 65536, &batch); break;
+      case OPT_BATCH: rc = cli_parse_long(cmd, "--batch", optarg, 1, 65536, &batch); break;
       case OPT_FAST: o.fast_batches = 1; break;
-      case OPT_WORKERS: rc = cli_parse_long("generate", "--workers", optarg, 1, 256, &workers); break;
+      case OPT_WORKERS: rc = cli_parse_long(cmd, "--workers", optarg, 1, 256, &workers); break;
       case OPT_DEVICE: device = optarg; break;
       case OPT_STRICT: df_set_strict_fp32(1); break;
       case OPT_QUIET: ps.quiet = 1; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_usage_error("generate", "unknown option"); break;
+      default: rc = cli_option_error(cmd, argv, opts); break;
     }
   }
   if (rc != CLI_OK) return rc;
-  if (optind < argc) return cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
-  if (!model_path) return cli_usage_error("generate", "--run DIR or --checkpoint FILE is required");
-  if (count == 0) return cli_usage_error("generate", "--count 0: nothing to generate");
-  if (latents_path && interp[0]) return cli_usage_error("generate", "give one of --latents and --interpolate");
-  if (o.tile.pattern) {
-    int letters;
-    if (df_tile_pattern_check(o.tile.pattern, &letters) != DF_OK) return cli_usage_error("generate", "%s", df_last_error());
-  }
+  if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+  if (!model_path) return cli_usage_error(cmd, "--run DIR or --checkpoint FILE is required");
+  if (count == 0) return cli_usage_error(cmd, "--count 0: nothing to generate");
+  if (latents_path && interp[0]) return cli_usage_error(cmd, "give one of --latents and --interpolate");
+  /* Everything that needs no model is refused as a usage error before it loads. */
+  if (df_generate_check_settings(&o) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
+  rc = check_class_list(cmd, classes);
+  if (rc != CLI_OK) return rc;
+  latent_end ends_at[2];
+  for (int k = 0; interp[0] && k < 2; k++)
+    if (parse_end(interp[k], &ends_at[k]) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
+  if (check_only) return CLI_OK;
 
   df_device dev;
-  rc = cli_select_device("generate", device, &dev);
+  rc = cli_select_device(cmd, device, &dev);
   if (rc != CLI_OK) return rc;
   df_loaded_model m;
   df_status s = df_model_load(model_path, dev, &m);
-  if (s) return cli_fail("generate", s, "cannot load the model");
+  if (s) return cli_fail(cmd, s, "cannot load the model");
   int32_t class_ids[DF_MAX_CLASSES];
   float *rows = NULL, *ends = NULL;
   const int dim = m.type->latent_dim(m.model);
@@ -340,8 +367,8 @@ int cmd_generate(int argc, char **argv) {
     if (!s && count < 0) o.count = o.n_rows - start > 0 ? o.n_rows - start : 1;
   } else if (!s && interp[0]) {
     ends = malloc(sizeof(float) * 2 * (size_t)dim);
-    s = ends ? interpolation_end(&m, interp[0], o.truncation, ends) : DF_FAIL(DF_ERR_OOM, "latents");
-    if (!s) s = interpolation_end(&m, interp[1], o.truncation, ends + dim);
+    s = ends ? end_latent(&m, &ends_at[0], o.truncation, ends) : DF_FAIL(DF_ERR_OOM, "latents");
+    if (!s) s = end_latent(&m, &ends_at[1], o.truncation, ends + dim);
     o.source = DF_LATENTS_INTERPOLATE;
     o.interp_a = ends;
     o.interp_b = ends + dim;
@@ -370,11 +397,11 @@ int cmd_generate(int argc, char **argv) {
   df_model_unload(&m);
   if (s) cli_progress_clear(&ps);
   if (s == DF_ERR_INTERRUPTED) {
-    fprintf(stderr, "drumforge generate: interrupted: %s\n", df_last_error());
+    fprintf(stderr, "drumforge %s: interrupted: %s\n", cmd, df_last_error());
     return 130;
   }
   if (s) {
-    fprintf(stderr, "drumforge generate: %s\n", df_last_error());
+    fprintf(stderr, "drumforge %s: %s\n", cmd, df_last_error());
     return CLI_FAILED;
   }
   printf("wrote %lld files to %s (manifest: %s%s%s)\n", (long long)res.files, o.out_dir, res.manifest,

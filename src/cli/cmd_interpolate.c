@@ -119,7 +119,7 @@ int cmd_interpolate(int argc, char **argv) {
       case OPT_DEVICE: device = optarg; break;
       case OPT_QUIET: quiet = 1; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_usage_error("interpolate", "unknown option"); break;
+      default: rc = cli_option_error("interpolate", argv, opts); break;
     }
   }
   if (rc == CLI_OK && optind < argc) rc = cli_usage_error("interpolate", "unexpected argument '%s'", argv[optind]);
@@ -127,22 +127,9 @@ int cmd_interpolate(int argc, char **argv) {
   if (rc == CLI_OK && (!spec[0] || !spec[1])) rc = cli_usage_error("interpolate", "--from A and --to B are required");
   if (rc != CLI_OK) return rc;
   char ends[2][4400], checkpoint[4200], manifest[4300];
-  snprintf(ends[0], sizeof ends[0], "%s", spec[0]);
-  snprintf(ends[1], sizeof ends[1], "%s", spec[1]);
-  snprintf(checkpoint, sizeof checkpoint, "%s", model_path);
-  if (!is_latent_spec(spec[0]) || !is_latent_spec(spec[1])) {
-    /* Refuse before endpoints.npy replaces the one an earlier walk's manifest refers to. */
-    snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out_dir);
-    if (!overwrite && access(manifest, F_OK) == 0)
-      return cli_usage_error("interpolate", "%s holds an earlier manifest: use --overwrite or another --out", out_dir);
-    df_device dev;
-    rc = cli_select_device("interpolate", device, &dev);
-    if (rc != CLI_OK) return rc;
-    device = dev == DF_DEVICE_CUDA ? "cuda" : "cpu"; /* generate needs no second notice */
-    rc = encode_ends(model_path, dev, classes, trim, out_dir, spec, ends, checkpoint, sizeof checkpoint);
-    if (rc != CLI_OK) return rc;
-  }
-  /* The walk: generate --interpolate, from the checkpoint the ends were encoded with. */
+  /* The walk: generate --interpolate, from the checkpoint the ends were encoded with. Its
+   * arguments are checked first (audio ends stand in as seed 0), so a bad one is refused
+   * before anything is encoded or written. */
   const char *gen[32] = {"generate", "--checkpoint", checkpoint, "--interpolate", ends[0], ends[1], "--steps", steps,
                          "--out", out_dir, "--device", device};
   int n = 12;
@@ -153,5 +140,21 @@ int cmd_interpolate(int argc, char **argv) {
   if (overwrite) gen[n++] = "--overwrite";
   if (quiet) gen[n++] = "--quiet";
   gen[n] = NULL;
-  return cmd_generate(n, (char **)gen);
+  for (int k = 0; k < 2; k++) snprintf(ends[k], sizeof ends[k], "%s", is_latent_spec(spec[k]) ? spec[k] : "0");
+  snprintf(checkpoint, sizeof checkpoint, "%s", model_path);
+  rc = cli_generate("interpolate", n, (char **)gen, 1);
+  if (rc != CLI_OK) return rc;
+  if (!is_latent_spec(spec[0]) || !is_latent_spec(spec[1])) {
+    /* Refuse before endpoints.npy replaces the one an earlier walk's manifest refers to. */
+    snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out_dir);
+    if (!overwrite && access(manifest, F_OK) == 0)
+      return cli_usage_error("interpolate", "%s holds an earlier manifest: use --overwrite or another --out", out_dir);
+    df_device dev;
+    rc = cli_select_device("interpolate", device, &dev);
+    if (rc != CLI_OK) return rc;
+    gen[11] = dev == DF_DEVICE_CUDA ? "cuda" : "cpu"; /* generate needs no second notice */
+    rc = encode_ends(model_path, dev, classes, trim, out_dir, spec, ends, checkpoint, sizeof checkpoint);
+    if (rc != CLI_OK) return rc;
+  }
+  return cli_generate("interpolate", n, (char **)gen, 0);
 }

@@ -1,7 +1,11 @@
 #include <errno.h>
+#include <float.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -54,14 +58,47 @@ int cli_parse_long(const char *cmd, const char *opt, const char *text, long min,
   return CLI_OK;
 }
 
-int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out) {
+int cli_parse_double(const char *cmd, const char *opt, const char *text, double *out) {
   char *end;
-  errno = 0;
-  float v = strtof(text, &end);
-  if (errno || end == text || *end)
-    return cli_usage_error(cmd, "%s needs a number, got '%s'", opt, text);
+  double v = strtod(text, &end);
+  if (end == text || *end) return cli_usage_error(cmd, "%s needs a number, got '%s'", opt, text);
+  /* A value too small for a double becomes 0 (or a subnormal), which the option's own range
+   * check then refuses with its range; one too large is refused here. */
+  if (!isfinite(v)) return cli_usage_error(cmd, "%s needs a finite number, got '%s'", opt, text);
   *out = v;
   return CLI_OK;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *text, float *out) {
+  double v = 0;
+  int rc = cli_parse_double(cmd, opt, text, &v);
+  if (rc == CLI_OK && fabs(v) > FLT_MAX) return cli_usage_error(cmd, "%s needs a finite number, got '%s'", opt, text);
+  *out = (float)v;
+  return rc;
+}
+
+int cli_option_error(const char *cmd, char **argv, const struct option *opts) {
+  /* getopt_long (opterr = 0) leaves: optopt 0 for an unknown or ambiguous long option, the
+   * option's value for one missing its value or given one it takes none, the letter for a
+   * short option; argv[optind - 1] is the word it stopped at. */
+  const char *word = optind > 0 ? argv[optind - 1] : "";
+  int len = (int)strcspn(word, "=");
+  if (optopt == 0) {
+    if (strncmp(word, "--", 2)) return cli_usage_error(cmd, "unknown option '%s'", word);
+    char matches[512] = "";
+    int n = 0;
+    for (const struct option *o = opts; o->name; o++)
+      if (!strncmp(o->name, word + 2, (size_t)len - 2) && strlen(matches) + strlen(o->name) + 5 < sizeof matches)
+        n++, strcat(strcat(matches, n > 1 ? ", --" : "--"), o->name);
+    if (n > 1) return cli_usage_error(cmd, "option '%.*s' is ambiguous (%s)", len, word, matches);
+    return cli_usage_error(cmd, "unknown option '%.*s'", len, word);
+  }
+  for (const struct option *o = opts; o->name; o++) {
+    if (o->val != optopt) continue;
+    if (o->has_arg == no_argument) return cli_usage_error(cmd, "option '%.*s' takes no value", len, word);
+    return cli_usage_error(cmd, "option '%.*s' needs a value", len, word);
+  }
+  return cli_usage_error(cmd, "unknown option '-%c'", optopt);
 }
 
 void cli_progress_init(cli_progress *p, int quiet) {

@@ -1,4 +1,5 @@
 /* drumforge: the command. Dispatches to one subcommand per file (cmd_*.c). */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
     printf("drumforge %s\n", DF_VERSION);
     return CLI_OK;
   }
+  opterr = 0; /* the subcommands report bad options themselves, in one line (cli_option_error) */
   for (int i = 0; i < n_commands; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
   fprintf(stderr, "drumforge: unknown command '%s' (see drumforge --help)\n", argv[1]);

@@ -57,35 +57,9 @@ df_status gen_relay_error(df_status s, const char *msg) {
 }
 
 /* ---------------------------------------------------------------- checks */
-static df_status check_options(const df_generate_options *o, const df_loaded_model *m) {
-  const int conditional = m->type->n_classes(m->model) > 0;
-  if (o->count < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "count %lld: generate at least one sound", (long long)o->count);
-  if (o->start < 0) return DF_FAIL(DF_ERR_INVALID_ARG, "start position %lld is negative", (long long)o->start);
-  if (o->batch < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "batch %d: decode at least one sound at a time", o->batch);
-  if (conditional && o->n_classes < 1)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the model is conditional: name the classes to generate", m->checkpoint);
-  if (!conditional && o->n_classes > 0)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: classes were given but the model is not conditional", m->checkpoint);
-  for (int i = 0; i < o->n_classes; i++)
-    if (o->classes[i] < 0 || o->classes[i] >= m->type->n_classes(m->model))
-      return DF_FAIL(DF_ERR_INVALID_ARG, "class id %d is outside the model's %d classes", o->classes[i],
-                     m->type->n_classes(m->model));
-  const int64_t last = o->start + o->count - 1;
-  if (o->source == DF_LATENTS_SEED) {
-    if (!(o->truncation > 0.0f && o->truncation <= 1.0f))
-      return DF_FAIL(DF_ERR_INVALID_ARG, "truncation %g is outside (0, 1]", o->truncation);
-    if (last > INT64_MAX / 1024) return DF_FAIL(DF_ERR_INVALID_ARG, "position %lld is too large", (long long)last);
-  } else if (o->source == DF_LATENTS_ROWS) {
-    if (!o->rows || last >= o->n_rows)
-      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %lld latent rows, but positions %lld to %lld were asked for",
-                     o->rows_origin ? o->rows_origin : "latents", (long long)o->n_rows, (long long)o->start,
-                     (long long)last);
-  } else {
-    if (!o->interp_a || !o->interp_b) return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation needs two latents");
-    if (o->steps < 2) return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation needs at least 2 steps, got %lld", (long long)o->steps);
-    if (last >= o->steps)
-      return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation of %lld steps has no step %lld", (long long)o->steps, (long long)last);
-  }
+df_status df_generate_check_settings(const df_generate_options *o) {
+  if (!(o->truncation > 0.0f && o->truncation <= 1.0f))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "truncation %g is outside (0, 1]", o->truncation);
   if (!o->format || (strcasecmp(o->format, "wav") && strcasecmp(o->format, "flac")))
     return DF_FAIL(DF_ERR_INVALID_ARG, "format '%s': use wav or flac", o->format ? o->format : "");
   if (!strcasecmp(o->format, "flac") && o->encoding == DF_AUDIO_FLOAT32)
@@ -93,6 +67,10 @@ static df_status check_options(const df_generate_options *o, const df_loaded_mod
   if (o->rate != 0 && (o->rate < 4000 || o->rate > 384000))
     return DF_FAIL(DF_ERR_INVALID_ARG, "output rate %d Hz is outside [4000, 384000]", o->rate);
   const df_postfx_options *p = &o->post;
+  if (p->lowpass != 0) {
+    df_butter f;
+    DF_TRY(df_butter_lowpass(p->lowpass_order, p->lowpass, &f));
+  }
   if (p->smooth > 1 && p->smooth % 2 == 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "smoothing window %d is not odd", p->smooth);
   if (p->trim && (!isfinite(p->trim_db) || p->trim_db > 0))
@@ -113,6 +91,41 @@ static df_status check_options(const df_generate_options *o, const df_loaded_mod
   return DF_OK;
 }
 
+static df_status check_options(const df_generate_options *o, const df_loaded_model *m) {
+  const int conditional = m->type->n_classes(m->model) > 0;
+  if (o->count < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "count %lld: generate at least one sound", (long long)o->count);
+  if (o->start < 0) return DF_FAIL(DF_ERR_INVALID_ARG, "start position %lld is negative", (long long)o->start);
+  if (o->batch < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "batch %d: decode at least one sound at a time", o->batch);
+  if (conditional && o->n_classes < 1)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the model is conditional: name the classes to generate", m->checkpoint);
+  if (!conditional && o->n_classes > 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: classes were given but the model is not conditional", m->checkpoint);
+  for (int i = 0; i < o->n_classes; i++) {
+    if (o->classes[i] < 0 || o->classes[i] >= m->type->n_classes(m->model))
+      return DF_FAIL(DF_ERR_INVALID_ARG, "class id %d is outside the model's %d classes", o->classes[i],
+                     m->type->n_classes(m->model));
+    /* A class twice would write each of its files twice, racing on the same names. */
+    for (int k = 0; k < i; k++)
+      if (o->classes[k] == o->classes[i])
+        return DF_FAIL(DF_ERR_INVALID_ARG, "class '%s' is listed twice", m->class_names[o->classes[i]]);
+  }
+  const int64_t last = o->start + o->count - 1;
+  if (o->source == DF_LATENTS_SEED) {
+    if (last > INT64_MAX / 1024) return DF_FAIL(DF_ERR_INVALID_ARG, "position %lld is too large", (long long)last);
+  } else if (o->source == DF_LATENTS_ROWS) {
+    if (!o->rows || last >= o->n_rows)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %lld latent rows, but positions %lld to %lld were asked for",
+                     o->rows_origin ? o->rows_origin : "latents", (long long)o->n_rows, (long long)o->start,
+                     (long long)last);
+  } else {
+    if (!o->interp_a || !o->interp_b) return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation needs two latents");
+    if (o->steps < 2) return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation needs at least 2 steps, got %lld", (long long)o->steps);
+    if (last >= o->steps)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "interpolation of %lld steps has no step %lld", (long long)o->steps, (long long)last);
+  }
+  return df_generate_check_settings(o);
+}
+
 /* The folder exists and takes files, and holds no earlier run's manifest (unless allowed). */
 static df_status check_out_dir(const df_generate_options *o) {
   if (!o->out_dir || !o->out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
@@ -120,7 +133,7 @@ static df_status check_out_dir(const df_generate_options *o) {
   char path[4300];
   snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
   if (!o->overwrite && access(path, F_OK) == 0)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or overwrite",
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
                    o->out_dir, DF_GENERATE_MANIFEST);
   snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);

@@ -1,5 +1,6 @@
 /* One generated file: post-processing, tiling, encoding and writing (generate.h). */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,16 @@ static df_status prepare_sound(const gen_run *run, const gen_item *it, int k, df
   return DF_OK;
 }
 
+/* A NaN or infinity (from the model or the post-processing) would be written as silence,
+ * full scale or garbage without a word: refuse the file instead. */
+static df_status check_finite(const char *path, const df_audio *a) {
+  for (int64_t i = 0; i < a->frames * a->channels; i++)
+    if (!isfinite(a->data[i]))
+      return DF_FAIL(DF_ERR_NUMERIC, "%s: sample %lld of channel %lld is %g after decoding and post-processing; "
+                     "it was not written", path, (long long)(i % a->frames), (long long)(i / a->frames), a->data[i]);
+  return DF_OK;
+}
+
 df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
   const df_generate_options *o = run->o;
   *line = NULL;
@@ -72,6 +83,7 @@ df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
   snprintf(path, sizeof path, "%s/%s", o->out_dir, name);
   void *bytes = NULL;
   size_t len = 0;
+  if (!s) s = check_finite(path, &out);
   if (!s) s = df_audio_encode(path, &out, o->encoding, &bytes, &len);
   if (!s) s = df_write_file_replace(path, bytes, len);
   if (!s) s = gen_manifest_line(run, it, name, out.frames, line);

@@ -12,6 +12,11 @@ df_status df_butter_lowpass(int order, double cutoff, df_butter *out) {
     return DF_FAIL(DF_ERR_INVALID_ARG, "Butterworth order %d is outside [1, %d]", order, DF_BUTTER_MAX_ORDER);
   if (!(cutoff > 0.0 && cutoff < 1.0))
     return DF_FAIL(DF_ERR_INVALID_ARG, "low-pass cutoff %g is not a fraction of Nyquist in (0, 1)", cutoff);
+  /* Lower, a section's 1 + a1 + a2 (about (pi cutoff / 2)^2) is lost to rounding: its poles
+   * land on z = 1 and the output turns to NaN. */
+  if (cutoff < DF_BUTTER_MIN_CUTOFF)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "low-pass cutoff %g x Nyquist is below %g: a filter that low is not "
+                   "numerically stable", cutoff, DF_BUTTER_MIN_CUTOFF);
   out->order = order;
   out->cutoff = cutoff;
   /* The bilinear transform s = (1 - 1/z) / (1 + 1/z) maps the analog frequency tan(w / 2)

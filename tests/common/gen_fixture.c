@@ -11,7 +11,8 @@
 #include "drumforge/audio.h"
 #include "drumforge/checkpoint.h"
 
-int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config) {
+static int make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config,
+                           int poison) {
   static const char *const names[] = {"kick", "snare", "hh_closed"};
   char text[1024];
   snprintf(text, sizeof text, "[model]\ntype = wavegan\nd = %d\nslice_len = 16384\nconditional = %s\nclass_embed = 8\n%s",
@@ -29,6 +30,7 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   if (!s) s = df_config_resolved_text(cfg, &st.config_text);
   df_config_free(cfg);
   df_param_set *sets[8];
+  df_param *last_bias = NULL;
   int n = s ? 0 : type->n_param_sets(model);
   for (int i = 0; i < n; i++) {
     sets[i] = type->param_set(model, i);
@@ -39,8 +41,12 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
       if (strstr(p->name, "bias") || strstr(p->name, "running_mean"))
         df_test_fill_uniform(p->value.data, count, seed + 100 + (uint64_t)k, -0.05f, 0.05f);
       if (strstr(p->name, "running_var")) df_test_fill_uniform(p->value.data, count, seed + 100 + (uint64_t)k, 0.5f, 1.5f);
+      if (i == 0 && strstr(p->name, "bias")) last_bias = p; /* set 0: the generator */
     }
   }
+  /* The output layer's bias: every sample comes out NaN (earlier, a ReLU could hide it). */
+  if (poison && last_bias)
+    for (int64_t i = 0; i < df_tensor_numel(&last_bias->value); i++) ((float *)last_bias->value.data)[i] = NAN;
   snprintf(st.model_type, sizeof st.model_type, "wavegan");
   st.step = 7;
   st.sample_rate = 16000;
@@ -56,6 +62,12 @@ int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t s
   if (model) type->destroy(model);
   return s != DF_OK;
 }
+
+int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config) {
+  return make_checkpoint(path, d, conditional, seed, extra_config, 0);
+}
+
+int df_test_make_nan_checkpoint(const char *path, uint64_t seed) { return make_checkpoint(path, 4, 0, seed, NULL, 1); }
 
 int df_test_generate_setup(const char *name, int conditional, uint64_t seed, char *dir, size_t dir_len,
                            char *ckpt, size_t ckpt_len) {

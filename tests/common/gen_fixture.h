@@ -14,6 +14,10 @@
  * extra_config: more [model] lines (may be NULL). Returns 0 on success. */
 int df_test_make_checkpoint(const char *path, int d, int conditional, uint64_t seed, const char *extra_config);
 
+/* An unconditional checkpoint as above (d = 4) whose output layer's bias is NaN: a broken
+ * model whose sounds decode to NaN. */
+int df_test_make_nan_checkpoint(const char *path, uint64_t seed);
+
 /* A test's scratch folder `name` (emptied) holding model.safetensors from
  * df_test_make_checkpoint (d = 4). Records a failure and returns 0 when it cannot be made. */
 int df_test_generate_setup(const char *name, int conditional, uint64_t seed, char *dir, size_t dir_len,
