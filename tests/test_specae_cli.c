@@ -3,7 +3,8 @@
  * (its latent stays near the original's); reconstructions at the model's rate and length; the
  * walk between two sounds or two latents with its manifest and endpoints; and bad input: an
  * unreadable or missing file named, a model without an encoder (WaveGAN) refused for sounds
- * but walking between latents, a conditional model without --class told its classes. */
+ * but walking between latents, a conditional model without --class told its classes, a bad
+ * --reconstruction refused with an earlier Z.npy left as it was. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,25 @@ int main(void) {
   expect_run("encode --run cwae -i tone16k.wav -i tone44k.flac -o zc.npy --class kick,snare", 0, "[2 x 8]",
              "a conditional model encodes with one class per input");
   expect_run("encode --run vae -i tone16k.wav", 2, "--out", "--out is required");
+  /* A bad --reconstruction is refused before anything is written: an earlier Z.npy stays
+   * (the attempts encode another sound, so a replaced file would differ). */
+  char *z_before = NULL, *z_after = NULL, z_path[4300];
+  size_t nb = 0, na = 0;
+  snprintf(z_path, sizeof z_path, "%s/z16.npy", scratch);
+  df_read_file(z_path, &z_before, &nb);
+  expect_run("encode --run vae -i tone44k.flac -o z16.npy --reconstruction r.txt", 2, ".wav or .flac",
+             "a reconstruction that is not a .wav or .flac file name");
+  expect_run("encode --run vae -i tone44k.flac -o z16.npy --reconstruction recon", 2, "that is a folder",
+             "a folder as the one input's reconstruction");
+  expect_run("encode --run vae -i tone44k.flac -o z16.npy --reconstruction tone16k.wav/x.wav", 2, "is not a folder",
+             "a reconstruction inside a file");
+  expect_run("encode --run vae -i tone44k.flac -i tone16k.wav -o z16.npy --reconstruction tone16k.wav/sub", 1,
+             "tone16k.wav/sub", "a reconstruction folder inside a file");
+  df_read_file(z_path, &z_after, &na);
+  df_expect_true(z_before && z_after && nb == na && !memcmp(z_before, z_after, nb),
+                 "the failed encodes left the earlier Z.npy as it was");
+  free(z_before);
+  free(z_after);
 
   /* interpolate */
   expect_run("interpolate --run vae --from tone16k.wav --to audio/kick/kick_00.wav --steps 4 --out walk --quiet", 0,

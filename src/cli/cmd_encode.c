@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "drumforge/npy.h"
@@ -44,6 +46,28 @@ static void reconstruction_path(const char *path, int n, int i, const char *inpu
   char *name = basename(copy), *dot = strrchr(name, '.');
   if (dot) *dot = '\0';
   snprintf(out, len, "%s/%02d_%s.wav", path, i, name);
+}
+
+/* The reconstruction path suits the inputs: one input writes a .wav or .flac file, several
+ * a folder. Checked before anything is computed or written. */
+static int check_reconstruction(const char *path, int n) {
+  struct stat st;
+  int exists = stat(path, &st) == 0, is_dir = exists && S_ISDIR(st.st_mode);
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  int audio_name = dot && (!slash || dot > slash) && (!strcasecmp(dot, ".wav") || !strcasecmp(dot, ".flac"));
+  if (n == 1 && (is_dir || !audio_name))
+    return cli_usage_error("encode", "--reconstruction %s: with one input, give a .wav or .flac file name%s", path,
+                           is_dir ? " (that is a folder)" : "");
+  if (n == 1 && slash) { /* its folder must exist: the temporary file goes there */
+    int len = (int)(slash - path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", len ? len : 1, path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+      return cli_usage_error("encode", "--reconstruction %s: %s is not a folder", path, dir);
+  }
+  if (n > 1 && exists && !is_dir)
+    return cli_usage_error("encode", "--reconstruction %s: with %d inputs, give a folder (that is a file)", path, n);
+  return CLI_OK;
 }
 
 static df_status write_reconstructions(const df_loaded_model *m, const cli_inputs *in, const char *path,
@@ -111,6 +135,7 @@ int cmd_encode(int argc, char **argv) {
   if (rc == CLI_OK && !model_path) rc = cli_usage_error("encode", "--run DIR or --checkpoint FILE is required");
   if (rc == CLI_OK && n == 0) rc = cli_usage_error("encode", "give at least one --input FILE");
   if (rc == CLI_OK && !out_path) rc = cli_usage_error("encode", "--out Z.npy is required");
+  if (rc == CLI_OK && recon) rc = check_reconstruction(recon, n);
   df_device dev;
   if (rc == CLI_OK) rc = cli_select_device("encode", device, &dev);
   if (rc != CLI_OK) {
@@ -131,8 +156,14 @@ int cmd_encode(int argc, char **argv) {
     z = malloc(sizeof(float) * (size_t)n * (size_t)dim);
     s = z ? cli_encode_inputs(&m, &in, z) : DF_FAIL(DF_ERR_OOM, "latents");
   }
-  if (!s) s = df_npy_write_f32(out_path, z, n, dim);
+  /* Z.npy is written to a temporary name and takes its place only when the reconstructions
+   * are written too: a failing command leaves an earlier Z.npy as it was. */
+  df_npy_writer *w = NULL;
+  if (!s) s = df_npy_writer_open(out_path, dim, &w);
+  if (!s) s = df_npy_writer_append(w, z, n);
   if (!s && recon) s = write_reconstructions(&m, &in, recon, inputs);
+  if (!s) s = df_npy_writer_commit(w);
+  else df_npy_writer_abort(w);
   if (!s) {
     printf("encoded %d sound(s) to %s [%d x %d]", n, out_path, n, dim);
     if (recon) printf("; reconstruction%s in %s", n > 1 ? "s" : "", recon);
