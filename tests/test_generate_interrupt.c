@@ -2,7 +2,8 @@
  * it with exit status 130 after the sounds already decoded are written; then every file is
  * complete, the manifest lists exactly the files present, in position order, latents.npy has
  * one row per file, and no temporary file is left. After SIGKILL every file under its final
- * name is still complete and every manifest line names a file that exists. */
+ * name is still complete and every manifest line names a file that exists, and the next run
+ * into the folder removes the temporary files of dead processes. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/datafiles.h"
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/npy.h"
@@ -131,6 +133,23 @@ static void killed(void) {
   else
     df_test_fail("SIGKILL: every file under its final name is complete, every listed file exists",
                  "%d files, %d unreadable, %d listed, %d missing", l.files, l.unreadable, l.listed, l.missing);
+
+  /* The next run into the folder removes the temporary files of dead processes (the killed
+   * run's, and one planted for a PID known to be gone), not a live process's or another kind. */
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, &status, 0);
+  char stale[4600], live[4600], other[4600];
+  snprintf(stale, sizeof stale, "%s/sound_999999.wav.tmp.%ld", out, (long)gone);
+  snprintf(live, sizeof live, "%s/sound_888888.wav.tmp.%ld", out, (long)getpid());
+  snprintf(other, sizeof other, "%s/notes.txt.tmp.%ld", out, (long)gone);
+  df_test_write_text(stale, "x");
+  df_test_write_text(live, "x");
+  df_test_write_text(other, "x");
+  df_expect_true(df_test_generate(dir, ckpt, "killed", "--count 2 --overwrite"), "a run with --overwrite after SIGKILL");
+  l = inspect(out);
+  df_expect_true(access(stale, F_OK) != 0 && access(live, F_OK) == 0 && access(other, F_OK) == 0 && l.temporaries == 2,
+                 "it removed the dead processes' temporary files and only those");
 }
 
 int main(void) {

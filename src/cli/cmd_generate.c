@@ -50,7 +50,7 @@ static void usage(FILE *f) {
           "  --rate HZ             resample to this rate, e.g. 44100 or 48000 (default: the model's)\n"
           "  --overwrite           write into a folder that holds an earlier run's manifest\n"
           "post-processing (in this order):\n"
-          "  --lowpass F           zero-phase Butterworth low-pass at F x Nyquist, F in (0, 1)\n"
+          "  --lowpass F           zero-phase Butterworth low-pass at F x Nyquist, F in [1e-6, 1)\n"
           "  --lowpass-order N     its order, 1..16 (default 4)\n"
           "  --smooth N            moving average over N samples (odd)\n"
           "  --trim DB             cut trailing silence below DB dBFS (e.g. -60) ...\n"
