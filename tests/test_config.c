@@ -81,7 +81,13 @@ int main(void) {
   df_expect_status(s, DF_ERR_CONFIG, "a key outside any section is an error");
   s = df_config_parse("[a]\nx = 1\nx = 2\n", "dup.ini", &cfg);
   df_expect_status(s, DF_ERR_CONFIG, "a repeated key is an error");
-  df_expect_true(mentions("dup.ini:3"), "the repeat error names the line");
+  df_expect_true(mentions("dup.ini:3") && mentions("duplicate key 'a.x' (first set on line 2)"),
+                 "the repeat error names the line, the key and the first line");
+  /* A later error (a second repeat) must not replace the first one by a syntax error. */
+  s = df_config_parse("[a]\nx = 1\ny = 2\n[b]\nz = 0\n[a]\nx = 3\nx = 4\n", "dup2.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "a key repeated in a repeated section is an error");
+  df_expect_true(mentions("dup2.ini:7") && mentions("duplicate key 'a.x' (first set on line 2)"),
+                 "the first repeat is reported, not a syntax error");
   s = df_config_load("/nonexistent/exp.ini", &cfg);
   df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
 

@@ -4,7 +4,8 @@
  * examples per class (so the learned classes); a file without metadata
  * imports with --config and --classes; a generator-only file imports with --init-missing and
  * is refused without it (naming the first missing tensor); unknown tensors and wrong shapes
- * are refused; fp16 weights import. When /usr/bin/python3 has torch, the export loads into a
+ * are refused; a NaN weight is refused by import (nothing written) and an Inf in a checkpoint
+ * by generate, both naming the file and the tensor; fp16 weights import. When /usr/bin/python3 has torch, the export loads into a
  * plain PyTorch WaveGAN (tests/python/wavegan_module.py, load_state_dict) whose output for
  * the same latents matches drumforge's within 2e-5 of the peak. Variants: unconditional;
  * conditional with batch norm and a post-filter; nearest-neighbour upsampling. */
@@ -53,15 +54,24 @@ static void expect_refused(const char *what, const char *args, const char *needl
 
 /* Copies a safetensors file, keeping the tensors `keep` accepts (prefix match, NULL: all),
  * optionally as fp16, with or without the metadata, plus an extra tensor when asked, and
- * metadata key `meta_key` set to `meta_value` when given. */
+ * metadata key `meta_key` set to `meta_value` when given; the fp32 tensor `nan_in` gets a NaN
+ * as its first value. */
 static void rewrite(const char *src, const char *dst, const char *keep, int f16, int metadata, const char *extra,
-                    const char *meta_key, const char *meta_value) {
+                    const char *meta_key, const char *meta_value, const char *nan_in) {
   df_st_file *f;
   df_st_writer *w;
   if (df_st_open(src, &f) || df_st_writer_new(&w)) return;
   for (int i = 0; i < df_st_count(f); i++) {
     const df_st_tensor *t = df_st_at(f, i);
     if (keep && strncmp(t->name, keep, strlen(keep))) continue;
+    if (nan_in && !strcmp(t->name, nan_in)) {
+      float *poisoned = malloc(t->nbytes);
+      memcpy(poisoned, t->data, t->nbytes);
+      poisoned[0] = NAN;
+      df_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, poisoned);
+      free(poisoned);
+      continue;
+    }
     if (!f16) {
       df_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
       continue;
@@ -214,7 +224,7 @@ static void variant(const char *name, int conditional, const char *extra_config,
     char bad[4400], bad_ckpt[4400];
     snprintf(bad, sizeof bad, "%s/%s_bad_examples.safetensors", dir, name);
     snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_examples_ckpt.safetensors", dir, name);
-    rewrite(exported, bad, NULL, 0, 1, NULL, "class_examples", "[3, 4]");
+    rewrite(exported, bad, NULL, 0, 1, NULL, "class_examples", "[3, 4]", NULL);
     snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
     expect_refused("class_examples that are not one count per class name are refused", args,
                    "metadata 'class_examples' is not one count per class name");
@@ -246,7 +256,7 @@ static void foreign(void) {
   df_test_write_text(config, "[model]\ntype = wavegan\nd = 4\nslice_len = 16384\n");
 
   snprintf(file, sizeof file, "%s/bare.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 0, NULL, NULL, NULL);
+  rewrite(exported, file, NULL, 0, 0, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a file without metadata needs the experiment file", args, "no model configuration");
   snprintf(args, sizeof args, "import '%s' --config '%s' --rate 16000 --out '%s/bare_ckpt.safetensors'", file, config, dir);
@@ -256,7 +266,7 @@ static void foreign(void) {
                  "... and generates byte-identical files");
 
   snprintf(file, sizeof file, "%s/generator.safetensors", dir);
-  rewrite(exported, file, "G.", 0, 1, NULL, NULL, NULL);
+  rewrite(exported, file, "G.", 0, 1, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a generator-only file is refused, naming the missing critic tensor", args, "no tensor 'D.convs.0.");
   snprintf(args, sizeof args, "import '%s' --init-missing --out '%s/gen_ckpt.safetensors'", file, dir);
@@ -266,7 +276,7 @@ static void foreign(void) {
                  "... and generates byte-identical files");
 
   snprintf(file, sizeof file, "%s/extra.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 1, "G.unknown.weight", NULL, NULL);
+  rewrite(exported, file, NULL, 0, 1, "G.unknown.weight", NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("an unknown tensor is refused, named", args, "tensor 'G.unknown.weight' is no parameter");
   snprintf(args, sizeof args, "import '%s' --config '%s' --out '%s/x.safetensors'", exported, config, dir);
@@ -277,8 +287,32 @@ static void foreign(void) {
   snprintf(x, sizeof x, "%s/x.safetensors", dir);
   df_expect_true(access(x, F_OK) != 0, "nothing is written on a refused import");
 
+  /* Non-finite weights: import refuses them, and so does loading a checkpoint holding one. */
+  snprintf(file, sizeof file, "%s/nan.safetensors", dir);
+  rewrite(exported, file, NULL, 0, 1, NULL, NULL, NULL, "G.fc.weight");
+  snprintf(args, sizeof args, "import '%s' --out '%s'", file, x);
+  expect_refused("a NaN weight is refused, naming the file and the tensor", args,
+                 "nan.safetensors: tensor 'G.fc.weight' holds 1 non-finite value(s) (NaN or Inf)");
+  df_expect_true(access(x, F_OK) != 0, "... and nothing is written");
+  df_loaded_model m;
+  df_checkpoint_state st;
+  df_param_set *sets[8];
+  int n;
+  snprintf(file, sizeof file, "%s/nan_ckpt.safetensors", dir);
+  if (df_expect_ok(df_model_load(ckpt, DF_DEVICE_CPU, &m), "load") &&
+      df_expect_ok(df_checkpoint_read_state(ckpt, &st), "read the state")) {
+    df_model_param_sets(&m, sets, 8, &n);
+    ((float *)df_param_find(sets[0], "fc.weight")->value.data)[5] = INFINITY;
+    df_expect_ok(df_checkpoint_save(file, sets, n, &st, 0), "save a checkpoint holding an Inf");
+    df_checkpoint_state_free(&st);
+    df_model_unload(&m);
+    snprintf(args, sizeof args, "generate --device cpu --checkpoint '%s' --out '%s/nan_out'", file, dir);
+    expect_refused("generate refuses a checkpoint holding a non-finite weight", args,
+                   "nan_ckpt.safetensors: tensor 'G.fc.weight' holds 1 non-finite value(s)");
+  }
+
   snprintf(file, sizeof file, "%s/half.safetensors", dir);
-  rewrite(exported, file, NULL, 1, 1, NULL, NULL, NULL);
+  rewrite(exported, file, NULL, 1, 1, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/half_ckpt.safetensors'", file, dir);
   df_expect_true(drumforge(args) == 0, "fp16 weights import");
 }

@@ -1,5 +1,6 @@
 /* Crash-safe writes: the committed file has the content, no temporary is left behind, an
- * aborted write leaves the old file untouched, and errors name the file. */
+ * aborted write leaves the old file untouched, errors name the file, and reading a folder
+ * says so. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,9 @@ int main(void) {
   df_expect_true(strstr(df_last_error(), "nope/file") != NULL, "the error names the file");
   s = df_read_file(missing, &data, &len);
   df_expect_status(s, DF_ERR_NOT_FOUND, "reading a missing file reports not found");
+  s = df_read_file(parent, &data, &len);
+  df_expect_status(s, DF_ERR_IO, "reading a folder is an error");
+  df_expect_true(strstr(df_last_error(), "a/b is a folder, not a file") != NULL, "the error says it is a folder");
 
   if (access("/dev/full", W_OK) == 0) {
     /* A full disk: writes to /dev/full fail with ENOSPC at flush time. */

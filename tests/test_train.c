@@ -1,8 +1,10 @@
 /* Training runs: the smoke model trains (losses move, the generator changes), checkpoints and
  * metrics land in the run folder, resuming reproduces an uninterrupted run bit for bit (also
  * after SIGKILL at an arbitrary moment), SIGTERM writes a checkpoint and exits 0, a corrupt or
- * truncated newest checkpoint falls back to the previous one, an unknown config key names the
- * file, line and key, and a loss that turns non-finite stops the run naming the step and the
+ * truncated newest checkpoint falls back to the previous one and is renamed aside (so pruning
+ * never deletes a valid checkpoint to keep a corrupt one), an unknown config key names the
+ * file, line and key, a model length other than the dataset's is refused, a run that fails
+ * before its first step leaves no run folder, and a loss that turns non-finite stops the run naming the step and the
  * last good checkpoint. */
 #include <cblas.h>
 #include <omp.h>
@@ -15,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "common/train_fixture.h"
 #include "drumforge/checkpoint.h"
 #include "drumforge/safetensors.h"
 #include "drumforge/train.h"
+#include "train/run_dir.h"
 
 static char scratch[4096], dataset[4200];
 
@@ -220,6 +224,33 @@ int main(void) {
   df_expect_status(s, DF_ERR_FORMAT, "a truncated checkpoint is detected");
   df_expect_ok(train(NULL, run_b, 6, &res), "resume past corrupt checkpoints");
   df_test_same_checkpoints(path, p6, "resuming from step 4 after skipping two bad checkpoints gives the same step 6");
+  snprintf(cmd, sizeof cmd, "%s.corrupt", p5);
+  df_expect_true(file_exists(cmd), "a skipped corrupt checkpoint is renamed aside to NAME.corrupt");
+
+  /* 5b. Pruning never deletes valid checkpoints to keep corrupt ones: corrupt files past the
+   * step resumed from are set aside, not counted among the newest. */
+  for (int64_t bad = 100; bad <= 102; bad++) {
+    ckpt_path(run_b, bad, path, sizeof path);
+    df_test_write_text(path, "not a checkpoint, fifty bytes of junk............");
+  }
+  static const char *const keep_two[] = {"train.keep_last=2", NULL};
+  df_expect_ok(df_test_train(NULL, dataset, run_b, 7, keep_two), "resume with junk checkpoints past the newest valid one");
+  char p7[4300];
+  ckpt_path(run_b, 6, path, sizeof path);
+  ckpt_path(run_b, 7, p7, sizeof p7);
+  df_expect_true(file_exists(path) && file_exists(p7), "the two newest valid checkpoints are kept");
+  df_expect_true(!file_exists(p5), "older valid ones are pruned");
+  ckpt_path(run_b, 101, path, sizeof path);
+  snprintf(cmd, sizeof cmd, "%s.corrupt", path);
+  df_expect_true(!file_exists(path) && file_exists(cmd), "the junk checkpoints are set aside, their bytes kept");
+  /* An unloadable checkpoint past the current step (one the resume did not set aside) is
+   * neither counted nor deleted. */
+  ckpt_path(run_b, 50, path, sizeof path);
+  df_test_write_text(path, "unreadable");
+  df_expect_ok(df_run_prune_checkpoints(run_b, 2, 0, 7), "prune");
+  df_expect_true(file_exists(path) && file_exists(p7), "pruning counts checkpoints up to the current step only");
+  ckpt_path(run_b, 6, path, sizeof path);
+  df_expect_true(file_exists(path), "... so the previous valid one stays");
 
   /* 6. An unknown config key. */
   static const char *const typo[] = {"train.bacth=4", NULL};
@@ -230,6 +261,22 @@ int main(void) {
   df_expect_status(s, DF_ERR_CONFIG, "an unknown key stops the run before training");
   df_expect_true(strstr(df_last_error(), "typo.ini:") && strstr(df_last_error(), "train.bacth"),
                  "the error names the file, line and key");
+  df_expect_true(!file_exists(run_typo), "a run that fails before its first step leaves no run folder");
+  df_expect_ok(df_mkdirs(run_typo), "an existing empty folder");
+  train(config_typo, run_typo, 2, &res);
+  snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", run_typo);
+  df_expect_true(system(cmd) == 0, "... and leaves an existing folder untouched");
+
+  /* 6b. A model whose sounds are not the dataset's length is refused before anything runs. */
+  static const char *const longer[] = {"model.slice_len=32768", NULL};
+  char config_long[4300], run_long[4300];
+  df_test_write_smoke_config(scratch, "long", longer, config_long, sizeof config_long);
+  snprintf(run_long, sizeof run_long, "%s/run_long", scratch);
+  s = train(config_long, run_long, 2, &res);
+  df_expect_status(s, DF_ERR_CONFIG, "a model length other than the dataset's is refused");
+  df_expect_true(strstr(df_last_error(), dataset) && strstr(df_last_error(), "16384") && strstr(df_last_error(), "32768"),
+                 "the error names the dataset and both lengths");
+  df_expect_true(!file_exists(run_long), "... and leaves no run folder");
 
   /* 7. A loss that turns non-finite: audio near the float range overflows the critic. */
   char scratch_nan[4300], nan_dataset[4300];

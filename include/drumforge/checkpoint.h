@@ -61,8 +61,13 @@ df_status df_checkpoint_save(const char *path, df_param_set *const *sets, int n_
  * DF_ERR_FORMAT naming the file and the problem for a truncated or corrupt checkpoint. */
 df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st);
 
+/* DF_ERR_NUMERIC naming path and the tensor when t (any device) holds a NaN or Inf. */
+df_status df_check_finite(const char *path, const char *name, const df_tensor *t);
+
 /* Verifies the file and loads every parameter of the sets (shapes must match), the Adam
- * moments when present (require_optimizer = 1 makes their absence an error), and the state. */
+ * moments when present (require_optimizer = 1 makes their absence an error), and the state.
+ * A non-finite value in any of them is an error (df_check_finite): a model that diverged
+ * would otherwise generate silence or noise without a word. */
 df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_sets,
                              int require_optimizer, df_checkpoint_state *st);
 

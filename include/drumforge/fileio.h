@@ -41,7 +41,8 @@ df_status df_write_file_atomic(const char *path, const void *data, size_t len);
 df_status df_write_file_replace(const char *path, const void *data, size_t len);
 /* Flushes every written file of the file system holding path to disk (syncfs). */
 df_status df_sync_filesystem(const char *path);
-/* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience). */
+/* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience). A folder is
+ * refused (DF_ERR_IO, "PATH is a folder, not a file"). */
 df_status df_read_file(const char *path, char **data, size_t *len);
 
 /* fsyncs a directory, so that renames and removals in it are on disk. */

@@ -118,6 +118,8 @@ static char *read_line(char *str, int num, void *stream) {
 static int on_entry(void *user, const char *section, const char *name, const char *value) {
   parse_ctx *p = user;
   char key[256];
+  /* inih goes on after an error: keep the first one (and its line, which inih reports). */
+  if (p->status != DF_OK) return 0;
   if (!section[0]) {
     p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", p->origin,
                         p->line, name);
@@ -127,8 +129,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   snprintf(key, sizeof key, "%s.%s", section, name);
   entry *e = find(p->cfg, key);
   if (e && e->given && e->line && !strcmp(e->origin, p->origin)) {
-    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' repeats line %d", p->origin, p->line,
-                        key, e->line);
+    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: duplicate key '%s' (first set on line %d)", p->origin,
+                        p->line, key, e->line);
     p->error_line = p->line;
     return 0;
   }

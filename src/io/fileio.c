@@ -148,6 +148,12 @@ df_status df_read_file(const char *path, char **data, size_t *len) {
   *len = 0;
   FILE *fp = fopen(path, "rb");
   if (!fp) return DF_FAIL(errno == ENOENT ? DF_ERR_NOT_FOUND : DF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  /* fopen opens a folder for reading, and its "size" is then LONG_MAX. */
+  struct stat sb;
+  if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    fclose(fp);
+    return DF_FAIL(DF_ERR_IO, "%s is a folder, not a file", path);
+  }
   if (fseek(fp, 0, SEEK_END) != 0) {
     fclose(fp);
     return DF_FAIL(DF_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));

@@ -133,7 +133,8 @@ static df_status fill(const df_import_options *o, const df_st_file *f, df_loaded
                        shape_text(t->ndim, t->shape, got, sizeof got), shape_text(p->value.ndim, p->value.shape, want, sizeof want));
       df_tensor v;
       DF_TRY(df_st_load_f32(f, name, DF_DEVICE_CPU, &v));
-      df_status s = df_tensor_copy(&p->value, &v);
+      df_status s = df_check_finite(o->weights, name, &v);
+      if (!s) s = df_tensor_copy(&p->value, &v);
       df_tensor_free(&v);
       DF_TRY(s);
       r->loaded++;

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "data/text.h"
+#include "drumforge/ops.h"
 #include "drumforge/safetensors.h"
 
 void df_checkpoint_state_free(df_checkpoint_state *st) {
@@ -310,7 +311,16 @@ df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st) {
   return s;
 }
 
-/* Copies stored tensor `name` into t (shapes must match). */
+df_status df_check_finite(const char *path, const char *name, const df_tensor *t) {
+  int64_t bad;
+  DF_TRY(df_count_nonfinite(t, &bad));
+  if (bad)
+    return DF_FAIL(DF_ERR_NUMERIC, "%s: tensor '%s' holds %lld non-finite value(s) (NaN or Inf)", path, name,
+                   (long long)bad);
+  return DF_OK;
+}
+
+/* Copies stored tensor `name` into t (shapes must match, values finite). */
 static df_status load_into(const df_st_file *f, const char *path, const char *name, df_tensor *t) {
   const df_st_tensor *st;
   DF_TRY(df_st_find(f, name, &st));
@@ -322,7 +332,8 @@ static df_status load_into(const df_st_file *f, const char *path, const char *na
                    "(was the checkpoint made with another configuration?)", path, name,
                    df_tensor_shape_str(t, want, sizeof want));
   }
-  return df_tensor_from_host(t, st->data, df_tensor_numel(t));
+  DF_TRY(df_tensor_from_host(t, st->data, df_tensor_numel(t)));
+  return df_check_finite(path, name, t);
 }
 
 df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_sets,

@@ -1,8 +1,10 @@
 /* The run folder's checkpoints: names, listing by step, and retention (the last K plus
  * milestones, since GAN runs can degrade and users go back to earlier steps). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "train/run_dir.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,13 +64,16 @@ df_status df_run_list_checkpoints(const char *run_dir, int64_t **steps, int *cou
 }
 
 df_status df_run_prune_checkpoints(const char *run_dir, int keep_last, int64_t milestone_every,
-                                   int64_t protect_step) {
+                                   int64_t current_step) {
   int64_t *steps;
   int n;
   DF_TRY(df_run_list_checkpoints(run_dir, &steps, &n));
+  /* Checkpoints past the current step are ones the resume could not load: they neither count
+   * as the newest nor make valid ones go. */
+  while (n > 0 && steps[n - 1] > current_step) n--;
   for (int i = 0; i < n - keep_last; i++) {
     int64_t s = steps[i];
-    if (s == protect_step || (milestone_every > 0 && s > 0 && s % milestone_every == 0)) continue;
+    if (milestone_every > 0 && s > 0 && s % milestone_every == 0) continue;
     char path[4300];
     df_run_checkpoint_path(run_dir, s, path, sizeof path);
     if (unlink(path) != 0 && errno != ENOENT) {
@@ -79,3 +84,20 @@ df_status df_run_prune_checkpoints(const char *run_dir, int keep_last, int64_t m
   free(steps);
   return DF_OK;
 }
+
+df_status df_run_set_aside_checkpoint(const char *path, char *aside, size_t len) {
+  snprintf(aside, len, "%s.corrupt", path);
+  if (rename(path, aside) != 0)
+    return DF_FAIL(DF_ERR_IO, "%s: cannot rename to %s: %s", path, aside, strerror(errno));
+  return DF_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+void df_run_remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }

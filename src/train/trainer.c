@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "drumforge/audio.h"
@@ -87,6 +88,9 @@ typedef struct trainer {
   double session_start;
   char last_ckpt[4200];
   df_tb_writer *tb; /* NULL unless train.tensorboard */
+  int64_t *unusable; /* steps of the corrupt checkpoints the resume skipped */
+  int n_unusable;
+  int created_run; /* this session created the run folder */
 } trainer;
 
 static double now(void) {
@@ -204,22 +208,44 @@ static df_status restore(trainer *t, const char *path) {
   return s;
 }
 
-/* The newest checkpoint that verifies; corrupt ones are reported and skipped. *state gets its
- * state (config text included). DF_ERR_NOT_FOUND when there is none. */
+/* The newest checkpoint that verifies; corrupt ones are reported, skipped and listed in
+ * t->unusable. *state gets its state (config text included). DF_ERR_NOT_FOUND when there is
+ * none. */
 static df_status newest_valid(trainer *t, char *path, size_t len, df_checkpoint_state *state) {
   int64_t *steps;
   int n;
   DF_TRY(df_run_list_checkpoints(t->opt->run_dir, &steps, &n));
+  t->unusable = malloc(sizeof *t->unusable * (size_t)(n ? n : 1));
+  if (!t->unusable) {
+    free(steps);
+    return DF_FAIL(DF_ERR_OOM, "checkpoint list");
+  }
   for (int i = n - 1; i >= 0; i--) {
     df_run_checkpoint_path(t->opt->run_dir, steps[i], path, len);
-    if (df_checkpoint_read_state(path, state) == DF_OK) {
+    df_status s = df_checkpoint_read_state(path, state);
+    if (s == DF_OK) {
       free(steps);
       return DF_OK;
     }
     notice(t, "skipping unusable checkpoint: %s", df_last_error());
+    if (s == DF_ERR_FORMAT) t->unusable[t->n_unusable++] = steps[i];
   }
   free(steps);
   return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint to resume from", t->opt->run_dir);
+}
+
+/* Once the resume has succeeded, the corrupt checkpoints it skipped are renamed aside: a later
+ * resume does not trip over them again, and training past their steps does not replace
+ * their bytes. */
+static void set_aside_unusable(trainer *t) {
+  for (int i = 0; i < t->n_unusable; i++) {
+    char path[4200], aside[4300];
+    df_run_checkpoint_path(t->opt->run_dir, t->unusable[i], path, sizeof path);
+    if (df_run_set_aside_checkpoint(path, aside, sizeof aside) == DF_OK)
+      notice(t, "renamed the unusable checkpoint to %s (kept for inspection)", aside);
+    else
+      notice(t, "%s", df_last_error());
+  }
 }
 
 /* ---------------------------------------------------------------- metrics.jsonl */
@@ -319,11 +345,35 @@ static df_status write_run_config(trainer *t) {
   return df_write_file_atomic(path, t->config_text, strlen(t->config_text));
 }
 
+/* The model must take the dataset's sounds as they are (the loader does not crop or pad). */
+static df_status check_audio_shape(const trainer *t) {
+  int channels;
+  int64_t length;
+  t->type->audio_shape(t->model, &channels, &length);
+  if (channels == t->info.channels && length == t->info.length) return DF_OK;
+  return DF_FAIL(DF_ERR_CONFIG,
+                 "%s: the dataset's sounds are %lld samples, %d channel(s); this %s model's are %lld samples, "
+                 "%d channel(s): set the model's length and channels to the dataset's, or prepare it with "
+                 "--length/--channels", t->set.data_path, (long long)t->info.length, t->info.channels,
+                 t->type->name, (long long)length, channels);
+}
+
+/* Creates the run folder once the run is known to start; created_run notes that this session
+ * made it (so that a failure before the first step can remove it again). */
+static df_status make_run_dir(trainer *t) {
+  const char *run = t->opt->run_dir;
+  t->created_run = mkdir(run, 0777) == 0;
+  if (!t->created_run && errno != EEXIST) { /* parent folders missing */
+    DF_TRY(df_mkdirs(run));
+    t->created_run = 1;
+  }
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/checkpoints", run);
+  return df_mkdirs(sub);
+}
+
 static df_status setup(trainer *t) {
   const df_train_options *o = t->opt;
-  char sub[4200];
-  snprintf(sub, sizeof sub, "%s/checkpoints", o->run_dir);
-  DF_TRY(df_mkdirs(sub));
   int64_t *steps;
   int n;
   DF_TRY(df_run_list_checkpoints(o->run_dir, &steps, &n));
@@ -350,9 +400,11 @@ static df_status setup(trainer *t) {
   DF_TRY(open_loader(t));
   df_rng_init(&t->rng, t->set.seed);
   DF_TRY(t->type->create(t->cfg, o->device, &t->data, &t->rng, &t->model));
+  DF_TRY(check_audio_shape(t));
   DF_TRY(df_config_check_unused(t->cfg));
   t->n_sets = t->type->n_param_sets(t->model);
   for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
+  DF_TRY(make_run_dir(t));
   DF_TRY(write_run_config(t));
   if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
   if (t->set.eval_every_checkpoint)
@@ -361,6 +413,7 @@ static df_status setup(trainer *t) {
   if (resuming) {
     DF_TRY(restore(t, resume_path));
     DF_TRY(trim_metrics(t));
+    set_aside_unusable(t);
     notice(t, "resumed from %s (step %lld)", resume_path, (long long)t->step);
   }
   return DF_OK;
@@ -373,9 +426,16 @@ static void teardown(trainer *t) {
   if (t->loader) df_loader_close(t->loader);
   df_config_free(t->cfg);
   free(t->config_text);
+  free(t->unusable);
 }
 
 /* ---------------------------------------------------------------- the loop */
+/* A run that fails before its first step leaves no folder behind that looks like a run
+ * (best effort: the failure's own message is what the caller reports). */
+static void remove_failed_run(const trainer *t) {
+  if (t->created_run && t->step == 0) df_run_remove_tree(t->opt->run_dir);
+}
+
 static df_status train_run(const df_train_options *opt, df_train_result *result) {
   trainer t;
   memset(&t, 0, sizeof t);
@@ -385,6 +445,7 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
   df_status s = setup(&t);
   if (s) {
     teardown(&t);
+    remove_failed_run(&t);
     return s;
   }
   df_signals_install();
@@ -451,6 +512,7 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
   result->stopped_by_signal = stop != 0;
   snprintf(result->last_checkpoint, sizeof result->last_checkpoint, "%s", t.last_ckpt);
   teardown(&t);
+  if (s) remove_failed_run(&t);
   return s;
 }
 
