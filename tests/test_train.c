@@ -45,6 +45,17 @@ static df_status train(const char *config, const char *run, int64_t steps, df_tr
   return df_train_run(&o, res);
 }
 
+/* Two steps of the smoke experiment with one setting replaced, saved as NAME.ini, in run
+ * folder run_NAME. */
+static df_status train_smoke_with(const char *name, const char *setting, char *run, size_t len) {
+  const char *const replace[] = {setting, NULL};
+  char config[4300];
+  df_test_write_smoke_config(scratch, name, replace, config, sizeof config);
+  snprintf(run, len, "%s/run_%s", scratch, name);
+  df_train_result res;
+  return train(config, run, 2, &res);
+}
+
 static void ckpt_path(const char *run, int64_t step, char *buf, size_t len) {
   snprintf(buf, len, "%s/checkpoints/ckpt-%09lld.safetensors", run, (long long)step);
 }
@@ -253,26 +264,20 @@ int main(void) {
   df_expect_true(file_exists(path), "... so the previous valid one stays");
 
   /* 6. An unknown config key. */
-  static const char *const typo[] = {"train.bacth=4", NULL};
-  char config_typo[4300], run_typo[4300];
-  df_test_write_smoke_config(scratch, "typo", typo, config_typo, sizeof config_typo);
-  snprintf(run_typo, sizeof run_typo, "%s/run_typo", scratch);
-  s = train(config_typo, run_typo, 2, &res);
+  char run_typo[4300];
+  s = train_smoke_with("typo", "train.bacth=4", run_typo, sizeof run_typo);
   df_expect_status(s, DF_ERR_CONFIG, "an unknown key stops the run before training");
   df_expect_true(strstr(df_last_error(), "typo.ini:") && strstr(df_last_error(), "train.bacth"),
                  "the error names the file, line and key");
   df_expect_true(!file_exists(run_typo), "a run that fails before its first step leaves no run folder");
   df_expect_ok(df_mkdirs(run_typo), "an existing empty folder");
-  train(config_typo, run_typo, 2, &res);
+  train_smoke_with("typo", "train.bacth=4", run_typo, sizeof run_typo);
   snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", run_typo);
   df_expect_true(system(cmd) == 0, "... and leaves an existing folder untouched");
 
   /* 6b. A model whose sounds are not the dataset's length is refused before anything runs. */
-  static const char *const longer[] = {"model.slice_len=32768", NULL};
-  char config_long[4300], run_long[4300];
-  df_test_write_smoke_config(scratch, "long", longer, config_long, sizeof config_long);
-  snprintf(run_long, sizeof run_long, "%s/run_long", scratch);
-  s = train(config_long, run_long, 2, &res);
+  char run_long[4300];
+  s = train_smoke_with("long", "model.slice_len=32768", run_long, sizeof run_long);
   df_expect_status(s, DF_ERR_CONFIG, "a model length other than the dataset's is refused");
   df_expect_true(strstr(df_last_error(), dataset) && strstr(df_last_error(), "16384") && strstr(df_last_error(), "32768"),
                  "the error names the dataset and both lengths");
