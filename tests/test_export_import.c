@@ -234,7 +234,7 @@ static void variant(const char *name, int conditional, const char *extra_config,
     char bad[4400], bad_ckpt[4400];
     snprintf(bad, sizeof bad, "%s/%s_bad_rate.safetensors", dir, name);
     snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_rate_ckpt.safetensors", dir, name);
-    rewrite(exported, bad, NULL, 0, 1, NULL, "sample_rate", "1e99");
+    rewrite(exported, bad, NULL, 0, 1, NULL, "sample_rate", "1e99", NULL);
     snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
     expect_refused("a sample_rate of '1e99' is refused, quoted", args, "metadata sample_rate '1e99' is not an integer");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
