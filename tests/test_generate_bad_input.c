@@ -1,10 +1,12 @@
 /* `drumforge generate` on bad input: a missing, corrupt or truncated checkpoint, an empty
  * run folder, a class the model lacks (the message lists its classes), classes for an
  * unconditional model, latent files of the wrong width, dtype or kind or too few rows, count
- * 0, an unwritable folder, a folder holding an earlier run, a model decoding NaN. Each must
+ * 0, an unwritable folder, a folder holding an earlier run, NaN weights; and a model decoding
+ * NaN (df_generate, in-process). Each must
  * exit non-zero with one line on stderr naming the problem and write nothing. Bad options
  * (patterns, interpolation ends, formats, post-processing values, seeds, a class named
  * twice, unknown or incomplete options) are usage errors: exit 2, one line naming them. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "common/datafiles.h"
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
+#include "drumforge/generate.h"
 #include "drumforge/npy.h"
 
 static char dir[4096], cond[4200], uncond[4200];
@@ -34,6 +37,46 @@ static void expect_exit(const char *what, const char *model, const char *args, i
   else
     df_test_fail(what, "exit %d, %d stderr lines, %lld files written, stderr: %s", rc, lines, (long long)files, err);
   free(err);
+}
+
+/* A model whose output turns NaN after loading (the weights of a checkpoint are checked at
+ * load, so the NaN goes in afterwards): df_generate refuses the sound before writing it. */
+static void nan_output(const char *ckpt) {
+  df_loaded_model m;
+  if (!df_expect_ok(df_model_load(ckpt, DF_DEVICE_CPU, &m), "load a model")) return;
+  df_param_set *sets[8];
+  int n = 0, poisoned = 0;
+  df_model_param_sets(&m, sets, 8, &n);
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < sets[i]->n; k++) {
+      df_param *p = sets[i]->items[k];
+      if (!strcmp(p->name, "ups.4.bias")) { /* the generator's output layer */
+        float *v = p->value.data;
+        for (int64_t j = 0; j < df_tensor_numel(&p->value); j++) v[j] = NAN;
+        poisoned = 1;
+      }
+    }
+  char out[4300];
+  snprintf(out, sizeof out, "%s/nan_output", dir);
+  df_generate_options o = {0};
+  o.model = &m;
+  o.out_dir = out;
+  o.count = 2;
+  o.source = DF_LATENTS_SEED;
+  o.truncation = 1.0f;
+  o.batch = 2;
+  o.workers = 1;
+  o.format = "wav";
+  o.encoding = DF_AUDIO_FLOAT32;
+  df_generate_result r;
+  df_status s = df_generate(&o, &r);
+  if (poisoned && s != DF_OK && strstr(df_last_error(), "is nan") && df_test_count_files(out, ".wav") == 0)
+    df_test_pass("a model that decodes NaN: df_generate fails naming the file, writes no sound");
+  else
+    df_test_fail("a model that decodes NaN: df_generate fails naming the file, writes no sound",
+                 "output layer found: %d, status %d, %lld files, message: %s", poisoned, (int)s,
+                 (long long)df_test_count_files(out, ".wav"), df_last_error());
+  df_model_unload(&m);
 }
 
 static void expect_refused(const char *what, const char *model, const char *args, const char *needle) {
@@ -123,7 +166,9 @@ int main(void) {
   expect_refused("a tile pattern that skips a letter", uncond, "--tile AC", "tile pattern 'AC'");
   snprintf(path, sizeof path, "%s/nan.safetensors", dir);
   df_test_make_nan_checkpoint(path, 3);
-  expect_refused("a model that decodes NaN (no file is written)", path, "--count 2 --bits float", "is nan");
+  expect_refused("a checkpoint with a NaN weight is refused at load (no file is written)", path,
+                 "--count 2 --bits float", "non-finite");
+  nan_output(uncond);
 
   /* Usage errors (exit 2): options refused before the model loads, naming the problem. */
   expect_usage("a bad interpolation end", "--interpolate 1 x", "interpolation end 'x'");
