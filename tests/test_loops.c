@@ -2,8 +2,8 @@
  * pattern says, to the sample (round(step * rate * 60 / (bpm * 4)), also at tempos that do
  * not divide the rate), with the pattern's velocities; humanised timing moves hits by the
  * given offsets only; prepare --loops stores loops whose pattern JSON matches their samples,
- * and says why when no kit can make a loop; bad pattern tables are refused naming file and
- * line. */
+ * makes them from a labelled bank (one kit), uses only samples of a loop's own split, and says
+ * why when no kit can make a loop; bad pattern tables are refused naming file and line. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <sndfile.h>
@@ -24,6 +24,19 @@ static df_audio impulse(float amp) {
   df_audio_alloc(&a, 1, 64, 14700);
   a.data[0] = amp;
   return a;
+}
+
+/* Counts loops and those that use a test-split sample while not in the test split. */
+typedef struct leak_check {
+  int loops, leaks;
+} leak_check;
+
+static df_status check_loop_split(void *ctx, df_split split, float *audio, int64_t content, const char *kit,
+                                  const char *source, const char *pattern_json, int64_t index) {
+  leak_check *lc = ctx;
+  lc->loops++;
+  lc->leaks += split != DF_SPLIT_TEST && strstr(pattern_json, "kick-test") != NULL;
+  return DF_OK;
 }
 
 int main(void) {
@@ -173,6 +186,48 @@ int main(void) {
     }
   }
 
+  /* A kit whose samples are in several splits (--split-by file): every loop uses samples of
+   * its own split only. Kit K has a full set in train and three more kicks in test; the test
+   * split cannot make a loop from K, and no training loop may use a test kick. */
+  {
+    df_prepare_options po;
+    df_prepare_defaults(&po);
+    po.loops.count = 40;
+    po.loops.bars = 1;
+    po.loops.bpm_min = po.loops.bpm_max = 120;
+    po.split[0] = po.split[2] = 1;
+    po.split[1] = 0;
+    snprintf(path, sizeof path, "%s/patterns.tsv", dir);
+    po.loops.patterns = path;
+    po.loops.tracks = "kick,snare,hh_closed";
+    df_shard_info info = {0};
+    info.rate = 14700;
+    info.length = 16384;
+    info.channels = 1;
+    info.n_classes = 3;
+    for (int c = 0; c < 3; c++) snprintf(info.class_names[c], sizeof info.class_names[c], "%s", names[c]);
+    loop_pool *pool;
+    if (df_expect_ok(loop_pool_create(&po, &info, &pool), "a loop pool")) {
+      static const struct { df_split split; int label; const char *source; } clips[] = {
+          {DF_SPLIT_TRAIN, 0, "K/kick.wav"},      {DF_SPLIT_TEST, 0, "K/kick-test1.wav"},
+          {DF_SPLIT_TEST, 0, "K/kick-test2.wav"}, {DF_SPLIT_TEST, 0, "K/kick-test3.wav"},
+          {DF_SPLIT_TRAIN, 1, "K/snare.wav"},     {DF_SPLIT_TRAIN, 2, "K/hat.wav"}};
+      for (int i = 0; i < 6; i++) {
+        df_audio a = impulse(0.5f);
+        loop_pool_add(pool, clips[i].split, "K", clips[i].label, clips[i].source, &a);
+      }
+      leak_check lc = {0};
+      int64_t rendered[DF_N_SPLITS] = {0};
+      df_expect_ok(loop_pool_render(pool, check_loop_split, &lc, rendered), "render the loops");
+      snprintf(what, sizeof what, "split by file: %lld training loops, %lld test loops (want > 0, 0)",
+               (long long)rendered[DF_SPLIT_TRAIN], (long long)rendered[DF_SPLIT_TEST]);
+      df_expect_true(rendered[DF_SPLIT_TRAIN] > 0 && rendered[DF_SPLIT_TEST] == 0, what);
+      snprintf(what, sizeof what, "no loop uses a sample of another split (%d of %d loops do)", lc.leaks, lc.loops);
+      df_expect_true(lc.loops > 0 && lc.leaks == 0, what);
+      loop_pool_free(pool);
+    }
+  }
+
   /* One-shots that no kit completes: the error says what a pattern needs and each kit has. */
   char bank[4300];
   snprintf(bank, sizeof bank, "%s/bank", dir);
@@ -193,7 +248,20 @@ int main(void) {
   snprintf(what2, sizeof what2, "the message says why no loop could be built (got: %s)", df_last_error());
   df_expect_true(strstr(df_last_error(), "no loops could be built from the 2 usable one-shots") &&
                      strstr(df_last_error(), "kick, snare, hh_closed") &&
-                     strstr(df_last_error(), "bank/kick (kick), bank/snare (snare)"),
+                     strstr(df_last_error(), "the 1 kit has: bank (kick, snare)"),
                  what2);
+
+  /* A labelled bank (one folder per instrument) is one kit: with a hat folder it makes loops. */
+  {
+    float x[256] = {0};
+    x[0] = 0.5f;
+    snprintf(path, sizeof path, "%s/hh_closed", bank);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/hh_closed/one.wav", bank);
+    df_test_write_sndfile(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 14700, 256, x);
+    snprintf(out_dir, sizeof out_dir, "%s/ds-bank", dir);
+    df_expect_ok(df_prepare(&o, &r), "prepare --loops from a labelled bank (kick/, snare/, hh_closed/)");
+    df_expect_true(r.examples[0] == 12, "... makes its 12 loops");
+  }
   return df_test_finish();
 }

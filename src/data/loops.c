@@ -179,8 +179,10 @@ void loop_pool_free(loop_pool *p) {
 df_status loop_pool_add(loop_pool *p, df_split split, const char *kit, int label,
                         const char *source, df_audio *clip) {
   if (label < 0 || !p->playable[label]) return DF_OK;
+  /* A kit per (name, split): split by file, one kit's samples are in several splits, and a
+   * loop may only use samples of its own split (no test sample in a training loop). */
   int k = 0;
-  while (k < p->n_kits && strcmp(p->kits[k].name, kit)) k++;
+  while (k < p->n_kits && (strcmp(p->kits[k].name, kit) || p->kits[k].split != split)) k++;
   if (k == p->n_kits) {
     pool_kit *grown = realloc(p->kits, sizeof *grown * (size_t)(p->n_kits + 1));
     if (!grown) return DF_FAIL(DF_ERR_OOM, "loop pool");
@@ -373,7 +375,7 @@ char *loop_pool_why_none(const loop_pool *p) {
     append(buf, sizeof buf, &n, "no pattern of %d %d-bar patterns plays kick or snare with --loop-tracks %s",
            p->n_pats, p->opt->loops.bars, tracks);
   } else {
-    append(buf, sizeof buf, &n, "a loop needs one kit (a Hydrogen kit or a folder) with a sample of every class its pattern plays, e.g. '%s': ",
+    append(buf, sizeof buf, &n, "a loop needs one kit (a Hydrogen kit, or an input folder of one-shots) with a sample of every class its pattern plays, e.g. '%s': ",
            pat.name);
     for (int t = 0; t < pat.n_tracks; t++)
       append(buf, sizeof buf, &n, "%s%s", t ? ", " : "", p->info.class_names[pat.track_class[t]]);

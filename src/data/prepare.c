@@ -503,8 +503,15 @@ static df_status take_clip(prep *p, int64_t item, df_status load, const char *re
   }
   p->used_files++;
   p->used[item] = 1;
-  if (p->loops)
-    return loop_pool_add(p->loops, p->split[item], it->group, p->label[item], it->path, clip);
+  if (p->loops) {
+    /* A loop's samples come from one kit: a Hydrogen kit, or a whole plain input folder (a
+     * labelled bank keeps each instrument in its own subfolder, so none of them is a kit). */
+    char *kit = it->kit >= 0 ? strdup(it->group) : strndup(it->key, strcspn(it->key, "/"));
+    df_status st = kit ? loop_pool_add(p->loops, p->split[item], kit, p->label[item], it->path, clip)
+                       : DF_FAIL(DF_ERR_OOM, "loop kit");
+    free(kit);
+    return st;
+  }
   return make_examples(p, item, clip);
 }
 
