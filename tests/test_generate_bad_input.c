@@ -58,15 +58,8 @@ static void nan_output(const char *ckpt) {
     }
   char out[4300];
   snprintf(out, sizeof out, "%s/nan_output", dir);
-  df_generate_options o = {0};
-  o.model = &m;
-  o.out_dir = out;
-  o.count = 2;
-  o.source = DF_LATENTS_SEED;
-  o.truncation = 1.0f;
-  o.batch = 2;
-  o.workers = 1;
-  o.format = "wav";
+  df_generate_options o;
+  df_test_generate_options(&o, &m, out, 2);
   o.encoding = DF_AUDIO_FLOAT32;
   df_generate_result r;
   df_status s = df_generate(&o, &r);

@@ -34,15 +34,20 @@ static void quiet_log(void *ctx, const char *line) {
   if (strstr(line, "may not match an uninterrupted run bit for bit")) moved_notices++;
 }
 
-static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {
+static df_status train_on(const char *config, const char *data, const char *run, int64_t steps,
+                          df_train_result *res) {
   df_train_options o = {0};
   o.config_path = config;
-  o.data_path = dataset;
+  o.data_path = data;
   o.run_dir = run;
   o.device = DF_DEVICE_CPU;
   o.steps = steps;
   o.log = quiet_log;
   return df_train_run(&o, res);
+}
+
+static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {
+  return train_on(config, dataset, run, steps, res);
 }
 
 /* Two steps of the smoke experiment with one setting replaced, saved as NAME.ini, in run
@@ -286,19 +291,35 @@ int main(void) {
   /* 7. A loss that turns non-finite: audio near the float range overflows the critic. */
   char scratch_nan[4300], nan_dataset[4300];
   snprintf(scratch_nan, sizeof scratch_nan, "%s/huge", scratch);
-  if (!df_test_make_dataset(scratch_nan, 4, 5.6e38, nan_dataset, sizeof nan_dataset)) {
+  if (df_test_make_dataset(scratch_nan, 4, 5.6e38, nan_dataset, sizeof nan_dataset)) {
+    df_test_fail("a dataset near the float range", "could not be made");
+  } else {
     char run_nan[4300];
     snprintf(run_nan, sizeof run_nan, "%s/run_nan", scratch);
-    df_train_options o = {0};
-    o.config_path = config;
-    o.data_path = nan_dataset;
-    o.run_dir = run_nan;
-    o.device = DF_DEVICE_CPU;
-    o.steps = 4;
-    s = df_train_run(&o, &res);
+    s = train_on(config, nan_dataset, run_nan, 4, &res);
     df_expect_status(s, DF_ERR_NUMERIC, "a non-finite loss stops the run");
     df_expect_true(strstr(df_last_error(), "step ") && strstr(df_last_error(), "checkpoint"),
                    "the error names the step and the last good checkpoint");
+  }
+
+  /* 8. Finite losses but a non-finite Adam moment (gradients beyond 1.8e19 square to Inf): the
+   * checkpoint that loading would refuse is not written; the run stops naming the tensor. */
+  char scratch_big[4300], big_dataset[4300];
+  snprintf(scratch_big, sizeof scratch_big, "%s/big", scratch);
+  if (df_test_make_dataset(scratch_big, 4, 1e22, big_dataset, sizeof big_dataset)) {
+    df_test_fail("a dataset at 1e22", "could not be made");
+  } else {
+    char run_big[4300], ckpt2[4400];
+    snprintf(run_big, sizeof run_big, "%s/run_big", scratch);
+    s = train_on(config, big_dataset, run_big, 2, &res);
+    char what[1400];
+    snprintf(what, sizeof what, "non-finite weights with finite losses stop the run at the checkpoint (got: %s)",
+             df_last_error());
+    df_expect_true(s == DF_ERR_NUMERIC && strstr(df_last_error(), "not saved") &&
+                       strstr(df_last_error(), "non-finite value"),
+                   what);
+    snprintf(ckpt2, sizeof ckpt2, "%s/checkpoints/ckpt-000000001.safetensors", run_big);
+    df_expect_true(!file_exists(ckpt2), "... and that checkpoint is not written");
   }
   return df_test_finish();
 }

@@ -63,6 +63,9 @@ df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st);
 
 /* DF_ERR_NUMERIC naming path and the tensor when t (any device) holds a NaN or Inf. */
 df_status df_check_finite(const char *path, const char *name, const df_tensor *t);
+/* df_check_finite for every tensor df_checkpoint_save would write to path, by the name it
+ * would have there (with_optimizer: the Adam moments too). */
+df_status df_checkpoint_check_finite(const char *path, df_param_set *const *sets, int n_sets, int with_optimizer);
 
 /* Verifies the file and loads every parameter of the sets (shapes must match), the Adam
  * moments when present (require_optimizer = 1 makes their absence an error), and the state.

@@ -204,8 +204,11 @@ void shard_copy_example(const df_shard *s, int64_t i, float *dst) {
     const int16_t *src = (const int16_t *)s->raw + per * (size_t)i;
     float scale = s->info.scale;
     for (size_t k = 0; k < per; k++) dst[k] = (float)src[k] * scale;
-  } else {
+  } else if (s->info.scale == 1.0f) {
     memcpy(dst, (const float *)s->raw + per * (size_t)i, sizeof(float) * per);
+  } else { /* a float shard with a 'scale' attribute (the owned path applies it on reading) */
+    const float *src = (const float *)s->raw + per * (size_t)i;
+    for (size_t k = 0; k < per; k++) dst[k] = src[k] * s->info.scale;
   }
 }
 

@@ -320,6 +320,22 @@ df_status df_check_finite(const char *path, const char *name, const df_tensor *t
   return DF_OK;
 }
 
+df_status df_checkpoint_check_finite(const char *path, df_param_set *const *sets, int n_sets, int with_optimizer) {
+  char name[256];
+  for (int i = 0; i < n_sets; i++)
+    for (int k = 0; k < sets[i]->n; k++) {
+      const df_param *p = sets[i]->items[k];
+      tensor_name(name, sizeof name, sets[i], p, NULL);
+      DF_TRY(df_check_finite(path, name, &p->value));
+      if (!with_optimizer || !p->trainable) continue;
+      tensor_name(name, sizeof name, sets[i], p, "m");
+      DF_TRY(df_check_finite(path, name, &p->m));
+      tensor_name(name, sizeof name, sets[i], p, "v");
+      DF_TRY(df_check_finite(path, name, &p->v));
+    }
+  return DF_OK;
+}
+
 /* Copies stored tensor `name` into t (shapes must match, values finite). */
 static df_status load_into(const df_st_file *f, const char *path, const char *name, df_tensor *t) {
   const df_st_tensor *st;

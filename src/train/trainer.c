@@ -154,7 +154,9 @@ static df_status metrics_to_tensorboard(trainer *t, const df_metrics *m, double 
 }
 
 /* ---------------------------------------------------------------- checkpoints */
-static df_status save_checkpoint(trainer *t) {
+/* *nonfinite = 1 when the weights or moments hold a NaN or Inf (nothing is written then). */
+static df_status save_checkpoint(trainer *t, int *nonfinite) {
+  *nonfinite = 0;
   df_checkpoint_state st;
   memset(&st, 0, sizeof st);
   snprintf(st.model_type, sizeof st.model_type, "%s", t->type->name);
@@ -171,6 +173,12 @@ static df_status save_checkpoint(trainer *t) {
   snprintf(st.compute, sizeof st.compute, "%s", df_device_description(t->opt->device));
   char path[4200];
   df_run_checkpoint_path(t->opt->run_dir, t->step, path, sizeof path);
+  /* Loading refuses a NaN or Inf anywhere, so such a file must not be written to look like a
+   * good checkpoint: finite losses do not mean finite weights (Adam's second moment overflows
+   * first, from gradients beyond 1.8e19). */
+  df_status s = df_checkpoint_check_finite(path, t->sets, t->n_sets, 1);
+  *nonfinite = s == DF_ERR_NUMERIC;
+  if (s) return s;
   DF_TRY(df_checkpoint_save(path, t->sets, t->n_sets, &st, 1));
   snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
   DF_TRY(df_run_prune_checkpoints(t->opt->run_dir, (int)t->set.keep_last, t->set.milestone_every, t->step));
@@ -436,6 +444,24 @@ static void remove_failed_run(const trainer *t) {
   if (t->created_run && t->step == 0) df_run_remove_tree(t->opt->run_dir);
 }
 
+/* A loss or the weights turned non-finite at `step` (what: how): with train.on_nan = rollback,
+ * back to the last checkpoint (at most 3 times; DF_OK: go on from there), else the run stops
+ * naming the step and the last good checkpoint. */
+static df_status diverged(trainer *t, int64_t step, const char *what, int *rollbacks) {
+  if (t->set.rollback_on_nan && t->last_ckpt[0] && *rollbacks < 3) {
+    (*rollbacks)++;
+    notice(t, "step %lld: %s; rolling back to %s (rollback %d of 3)", (long long)step, what, t->last_ckpt, *rollbacks);
+    char path[4200];
+    snprintf(path, sizeof path, "%s", t->last_ckpt);
+    DF_TRY(restore(t, path));
+    /* The same path would diverge again: continue on another part of the stream. */
+    t->rng.offset += (uint64_t)*rollbacks << 40;
+    return DF_OK;
+  }
+  return DF_FAIL(DF_ERR_NUMERIC, "step %lld: %s; the run stopped. Last good checkpoint: %s", (long long)step, what,
+                 t->last_ckpt[0] ? t->last_ckpt : "none yet");
+}
+
 static df_status train_run(const df_train_options *opt, df_train_result *result) {
   trainer t;
   memset(&t, 0, sizeof t);
@@ -460,24 +486,14 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
     if (s) break;
     const char *bad = df_metrics_nonfinite(&m);
     if (bad) {
-      if (t.set.rollback_on_nan && t.last_ckpt[0] && rollbacks < 3) {
-        rollbacks++;
-        notice(&t, "step %lld: %s is not finite; rolling back to %s (rollback %d of 3)", (long long)t.step + 1,
-               bad, t.last_ckpt, rollbacks);
-        char path[4200];
-        snprintf(path, sizeof path, "%s", t.last_ckpt);
-        s = restore(&t, path);
-        if (s) break;
-        /* The same path would diverge again: continue on another part of the stream. */
-        t.rng.offset += (uint64_t)rollbacks << 40;
-        continue;
-      }
       double value = NAN;
       for (int i = 0; i < m.n; i++)
         if (m.names[i] == bad) value = m.values[i];
-      s = DF_FAIL(DF_ERR_NUMERIC, "step %lld: %s is %g; the run stopped. Last good checkpoint: %s",
-                  (long long)t.step + 1, bad, value, t.last_ckpt[0] ? t.last_ckpt : "none yet");
-      break;
+      char what[160];
+      snprintf(what, sizeof what, "%s is %g", bad, value);
+      s = diverged(&t, t.step + 1, what, &rollbacks);
+      if (s) break;
+      continue;
     }
     t.step++;
     double elapsed = now() - t.session_start;
@@ -495,7 +511,15 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
     int due = t.step % t.set.ckpt_steps == 0 || t.step == t.set.steps ||
               now() - last_ckpt_time >= 60.0 * t.set.ckpt_minutes;
     if (due) {
-      s = save_checkpoint(&t);
+      int nonfinite;
+      s = save_checkpoint(&t, &nonfinite);
+      if (nonfinite) { /* finite losses, but the weights diverged: not saved */
+        char what[1200];
+        snprintf(what, sizeof what, "not saved: %s", df_last_error());
+        s = diverged(&t, t.step, what, &rollbacks);
+        if (s) break;
+        continue;
+      }
       if (s) break;
       saved_step = t.step;
       last_ckpt_time = now();
@@ -504,7 +528,8 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
   }
   int stop = df_signals_stop_requested();
   if (!s && stop && t.step != saved_step) {
-    s = save_checkpoint(&t);
+    int nonfinite;
+    s = save_checkpoint(&t, &nonfinite);
     if (!s) notice(&t, "stopped by signal %d: checkpoint %s", stop, t.last_ckpt);
   }
   df_signals_restore();

@@ -87,6 +87,19 @@ int df_test_generate(const char *dir, const char *ckpt, const char *out, const c
   return rc == 0;
 }
 
+void df_test_generate_options(df_generate_options *o, df_loaded_model *m, const char *out_dir, int64_t count) {
+  memset(o, 0, sizeof *o);
+  o->model = m;
+  o->out_dir = out_dir;
+  o->count = count;
+  o->source = DF_LATENTS_SEED;
+  o->truncation = 1.0f;
+  o->batch = 2;
+  o->workers = 1;
+  o->format = "wav";
+  o->encoding = DF_AUDIO_PCM16;
+}
+
 int df_test_drumforge(const char *dir, const char *args, char **err) {
   char cmd[16384], out_path[4200], err_path[4200];
   snprintf(out_path, sizeof out_path, "%s/cmd.stdout", dir);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drumforge/generate.h"
 #include "drumforge/train.h"
 
 /* Writes a freshly initialised WaveGAN checkpoint (model type "wavegan" built from a config,
@@ -30,6 +31,10 @@ int df_test_generate(const char *dir, const char *ckpt, const char *out, const c
 /* Runs `drumforge ARGS` with stdout and stderr captured into files in dir; returns the exit
  * status (-1 if it did not exit normally). *err receives the malloc'd stderr text. */
 int df_test_drumforge(const char *dir, const char *args, char **err);
+
+/* Options for an in-process df_generate of `count` sounds from seeds (position 0 on) into
+ * out_dir: batch 2, one writer thread, 16-bit WAV; tests change what they need. */
+void df_test_generate_options(df_generate_options *o, df_loaded_model *m, const char *out_dir, int64_t count);
 
 /* Number of lines of a text file (0 when missing). */
 int64_t df_test_count_lines(const char *path);

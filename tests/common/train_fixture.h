@@ -10,7 +10,8 @@
 
 /* Builds a dataset in dir/dataset from per_class tones in each of the folders kick, snare
  * and hh_closed (prepared at 16 kHz, 16384 samples), unless it exists. amplitude scales the
- * tones. Returns 0 on success. */
+ * tones (beyond +-1000, which audio files may not hold, through the shards' 'scale'
+ * attribute). Returns 0 on success. */
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset,
                          size_t len);
 
