@@ -229,6 +229,9 @@ static void variant(const char *name, int conditional, const char *extra_config,
     expect_refused("class_examples that are not one count per class name are refused", args,
                    "metadata 'class_examples' is not one count per class name");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
+    snprintf(args, sizeof args, "import '%s' --classes kick,snare,KICK --out '%s'", exported, bad_ckpt);
+    expect_refused("a class named twice is refused", args, "class 'KICK' is named twice (--classes)");
+    df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
   }
   { /* a sample rate that is not an integer is quoted, not read as its first digits */
     char bad[4400], bad_ckpt[4400];

@@ -40,6 +40,9 @@ df_status df_parse_split(const char *text, df_split *out);
  * are dropped, empty entries skipped. DF_ERR_INVALID_ARG naming the list when it names no
  * class, more than max, or a name longer than DF_CLASS_NAME_LEN - 1. */
 df_status df_parse_class_list(const char *list, char (*names)[DF_CLASS_NAME_LEN], int max, int *n);
+/* The index of the first name that repeats an earlier one (case ignored, as class lookups
+ * do), or -1 when every name is distinct. */
+int df_class_list_repeat(const char (*names)[DF_CLASS_NAME_LEN], int n);
 
 /* ------------------------------------------------------------------ shards */
 typedef struct df_shard_info {

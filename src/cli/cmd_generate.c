@@ -113,9 +113,8 @@ static int check_class_list(const char *cmd, const char *list) {
   char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
   int n;
   if (df_parse_class_list(list, names, DF_MAX_CLASSES, &n) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
-  for (int i = 0; i < n; i++)
-    for (int k = 0; k < i; k++)
-      if (!strcasecmp(names[k], names[i])) return cli_usage_error(cmd, "--class %s names '%s' twice", list, names[i]);
+  int repeat = df_class_list_repeat((const char(*)[DF_CLASS_NAME_LEN])names, n);
+  if (repeat >= 0) return cli_usage_error(cmd, "--class %s names '%s' twice", list, names[repeat]);
   return CLI_OK;
 }
 

@@ -1,6 +1,7 @@
 /* Comma-separated class lists, as every option and key that names classes takes them (dataset.h). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "drumforge/dataset.h"
 
@@ -24,4 +25,11 @@ df_status df_parse_class_list(const char *list, char (*names)[DF_CLASS_NAME_LEN]
   }
   if (*n == 0) return DF_FAIL(DF_ERR_INVALID_ARG, "class list '%s' names no class", list ? list : "");
   return DF_OK;
+}
+
+int df_class_list_repeat(const char (*names)[DF_CLASS_NAME_LEN], int n) {
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < i; k++)
+      if (!strcasecmp(names[k], names[i])) return i;
+  return -1;
 }

@@ -71,6 +71,11 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
   const char *classes = df_st_metadata(f, "class_names");
   if (o->classes) DF_TRY(df_parse_class_list(o->classes, src->names, DF_MAX_CLASSES, &src->n_classes));
   else if (classes) DF_TRY(parse_class_json(o->weights, classes, src));
+  /* Class ids are looked up by name: a repeated name would make one class unreachable. */
+  int repeat = df_class_list_repeat((const char(*)[DF_CLASS_NAME_LEN])src->names, src->n_classes);
+  if (repeat >= 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: class '%s' is named twice (%s)", o->weights, src->names[repeat],
+                   o->classes ? "--classes" : "the class_names metadata");
   const char *examples = df_st_metadata(f, "class_examples");
   if (!o->classes && examples) {
     DF_TRY(df_class_examples_parse(examples, o->weights, src->n_classes, src->class_examples));
