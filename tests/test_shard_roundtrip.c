@@ -91,6 +91,16 @@ static void write_foreign(const char *path, const double *x) {
   H5Fclose(f);
 }
 
+/* Sets the 'scale' attribute of a shard's audio (as another tool might). */
+static void set_scale(const char *path, double scale) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, "audio", H5P_DEFAULT);
+  hid_t a = H5Aopen(d, "scale", H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_DOUBLE, &scale);
+  H5Aclose(a);
+  H5Dclose(d);
+  H5Fclose(f);
+}
+
 int main(void) {
   df_test_begin("test_shard_roundtrip");
   char dir[4096], p1[4300], p2[4300], tmp[4400];
@@ -142,6 +152,26 @@ int main(void) {
   free(x);
   free(want);
   free(got);
+
+  /* A float32 shard's 'scale' attribute multiplies its audio (memory-mapped reading too); one
+   * that is not a finite non-zero number is refused. */
+  snprintf(p1, sizeof p1, "%s/a0.h5", dir);
+  float *plain = malloc(sizeof(float) * N * C * L), *scaled = malloc(sizeof(float) * N * C * L);
+  if (df_expect_ok(df_shard_open(p1, &s), "open a float32 shard")) {
+    df_shard_read(s, 0, N, plain);
+    df_shard_close(s);
+  }
+  set_scale(p1, 2.0);
+  if (df_expect_ok(df_shard_open(p1, &s), "open it with scale 2")) {
+    df_shard_read(s, 0, N, scaled);
+    for (int i = 0; i < N * C * L; i++) plain[i] *= 2.0f;
+    df_expect_close("float32 shard with scale 2: audio doubled", scaled, plain, N * C * L, 0.0, 0.0);
+    df_shard_close(s);
+  }
+  set_scale(p1, INFINITY);
+  df_expect_status(df_shard_open(p1, &s), DF_ERR_FORMAT, "an infinite scale is refused");
+  free(plain);
+  free(scaled);
 
   /* Not HDF5, missing, no audio dataset. */
   snprintf(p1, sizeof p1, "%s/not.h5", dir);

@@ -117,7 +117,7 @@ typedef struct df_generate_options {
   int slerp;
 
   int batch;               /* sounds decoded per call */
-  int fast_batches;        /* CPU: decode a batch with batched GEMMs (15-27 % faster) instead of in
+  int fast_batches;        /* CPU: decode a batch with batched GEMMs (about 20 % faster) instead of in
                             * batch-invariant mode; a sound's last bits then depend on the batch
                             * size and its place in the batch (runtime.h, README) */
   int workers;             /* writing threads; 0: one per CPU */

@@ -42,8 +42,9 @@ int cli_parse_float(const char *cmd, const char *opt, const char *text, float *o
 struct option;
 /* The one-line usage error for what getopt_long refused (main sets opterr = 0): an unknown
  * or ambiguous option, a missing value or a value given to a flag, naming the option.
- * Call it from the `default:` case; returns CLI_USAGE. */
-int cli_option_error(const char *cmd, char **argv, const struct option *opts);
+ * Call it from the `default:` case with the optstring given to getopt_long (shorts); returns
+ * CLI_USAGE. */
+int cli_option_error(const char *cmd, char **argv, const char *shorts, const struct option *opts);
 
 /* A progress line on stderr: redrawn in place on a terminal (at most 5 times a second), one
  * line every 10 seconds in a log file, nothing when quiet. */

@@ -128,7 +128,7 @@ int cmd_encode(int argc, char **argv) {
       case OPT_NO_TRIM: trim = 0; break;
       case OPT_DEVICE: device = optarg; break;
       case 'h': usage(stdout); free(inputs); return CLI_OK;
-      default: rc = cli_option_error("encode", argv, opts); break;
+      default: rc = cli_option_error("encode", argv, "hi:o:", opts); break;
     }
   }
   if (rc == CLI_OK && optind < argc) rc = cli_usage_error("encode", "unexpected argument '%s'", argv[optind]);

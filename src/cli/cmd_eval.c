@@ -101,7 +101,7 @@ int cmd_eval(int argc, char **argv) {
       case 'S': rc = cli_parse_long("eval", "--classifier-steps", optarg, 1, 100000000L, &v); co.steps = v; break;
       case 'D': device = optarg; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_option_error("eval", argv, opts); break;
+      default: rc = cli_option_error("eval", argv, "h", opts); break;
     }
   }
   if (rc != CLI_OK) return rc;

@@ -42,7 +42,7 @@ int cmd_export(int argc, char **argv) {
         if (strcmp(optarg, "safetensors")) return cli_usage_error("export", "format '%s': only safetensors", optarg);
         break;
       case 'h': usage(stdout); return CLI_OK;
-      default: return cli_option_error("export", argv, opts);
+      default: return cli_option_error("export", argv, "h", opts);
     }
   }
   if (optind < argc) return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);

@@ -59,7 +59,7 @@ static void usage(FILE *f) {
           "  --loudness DB         normalise the RMS level to DB dBFS (e.g. -18; the peak stays <= 0 dBFS)\n"
           "running:\n"
           "  --batch B             sounds decoded at once (default 256 on a GPU, 32 on the CPU)\n"
-          "  --fast-batches        CPU: decode whole batches at once, 15-27 %% faster; a sound's last\n"
+          "  --fast-batches        CPU: decode whole batches at once, about 20 %% faster; a sound's last\n"
           "                        bits then depend on --batch and its place in the batch\n"
           "  --workers N           threads that post-process and write (default: one per CPU)\n"
           "  --device auto|cpu|cuda   (default auto)\n"
@@ -293,7 +293,7 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
       case OPT_LOWPASS:
         rc = cli_parse_double(cmd, "--lowpass", optarg, &o.post.lowpass);
         if (rc == CLI_OK && !(o.post.lowpass > 0 && o.post.lowpass < 1))
-          rc = cli_usage_error(cmd, "--lowpass is a fraction of Nyquist in (0, 1), got '%s'", optarg);
+          rc = cli_usage_error(cmd, "--lowpass is a fraction of Nyquist in [1e-6, 1), got '%s'", optarg);
         break;
       case OPT_ORDER:
         rc = cli_parse_long(cmd, "--lowpass-order", optarg, 1, DF_BUTTER_MAX_ORDER, &v);
@@ -322,7 +322,7 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
       case OPT_STRICT: df_set_strict_fp32(1); break;
       case OPT_QUIET: ps.quiet = 1; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_option_error(cmd, argv, opts); break;
+      default: rc = cli_option_error(cmd, argv, "h", opts); break;
     }
   }
   if (rc != CLI_OK) return rc;

@@ -41,7 +41,7 @@ int cmd_import(int argc, char **argv) {
       case 'r': rc = cli_parse_long("import", "--rate", optarg, 1000, 384000, &rate); break;
       case 'i': o.init_missing = 1; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_option_error("import", argv, opts); break;
+      default: rc = cli_option_error("import", argv, "h", opts); break;
     }
   }
   if (rc != CLI_OK) return rc;

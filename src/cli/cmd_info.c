@@ -14,7 +14,7 @@ int cmd_info(int argc, char **argv) {
       printf("usage: drumforge info\n\nShows the version, whether CUDA was built in, and the devices found.\n");
       return CLI_OK;
     }
-    return cli_option_error("info", argv, opts);
+    return cli_option_error("info", argv, "h", opts);
   }
   df_device dev;
   int rc = cli_select_device("info", "cpu", &dev);

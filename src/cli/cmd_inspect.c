@@ -378,7 +378,7 @@ int cmd_inspect(int argc, char **argv) {
              "  drumforge inspect checkpoints/quickstart/model.safetensors\n");
       return CLI_OK;
     } else {
-      return cli_option_error("inspect", argv, opts);
+      return cli_option_error("inspect", argv, "h", opts);
     }
   }
   if (optind >= argc) return cli_usage_error("inspect", "give a PATH");

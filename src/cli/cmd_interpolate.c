@@ -119,7 +119,7 @@ int cmd_interpolate(int argc, char **argv) {
       case OPT_DEVICE: device = optarg; break;
       case OPT_QUIET: quiet = 1; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: rc = cli_option_error("interpolate", argv, opts); break;
+      default: rc = cli_option_error("interpolate", argv, "h", opts); break;
     }
   }
   if (rc == CLI_OK && optind < argc) rc = cli_usage_error("interpolate", "unexpected argument '%s'", argv[optind]);

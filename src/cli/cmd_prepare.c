@@ -238,7 +238,7 @@ int cmd_prepare(int argc, char **argv) {
       case OPT_HUMANIZE: rc = parse_double("--humanize-ms", optarg, &o.loops.humanize_ms); break;
       case OPT_VEL_JITTER: rc = parse_double("--velocity-jitter", optarg, &o.loops.velocity_jitter); break;
       case OPT_SHARD_SIZE: rc = cli_parse_long("prepare", "--shard-size", optarg, 1, 1 << 24, &v); o.shard_examples = v; break;
-      default: return cli_option_error("prepare", argv, options);
+      default: return cli_option_error("prepare", argv, "i:o:qh", options);
     }
   }
   if (rc != CLI_OK) return rc;

@@ -35,7 +35,7 @@ int cmd_report(int argc, char **argv) {
       case 'o': o.out_dir = optarg; break;
       case 'd': o.dataset = optarg; break;
       case 'h': usage(stdout); return CLI_OK;
-      default: return cli_option_error("report", argv, opts);
+      default: return cli_option_error("report", argv, "h", opts);
     }
   }
   if (optind < argc) return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);

@@ -92,7 +92,7 @@ int cmd_train(int argc, char **argv) {
       case 'f': df_set_strict_fp32(1); break;
       case 'q': ps.quiet = 1; break;
       case 'h': usage(stdout); free(overrides); return CLI_OK;
-      default: rc = cli_option_error("train", argv, opts); break;
+      default: rc = cli_option_error("train", argv, "h", opts); break;
     }
   }
   if (rc == CLI_OK && optind < argc) rc = cli_usage_error("train", "unexpected argument '%s'", argv[optind]);

@@ -77,7 +77,7 @@ int cli_parse_float(const char *cmd, const char *opt, const char *text, float *o
   return rc;
 }
 
-int cli_option_error(const char *cmd, char **argv, const struct option *opts) {
+int cli_option_error(const char *cmd, char **argv, const char *shorts, const struct option *opts) {
   /* getopt_long (opterr = 0) leaves: optopt 0 for an unknown or ambiguous long option, the
    * option's value for one missing its value or given one it takes none, the letter for a
    * short option; argv[optind - 1] is the word it stopped at. */
@@ -92,6 +92,11 @@ int cli_option_error(const char *cmd, char **argv, const struct option *opts) {
         n++, strcat(strcat(matches, n > 1 ? ", --" : "--"), o->name);
     if (n > 1) return cli_usage_error(cmd, "option '%.*s' is ambiguous (%s)", len, word, matches);
     return cli_usage_error(cmd, "unknown option '%.*s'", len, word);
+  }
+  if (strncmp(word, "--", 2)) { /* "-x": a letter of shorts missing its value, or unknown */
+    const char *in = strchr(shorts, optopt);
+    if (in && in[1] == ':') return cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+    return cli_usage_error(cmd, "unknown option '-%c'", optopt);
   }
   for (const struct option *o = opts; o->name; o++) {
     if (o->val != optopt) continue;

@@ -106,6 +106,7 @@ typedef struct prep {
   loop_pool *loops;
   df_prepare_result *res;
   char work[4200]; /* the folder the dataset is built in (see open_work) */
+  int keep_work;   /* install failed half-way: the work folder holds the only complete dataset */
   int made_out;    /* OUT did not exist before */
 } prep;
 
@@ -624,7 +625,14 @@ static df_status run(prep *p) {
   char path[4400];
   snprintf(path, sizeof path, "%s/manifest.json", p->work);
   DF_TRY(manifest_write(&p->man, path));
-  return install(p);
+  df_status st = install(p);
+  if (st != DF_OK) { /* OUT may have lost the old dataset by now: keep the new one */
+    p->keep_work = 1;
+    char why[1024];
+    snprintf(why, sizeof why, "%s", df_last_error());
+    st = DF_FAIL(st, "%s; the complete new dataset is in %s (move its files into %s)", why, p->work, p->opt->out_dir);
+  }
+  return st;
 }
 
 df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
@@ -637,7 +645,7 @@ df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
   p.opt = opt;
   p.res = result;
   df_status st = run(&p);
-  if (p.work[0]) remove_work(p.work); /* empty after a successful install */
+  if (p.work[0] && !p.keep_work) remove_work(p.work); /* empty after a successful install */
   if (st != DF_OK && p.made_out) rmdir(opt->out_dir);
   for (int s = 0; s < DF_N_SPLITS; s++) shard_buffer_free(&p.buf[s]);
   loop_pool_free(p.loops);

@@ -4,6 +4,7 @@
  * whole into memory at open. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -121,9 +122,11 @@ static df_status open_audio(df_shard *s, hid_t f) {
     s->info.length = (int64_t)dims[2];
     double scale = cls == H5T_INTEGER ? 1.0 / (double)(1ull << (8 * H5Tget_size(ftype) - 1)) : 1.0;
     h5_attr_read_float(d, "scale", &scale);
+    if (!isfinite((float)scale) || scale == 0)
+      st = DF_FAIL(DF_ERR_FORMAT, "%s: the 'audio' scale attribute is %g, not a finite non-zero factor", s->path, scale);
     s->info.scale = (float)scale;
-    try_map(s, d, ftype);
-    if (!s->map) {
+    if (st == DF_OK) try_map(s, d, ftype);
+    if (st == DF_OK && !s->map) {
       size_t n = (size_t)dims[0] * dims[1] * dims[2];
       s->owned = malloc(sizeof(float) * (n ? n : 1));
       if (!s->owned)

@@ -83,6 +83,8 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
   }
   long long rate = o->sample_rate ? o->sample_rate : 16000, step = 0;
   if (!o->sample_rate) DF_TRY(metadata_integer(f, o->weights, "sample_rate", 1000, 384000, &rate));
+  else if (rate < 1000 || rate > 384000)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "import: sample rate %lld is outside [1000, 384000]", rate);
   DF_TRY(metadata_integer(f, o->weights, "step", 0, INT64_MAX, &step));
   src->sample_rate = (int)rate;
   src->step = step;

@@ -261,8 +261,8 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
   if (strcmp(v, "drumforge-checkpoint"))
     return DF_FAIL(DF_ERR_FORMAT, "%s: format '%s' is not a drumforge checkpoint", path, v);
   DF_TRY(need_u64(f, path, "format_version", &u));
-  if (u != DF_CHECKPOINT_FORMAT_VERSION)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: checkpoint format version %llu (this drumforge reads %d)", path,
+  if (u != DF_CHECKPOINT_FORMAT_VERSION) /* not corrupt: resume must not set it aside */
+    return DF_FAIL(DF_ERR_UNSUPPORTED, "%s: checkpoint format version %llu (this drumforge reads %d)", path,
                    (unsigned long long)u, DF_CHECKPOINT_FORMAT_VERSION);
   DF_TRY(verify(f, path));
   DF_TRY(need(f, path, "model_type", &v));
