@@ -7,7 +7,8 @@
  * (the machine's peak), and prints both ratios. Output is a Markdown table.
  *
  * Usage: bench_conv [--batch N] [--min-time SECONDS] [--device cpu|cuda|all] [--only PREFIX]
- * (--only G4 runs the layers whose name starts with G4). */
+ * (--only G4 runs the layers whose name starts with G4). The passes run as in training (batched
+ * GEMMs, not inference's batch-invariant mode). */
 #include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
@@ -219,6 +220,9 @@ int main(int argc, char **argv) {
   }
   df_device dev;
   die(df_runtime_init(DF_REQUEST_CPU, &dev, NULL, 0), "runtime");
+  /* Training's setting (df_train_run): whole batches per GEMM. Inference's batch-invariant
+   * mode (runtime.h) runs one GEMM per example, much slower for the short outer layers. */
+  df_set_batch_invariant(0);
   double peak = sgemm_gflops(PEAK_SIZE, PEAK_SIZE, PEAK_SIZE, min_time);
   printf("## WaveGAN conv layers, batch %d, d = 64 (kernel 25, stride 4, padding 11)\n\n", batch);
   printf("%s; %d OpenMP threads. sgemm %dx%dx%d (the peak): %.1f GFLOP/s.\n",

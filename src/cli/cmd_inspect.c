@@ -81,7 +81,7 @@ static int is_safetensors(const char *path) {
   uint64_t len = 0;
   for (int i = 7; ok && i >= 0; i--) len = len << 8 | head[i];
   /* An 8-byte little-endian header length, then the JSON header. */
-  return ok && head[8] == '{' && len + 8 <= (uint64_t)sb.st_size;
+  return ok && head[8] == '{' && len <= (uint64_t)sb.st_size - 8; /* st_size >= 9 here */
 }
 
 static double file_mib(const char *path) {
