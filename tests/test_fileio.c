@@ -3,6 +3,7 @@
  * says so. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/testlib.h"
@@ -60,5 +61,18 @@ int main(void) {
     df_expect_status(s, DF_ERR_IO, "a full disk is reported");
     df_expect_true(strstr(df_last_error(), "No space") != NULL, "the error says the disk is full");
   }
+  /* Leftovers of killed runs are recognised by their PID: gone, or ours (a process that had
+   * it before); a live process's are not, nor anything that is not a PID. */
+  char own[32];
+  snprintf(own, sizeof own, "%ld", (long)getpid());
+  df_expect_true(df_leftover_pid_gone(own), "our own PID in a leftover's name: a dead process's");
+  df_expect_true(!df_leftover_pid_gone("1"), "PID 1 (alive): not a leftover");
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, NULL, 0);
+  snprintf(own, sizeof own, "%ld", (long)child);
+  df_expect_true(child > 0 && df_leftover_pid_gone(own), "an exited child's PID: a leftover");
+  df_expect_true(!df_leftover_pid_gone("12x") && !df_leftover_pid_gone("") && !df_leftover_pid_gone("99999999999"),
+                 "text that is not a PID: not a leftover");
   return df_test_finish();
 }

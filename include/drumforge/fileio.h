@@ -30,6 +30,10 @@ void df_atomic_abort(df_atomic_file *f);
 /* The temporary name df_atomic_open would use, for libraries that open files themselves
  * (HDF5): write to it, then df_atomic_rename(tmp, path). */
 void df_atomic_tmp_name(const char *path, char *tmp, size_t len);
+/* 1 when digits (the PID part of a temporary or work name) names a process that is gone, so
+ * what it left is a killed run's leftover: no such process here, or our own PID (a process
+ * that had it before us). 0 for a live process (a reused PID too) or anything not a PID. */
+int df_leftover_pid_gone(const char *digits);
 /* fsync the file at tmp, rename it to path, fsync the directory. */
 df_status df_atomic_rename(const char *tmp, const char *path);
 

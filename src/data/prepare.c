@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,11 +321,7 @@ static void remove_work(const char *work) {
  * now); a concurrent prepare's folder is left alone. */
 static int stale_work(const char *name) {
   size_t pl = strlen(WORK_PREFIX);
-  if (strncmp(name, WORK_PREFIX, pl)) return 0;
-  char *end;
-  long pid = strtol(name + pl, &end, 10);
-  if (pid <= 0 || *end) return 0;
-  return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+  return !strncmp(name, WORK_PREFIX, pl) && df_leftover_pid_gone(name + pl);
 }
 
 static void remove_stale_work(const char *out) {

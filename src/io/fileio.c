@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,14 @@
 
 void df_atomic_tmp_name(const char *path, char *tmp, size_t len) {
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+}
+
+int df_leftover_pid_gone(const char *digits) {
+  char *end;
+  errno = 0;
+  long pid = strtol(digits, &end, 10);
+  if (end == digits || *end || errno || pid <= 0 || pid > INT_MAX) return 0;
+  return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
 df_status df_atomic_open(df_atomic_file *f, const char *path) {
