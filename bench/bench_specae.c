@@ -43,17 +43,21 @@ static df_status next_batch(void *ctx, df_tensor *x, int32_t *labels) {
 static df_status train_with_previews(df_loaded_model *m, df_train_data *data, df_rng *rng, int steps, int every,
                                      int preview, const df_tensor *z, df_tensor *y) {
   df_metrics metrics;
-  for (int i = 1; i <= steps; i++) {
+  /* As df_train_run does: batched GEMMs while training (inference is batch-invariant). */
+  df_set_batch_invariant(0);
+  df_status s = DF_OK;
+  for (int i = 1; !s && i <= steps; i++) {
     df_metrics_clear(&metrics);
-    DF_TRY(m->type->train_step(m->model, data, rng, &metrics));
-    if (every > 0 && i % every == 0) {
+    s = m->type->train_step(m->model, data, rng, &metrics);
+    if (!s && every > 0 && i % every == 0) {
       df_tensor zp, yp;
-      DF_TRY(df_tensor_slice0(z, 0, preview, &zp));
-      DF_TRY(df_tensor_slice0(y, 0, preview, &yp));
-      DF_TRY(m->type->decode(m->model, &zp, NULL, &yp));
+      s = df_tensor_slice0(z, 0, preview, &zp);
+      if (!s) s = df_tensor_slice0(y, 0, preview, &yp);
+      if (!s) s = m->type->decode(m->model, &zp, NULL, &yp);
     }
   }
-  return DF_OK;
+  df_set_batch_invariant(1);
+  return s;
 }
 
 int main(int argc, char **argv) {

@@ -56,6 +56,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_wavegan: %s\n", df_last_error());
     return 1;
   }
+  /* As df_train_run does: batched GEMMs (inference's batch-invariant mode is per example). */
+  df_set_batch_invariant(0);
   df_wavegan_config cfg = {d, 16384, 1, 25, 100, 2, DF_UPSAMPLE_ZEROS, 0, 0, 0, 32, 0.2f, DF_GAN_WGAN_GP, 10.0f};
   df_adam_config adam = {1e-4f, 0.5f, 0.9f, 1e-8f, 0};
   df_rng rng;
