@@ -224,6 +224,10 @@ int main(void) {
       df_expect_true(rendered[DF_SPLIT_TRAIN] > 0 && rendered[DF_SPLIT_TEST] == 0, what);
       snprintf(what, sizeof what, "no loop uses a sample of another split (%d of %d loops do)", lc.leaks, lc.loops);
       df_expect_true(lc.loops > 0 && lc.leaks == 0, what);
+      char *why = loop_pool_why_none(pool);
+      snprintf(what, sizeof what, "a kit in two splits is named with its split in messages (%s)", why ? why : "");
+      df_expect_true(why && strstr(why, "K in train (kick, snare, hh_closed)") && strstr(why, "K in test (kick)"), what);
+      free(why);
       loop_pool_free(pool);
     }
   }

@@ -381,7 +381,12 @@ char *loop_pool_why_none(const loop_pool *p) {
       append(buf, sizeof buf, &n, "%s%s", t ? ", " : "", p->info.class_names[pat.track_class[t]]);
     append(buf, sizeof buf, &n, "; the %d kit%s ha%s:", p->n_kits, p->n_kits == 1 ? "" : "s", p->n_kits == 1 ? "s" : "ve");
     for (int k = 0; k < p->n_kits && k < 4; k++) {
-      append(buf, sizeof buf, &n, "%s %s (", k ? "," : "", p->kits[k].name);
+      /* A kit split by file is one entry per split: name the split then. */
+      int split_too = 0;
+      for (int j = 0; j < p->n_kits; j++)
+        split_too |= j != k && !strcmp(p->kits[j].name, p->kits[k].name);
+      append(buf, sizeof buf, &n, "%s %s%s%s (", k ? "," : "", p->kits[k].name, split_too ? " in " : "",
+             split_too ? df_split_name(p->kits[k].split) : "");
       int idx[1], any = 0;
       for (int c = 0; c < p->info.n_classes; c++)
         if (kit_clips(p, k, c, idx, 1)) append(buf, sizeof buf, &n, "%s%s", any++ ? ", " : "", p->info.class_names[c]);
