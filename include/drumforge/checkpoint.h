@@ -11,6 +11,7 @@
 #ifndef DRUMFORGE_CHECKPOINT_H
 #define DRUMFORGE_CHECKPOINT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drumforge/dataset.h"
@@ -66,6 +67,14 @@ df_status df_check_finite(const char *path, const char *name, const df_tensor *t
 /* df_check_finite for every tensor df_checkpoint_save would write to path, by the name it
  * would have there (with_optimizer: the Adam moments too). */
 df_status df_checkpoint_check_finite(const char *path, df_param_set *const *sets, int n_sets, int with_optimizer);
+
+/* The newest checkpoint of a run folder that verifies, as resume picks it: its path and state
+ * (df_checkpoint_state_free it). Each newer one that does not read is handed to skipped (may
+ * be NULL) with its step and status, df_last_error() saying why. DF_ERR_NOT_FOUND when none
+ * verifies. */
+typedef void (*df_checkpoint_skip_fn)(void *ctx, int64_t step, df_status why);
+df_status df_run_newest_valid(const char *run_dir, char *path, size_t len, df_checkpoint_state *st,
+                              df_checkpoint_skip_fn skipped, void *ctx);
 
 /* Verifies the file and loads every parameter of the sets (shapes must match), the Adam
  * moments when present (require_optimizer = 1 makes their absence an error), and the state.

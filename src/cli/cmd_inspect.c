@@ -243,8 +243,10 @@ static cJSON *read_json(const char *run, const char *name) {
   return j;
 }
 
-/* The newest checkpoint that verifies, as resume would pick it; newer ones that do not are
- * named with the reason. */
+static void not_valid(void *ctx, int64_t step, df_status why) { printf("  not valid: %s\n", df_last_error()); }
+
+/* The checkpoints, and the newest that verifies as resume picks it (df_run_newest_valid);
+ * newer ones that do not are named with the reason. */
 static void print_checkpoints(const char *run) {
   int64_t *steps;
   int n;
@@ -261,22 +263,18 @@ static void print_checkpoints(const char *run) {
     printf("%s %lld", i ? "," : " (steps", (long long)steps[i]);
   }
   printf(n ? ")\n" : "\n");
-  for (int i = n - 1; i >= 0; i--) {
-    char path[4300];
-    df_run_checkpoint_path(run, steps[i], path, sizeof path);
-    df_checkpoint_state st;
-    if (df_checkpoint_read_state(path, &st) != DF_OK) {
-      printf("  not valid: %s\n", df_last_error());
-      continue;
-    }
+  free(steps);
+  char path[4300];
+  df_checkpoint_state st;
+  if (n && df_run_newest_valid(run, path, sizeof path, &st, not_valid, NULL) == DF_OK) {
     char trained[32];
     duration_text(st.elapsed_seconds, trained, sizeof trained);
     printf("  newest valid: step %lld (%.1f MiB, trained for %s%s%s)\n", (long long)st.step, file_mib(path), trained,
            st.compute[0] ? " on " : "", st.compute);
     df_checkpoint_state_free(&st);
-    break;
+  } else if (n) {
+    printf("  no valid checkpoint\n");
   }
-  free(steps);
 }
 
 /* The last line of metrics.jsonl: its step and numbers. */

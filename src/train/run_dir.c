@@ -3,6 +3,8 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "train/run_dir.h"
 
+#include "drumforge/checkpoint.h"
+
 #include <dirent.h>
 #include <ftw.h>
 #include <errno.h>
@@ -101,3 +103,21 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 }
 
 void df_run_remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+df_status df_run_newest_valid(const char *run_dir, char *path, size_t len, df_checkpoint_state *st,
+                              df_checkpoint_skip_fn skipped, void *ctx) {
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(run_dir, &steps, &n));
+  for (int i = n - 1; i >= 0; i--) {
+    df_run_checkpoint_path(run_dir, steps[i], path, len);
+    df_status s = df_checkpoint_read_state(path, st);
+    if (s == DF_OK) {
+      free(steps);
+      return DF_OK;
+    }
+    if (skipped) skipped(ctx, steps[i], s);
+  }
+  free(steps);
+  return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint", run_dir);
+}

@@ -219,27 +219,22 @@ static df_status restore(trainer *t, const char *path) {
 /* The newest checkpoint that verifies; corrupt ones are reported, skipped and listed in
  * t->unusable. *state gets its state (config text included). DF_ERR_NOT_FOUND when there is
  * none. */
+static void skipped_checkpoint(void *ctx, int64_t step, df_status why) {
+  trainer *t = ctx;
+  notice(t, "skipping unusable checkpoint: %s", df_last_error());
+  if (why == DF_ERR_FORMAT) t->unusable[t->n_unusable++] = step; /* corrupt, not another version */
+}
+
 static df_status newest_valid(trainer *t, char *path, size_t len, df_checkpoint_state *state) {
   int64_t *steps;
   int n;
   DF_TRY(df_run_list_checkpoints(t->opt->run_dir, &steps, &n));
-  t->unusable = malloc(sizeof *t->unusable * (size_t)(n ? n : 1));
-  if (!t->unusable) {
-    free(steps);
-    return DF_FAIL(DF_ERR_OOM, "checkpoint list");
-  }
-  for (int i = n - 1; i >= 0; i--) {
-    df_run_checkpoint_path(t->opt->run_dir, steps[i], path, len);
-    df_status s = df_checkpoint_read_state(path, state);
-    if (s == DF_OK) {
-      free(steps);
-      return DF_OK;
-    }
-    notice(t, "skipping unusable checkpoint: %s", df_last_error());
-    if (s == DF_ERR_FORMAT) t->unusable[t->n_unusable++] = steps[i];
-  }
   free(steps);
-  return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no valid checkpoint to resume from", t->opt->run_dir);
+  t->unusable = malloc(sizeof *t->unusable * (size_t)(n ? n : 1));
+  if (!t->unusable) return DF_FAIL(DF_ERR_OOM, "checkpoint list");
+  df_status s = df_run_newest_valid(t->opt->run_dir, path, len, state, skipped_checkpoint, t);
+  if (s == DF_ERR_NOT_FOUND) return DF_FAIL(s, "%s: no valid checkpoint to resume from", t->opt->run_dir);
+  return s;
 }
 
 /* Once the resume has succeeded, the corrupt checkpoints it skipped are renamed aside: a later
