@@ -134,10 +134,19 @@ static void determinism(df_stft_plan *plan, const df_tensor *mag, df_tensor *aud
   df_tensor_free(&again);
 }
 
-/* Zero phase: a batch gives what each item gives alone. */
-static void batch_independence(df_stft_plan *plan, const df_tensor *mag, df_tensor *audio) {
-  df_griffinlim_config gl = {6, 0.99f, DF_PHASE_ZERO};
-  df_expect_ok(df_griffinlim(plan, &gl, NULL, mag, audio, NULL), "batched griffinlim");
+/* Zero phase, and shared random phases: a batch gives what each item gives alone. */
+static void batch_independence(df_stft_plan *plan, const df_tensor *mag, df_tensor *audio, df_phase_init init) {
+  const char *mode = init == DF_PHASE_ZERO ? "zero phase" : "shared random phases";
+  char what[160];
+  df_griffinlim_config gl = {6, 0.99f, init};
+  df_rng rng;
+  df_rng_init(&rng, 9);
+  snprintf(what, sizeof what, "batched griffinlim, %s", mode);
+  df_expect_ok(df_griffinlim(plan, &gl, &rng, mag, audio, NULL), what);
+  if (init == DF_PHASE_RANDOM_SHARED) {
+    uint64_t words = (uint64_t)(mag->shape[1] * mag->shape[2]);
+    df_expect_true(rng.offset == ((words + 3) & ~3ull), "shared phases: the rng advances by F T rounded up to 4");
+  }
   int ok = 1;
   for (int64_t b = 0; b < mag->shape[0]; b++) {
     df_tensor m1, a1;
@@ -145,11 +154,13 @@ static void batch_independence(df_stft_plan *plan, const df_tensor *mag, df_tens
     int64_t as[2] = {1, LEN};
     df_tensor one = cpu_tensor("one item", 2, as);
     df_tensor_slice0(audio, b, 1, &a1);
-    df_expect_ok(df_griffinlim(plan, &gl, NULL, &m1, &one, NULL), "single griffinlim");
+    df_rng_init(&rng, 9);
+    df_expect_ok(df_griffinlim(plan, &gl, &rng, &m1, &one, NULL), "single griffinlim");
     ok &= memcmp(one.data, a1.data, df_tensor_bytes(&one)) == 0;
     df_tensor_free(&one);
   }
-  df_expect_true(ok, "each item of a batch equals the item inverted alone (bitwise)");
+  snprintf(what, sizeof what, "%s: each item of a batch equals the item inverted alone (bitwise)", mode);
+  df_expect_true(ok, what);
 }
 
 static void from_mel(df_stft_plan *plan, const df_tensor *mag, df_tensor *audio) {
@@ -185,14 +196,17 @@ static void cpu_vs_gpu(df_stft_plan *plan, const df_tensor *mag, df_tensor *audi
   df_expect_ok(df_test_to_device(audio, DF_DEVICE_CUDA, &gaudio), "alloc");
   const int64_t B = mag->shape[0];
   float sc_cpu[3], sc_gpu[3];
-  df_griffinlim_config gl = {16, 0.99f, DF_PHASE_RANDOM};
-  df_rng r1, r2;
-  df_rng_init(&r1, 11);
-  df_rng_init(&r2, 11);
-  df_expect_ok(df_griffinlim(plan, &gl, &r1, mag, audio, sc_cpu), "cpu griffinlim");
-  df_expect_ok(df_griffinlim(gpu, &gl, &r2, &gmag, &gaudio, sc_gpu), "gpu griffinlim");
-  df_expect_tensor_close("gpu griffinlim audio equals cpu", &gaudio, audio, 1e-3, 5e-4);
-  df_expect_close("gpu spectral convergence equals cpu", sc_gpu, sc_cpu, B, 1e-3, 1e-5);
+  for (int shared = 0; shared < 2; shared++) { /* random phases, then shared random phases */
+    df_griffinlim_config gl = {16, 0.99f, shared ? DF_PHASE_RANDOM_SHARED : DF_PHASE_RANDOM};
+    df_rng r1, r2;
+    df_rng_init(&r1, 11);
+    df_rng_init(&r2, 11);
+    df_expect_ok(df_griffinlim(plan, &gl, &r1, mag, audio, sc_cpu), "cpu griffinlim");
+    df_expect_ok(df_griffinlim(gpu, &gl, &r2, &gmag, &gaudio, sc_gpu), "gpu griffinlim");
+    df_expect_tensor_close(shared ? "shared phases: gpu griffinlim audio equals cpu" : "gpu griffinlim audio equals cpu",
+                           &gaudio, audio, 1e-3, 5e-4);
+    df_expect_close("gpu spectral convergence equals cpu", sc_gpu, sc_cpu, B, 1e-3, 1e-5);
+  }
   df_tensor_free(&gmag);
   df_tensor_free(&gaudio);
   df_stft_plan_free(gpu);
@@ -215,10 +229,11 @@ int main(void) {
 
   convergence(plan, &mag, &audio);
   determinism(plan, &mag, &audio);
-  batch_independence(plan, &mag, &audio);
+  batch_independence(plan, &mag, &audio, DF_PHASE_ZERO);
+  batch_independence(plan, &mag, &audio, DF_PHASE_RANDOM_SHARED);
   from_mel(plan, &mag, &audio);
   if (df_test_gpu()) cpu_vs_gpu(plan, &mag, &audio);
-  else df_test_skip_gpu(2, "cuda griffinlim against the cpu");
+  else df_test_skip_gpu(4, "cuda griffinlim against the cpu (random and shared phases)");
 
   df_tensor_free(&x);
   df_tensor_free(&mag);

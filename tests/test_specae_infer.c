@@ -1,7 +1,7 @@
 /* Inference with the spectrogram autoencoders through the model interface, on models loaded
  * from run folders: the front end and its inverse (spectrogram -> Griffin-Lim -> the same
  * spectrogram and level), encode and decode shapes, determinism and chunking (a chunked encode
- * equals encoding one sound at a time), the latent's indifference to the input's level and
+ * equals encoding one sound at a time; a sound decodes alike alone or anywhere in a batch), the latent's indifference to the input's level and
  * reconstruct's respect for it, prior samples, and bad arguments (labels for conditional
  * models, wrong shapes). */
 #include <math.h>
@@ -197,6 +197,16 @@ static void encode_decode(df_loaded_model *m, const char *name, const int32_t *l
   t->decode(m->model, &zt, labels ? labels + 64 : NULL, &tail_y);
   snprintf(what, sizeof what, "%s: a sound decodes the same whatever else is in the call (chunks of 64)", name);
   df_expect_equal_bytes(what, tail_y.data, yt.data, df_tensor_bytes(&tail_y));
+  /* ... and alone: the fourth sound by itself (Griffin-Lim's initial phases must not depend on
+   * the place in the batch). */
+  df_tensor z3, y3, alone;
+  df_tensor_slice0(&z, 3, 1, &z3);
+  df_tensor_slice0(&y, 3, 1, &y3);
+  df_tensor_new(&alone, DF_DEVICE_CPU, "decoded alone", 1, 1, length);
+  t->decode(m->model, &z3, labels ? labels + 3 : NULL, &alone);
+  snprintf(what, sizeof what, "%s: a sound decoded alone equals the same sound decoded fourth in a batch", name);
+  df_expect_equal_bytes(what, alone.data, y3.data, df_tensor_bytes(&alone));
+  df_tensor_free(&alone);
   /* reconstruct keeps each input's level: half the input, half the output. */
   df_tensor x4, q4;
   df_tensor_slice0(&x, 0, 4, &x4);

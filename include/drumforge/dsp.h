@@ -83,7 +83,9 @@ df_status df_istft(df_stft_plan *plan, const df_tensor *spec, df_tensor *x);
 
 typedef enum df_phase_init {
   DF_PHASE_RANDOM = 0, /* uniform on the unit circle, from the project RNG */
-  DF_PHASE_ZERO        /* all phases 0 (torchaudio's rand_init=False) */
+  DF_PHASE_ZERO,       /* all phases 0 (torchaudio's rand_init=False) */
+  DF_PHASE_RANDOM_SHARED /* random as DF_PHASE_RANDOM, the same phases for every item of the
+                          * batch: an item's result does not depend on its place in the batch */
 } df_phase_init;
 
 typedef struct df_griffinlim_config {
@@ -101,7 +103,8 @@ df_griffinlim_config df_griffinlim_config_default(void);
  * mag [B, F, T] holds magnitudes S (not power) -> audio [B, L]. The random initial phase of
  * element (b, f, t) is 2 pi u with u word (b F + f) T + t of the stream of rng from its
  * offset, so the CPU and the GPU start from the same phases; rng advances by B F T rounded up
- * to 4 (rng may be NULL with DF_PHASE_ZERO). convergence (host, B floats, or NULL to skip the
+ * to 4 (rng may be NULL with DF_PHASE_ZERO). DF_PHASE_RANDOM_SHARED gives element (b, f, t)
+ * word f T + t for every b, and advances rng by F T rounded up to 4. convergence (host, B floats, or NULL to skip the
  * extra STFT) receives the spectral convergence ||S - |STFT(audio)||| / ||S|| per item
  * (0 for an all-zero S). The whole batch runs at once: on the GPU in one batched cuFFT plan. */
 df_status df_griffinlim(df_stft_plan *plan, const df_griffinlim_config *cfg, df_rng *rng,

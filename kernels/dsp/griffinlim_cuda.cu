@@ -11,14 +11,15 @@
 #define THREADS 256
 
 /* From mag [B, F, T]: frame-major targets, X = S exp(j phi0), previous spectrum 0. */
-__global__ void gl_init_kernel(const float *mag, int random, uint64_t seed, uint64_t offset,
+__global__ void gl_init_kernel(const float *mag, int random, int shared, uint64_t seed, uint64_t offset,
                                int bins, int64_t frames, int n_fft, int64_t total, float *target,
                                cufftComplex *x, cufftComplex *prev) {
   DF_GRID_STRIDE(i, total) {
     int64_t t = i % frames, bf = i / frames, f = bf % bins, b = bf / bins;
     int64_t j = (b * frames + t) * bins + f;
     float s = mag[i], c, sn;
-    df_dsp_initial_phase(random, seed, offset, (uint64_t)i, &c, &sn);
+    /* shared: every item takes the phases of item 0 (word f T + t) */
+    df_dsp_initial_phase(random, seed, offset, (uint64_t)(shared ? i % (bins * frames) : i), &c, &sn);
     target[j] = s;
     x[j].x = s * c;
     x[j].y = df_dsp_real_bin((int)f, n_fft) ? 0.0f : s * sn;
@@ -105,7 +106,8 @@ extern "C" df_status df_cuda_griffinlim(df_stft_plan *p, const df_griffinlim_con
   const float k = cfg->momentum / (1.0f + cfg->momentum);
   cufftComplex *x = c->spec, *prev = c->aux;
   gl_init_kernel<<<df_grid(total, THREADS), THREADS, 0, st>>>(
-      (const float *)mag->data, cfg->init == DF_PHASE_RANDOM, seed, offset, p->bins, p->frames,
+      (const float *)mag->data, cfg->init != DF_PHASE_ZERO, cfg->init == DF_PHASE_RANDOM_SHARED, seed, offset,
+      p->bins, p->frames,
       p->cfg.n_fft, total, c->mag, x, prev);
   CUDA_LAUNCH_TRY();
   for (int it = 0; it < cfg->n_iter; it++) {

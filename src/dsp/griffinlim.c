@@ -23,9 +23,9 @@ df_status df_griffinlim(df_stft_plan *plan, const df_griffinlim_config *cfg, df_
   if (!(cfg->momentum >= 0.0f && cfg->momentum < 1.0f))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: momentum %g must be in [0, 1)", fn,
                    (double)cfg->momentum);
-  if (cfg->init != DF_PHASE_RANDOM && cfg->init != DF_PHASE_ZERO)
+  if (cfg->init != DF_PHASE_RANDOM && cfg->init != DF_PHASE_ZERO && cfg->init != DF_PHASE_RANDOM_SHARED)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: unknown phase init %d", fn, (int)cfg->init);
-  if (cfg->init == DF_PHASE_RANDOM && !rng)
+  if (cfg->init != DF_PHASE_ZERO && !rng)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: random initial phase needs an rng", fn);
   if (plan->nola_bad >= 0)
     return DF_FAIL(DF_ERR_INVALID_ARG,
@@ -34,13 +34,15 @@ df_status df_griffinlim(df_stft_plan *plan, const df_griffinlim_config *cfg, df_
                    fn, (long long)plan->nola_bad, plan->cfg.n_fft, plan->cfg.hop,
                    plan->cfg.center);
   uint64_t seed = 0, offset = 0;
-  if (cfg->init == DF_PHASE_RANDOM) {
+  if (cfg->init != DF_PHASE_ZERO) {
     if (rng->offset % 4)
       return DF_FAIL(DF_ERR_INVALID_ARG, "%s: rng offset %llu is not a multiple of 4", fn,
                      (unsigned long long)rng->offset);
     seed = rng->seed;
     offset = rng->offset;
-    rng->offset += ((uint64_t)df_tensor_numel(mag) + 3) & ~(uint64_t)3;
+    const uint64_t words = cfg->init == DF_PHASE_RANDOM_SHARED ? (uint64_t)(mag->shape[1] * mag->shape[2])
+                                                               : (uint64_t)df_tensor_numel(mag);
+    rng->offset += (words + 3) & ~(uint64_t)3;
   }
   return plan->be->dsp->griffinlim(plan, cfg, seed, offset, mag, audio, convergence);
 }

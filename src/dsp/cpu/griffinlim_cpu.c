@@ -71,14 +71,14 @@ df_status df_cpu_griffinlim(df_stft_plan *p, const df_griffinlim_config *cfg, ui
   cpu_stft_impl *c = p->impl;
   const int64_t B = mag->shape[0], L = p->length, per = (int64_t)p->bins * p->frames;
   const float k = cfg->momentum / (1.0f + cfg->momentum);
-  const int random = cfg->init == DF_PHASE_RANDOM;
+  const int random = cfg->init != DF_PHASE_ZERO, shared = cfg->init == DF_PHASE_RANDOM_SHARED;
   const float *S = mag->data;
   float *out = audio->data;
 #pragma omp parallel for num_threads(c->threads) schedule(dynamic)
   for (int64_t b = 0; b < B; b++) {
     cpu_workspace *w = &c->ws[omp_get_thread_num()];
     fftwf_complex *x = w->spec, *prev = w->aux;
-    init_item(p, S + b * per, random, seed, offset, b, w->mag, x, prev);
+    init_item(p, S + b * per, random, seed, offset, shared ? 0 : b, w->mag, x, prev);
     for (int it = 0; it < cfg->n_iter; it++) {
       df_cpu_istft_one(p, w, x, w->signal); /* consumes X */
       df_cpu_stft_one(p, w, w->signal, x);  /* T into the same buffer */

@@ -129,6 +129,7 @@ df_status sa_synthesise(sa_frontend *fe, const sa_config *c, df_tensor *spec, co
   df_griffinlim_config gl = df_griffinlim_config_default();
   gl.n_iter = c->gl_iters;
   gl.momentum = c->gl_momentum;
+  gl.init = DF_PHASE_RANDOM_SHARED; /* a sound decodes alike alone or in any batch */
   df_rng rng;
   df_rng_init(&rng, SA_GRIFFINLIM_SEED);
   df_tensor signal = DF_VIEW(audio, n, c->length);
