@@ -3,6 +3,7 @@
  * says so. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,5 +75,17 @@ int main(void) {
   df_expect_true(child > 0 && df_leftover_pid_gone(own), "an exited child's PID: a leftover");
   df_expect_true(!df_leftover_pid_gone("12x") && !df_leftover_pid_gone("") && !df_leftover_pid_gone("99999999999"),
                  "text that is not a PID: not a leftover");
+  /* A named pipe is refused before it is opened (opening one blocks until a writer comes). */
+  char fifo[4300];
+  snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+  if (mkfifo(fifo, 0666) == 0) {
+    char *got;
+    size_t got_len;
+    alarm(30); /* a hang fails the test */
+    df_status st = df_read_file(fifo, &got, &got_len);
+    alarm(0);
+    df_expect_true(st == DF_ERR_INVALID_ARG && strstr(df_last_error(), "not a regular file"),
+                   "df_read_file refuses a named pipe without blocking");
+  }
   return df_test_finish();
 }

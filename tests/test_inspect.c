@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "common/datafiles.h"
 #include "common/gen_fixture.h"
@@ -147,6 +149,14 @@ int main(void) {
   snprintf(args, sizeof args, "'%s'", path);
   expect_one_line_error("a text file is refused in one line", inspect(args), "not something drumforge can inspect");
   snprintf(args, sizeof args, "'%s/missing'", dir);
-  expect_one_line_error("a missing path is refused in one line", inspect(args), "no such file or folder");
+  expect_one_line_error("a missing path is refused in one line", inspect(args), "No such file or directory");
+  /* A named pipe is not opened (that would wait for a writer): refused at once. */
+  snprintf(path, sizeof path, "%s/pipe", dir);
+  if (mkfifo(path, 0666) == 0) {
+    snprintf(args, sizeof args, "'%s'", path);
+    alarm(30); /* a hang fails the test */
+    expect_one_line_error("a named pipe is refused without blocking", inspect(args), "not something drumforge can inspect");
+    alarm(0);
+  }
   return df_test_finish();
 }

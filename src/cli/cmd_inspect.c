@@ -1,6 +1,7 @@
 /* drumforge inspect: summarise what a path holds. Each kind of thing drumforge writes has an
  * inspector below (a test that recognises the path, and a printer), listed in `inspectors`:
  * datasets and shards, run folders, checkpoints, other safetensors files (exports). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdint.h>
@@ -27,9 +28,16 @@ static int is_dataset(const char *path) {
   return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(m, &sb) == 0;
 }
 
+/* Only regular files are opened to be sniffed: a named pipe would block the open. */
+static int is_regular(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 static int is_hdf5(const char *path) {
   static const unsigned char magic[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   unsigned char head[8];
+  if (!is_regular(path)) return 0;
   FILE *f = fopen(path, "rb");
   if (!f) return 0;
   int ok = fread(head, 1, 8, f) == 8 && !memcmp(head, magic, 8);
@@ -74,6 +82,7 @@ static int show_dataset(const char *path) {
 static int is_safetensors(const char *path) {
   unsigned char head[9];
   struct stat sb;
+  if (!is_regular(path)) return 0;
   FILE *f = fopen(path, "rb");
   if (!f) return 0;
   int ok = fread(head, 1, 9, f) == 9 && fstat(fileno(f), &sb) == 0;
@@ -388,7 +397,7 @@ int cmd_inspect(int argc, char **argv) {
     if (i == n) {
       struct stat sb;
       fprintf(stderr, "drumforge inspect: %s: %s\n", path,
-              stat(path, &sb) != 0 ? "no such file or folder" : "not something drumforge can inspect");
+              stat(path, &sb) != 0 ? strerror(errno) : "not something drumforge can inspect");
       rc = CLI_FAILED;
       continue;
     }

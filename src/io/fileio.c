@@ -156,6 +156,10 @@ df_status df_sync_filesystem(const char *path) {
 df_status df_read_file(const char *path, char **data, size_t *len) {
   *data = NULL;
   *len = 0;
+  /* Opening a named pipe blocks until someone writes to it; a device has no end. */
+  struct stat pre;
+  if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: not a regular file (a pipe or a device)", path);
   FILE *fp = fopen(path, "rb");
   if (!fp) return DF_FAIL(errno == ENOENT ? DF_ERR_NOT_FOUND : DF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   /* fopen opens a folder for reading, and its "size" is then LONG_MAX. */
