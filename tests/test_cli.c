@@ -58,6 +58,8 @@ int main(void) {
   }
   expect_run("encode -o", 2, "option '-o' needs a value", "a short option without its value is named");
   expect_run("prepare -z", 2, "unknown option '-z'", "an unknown short option is named");
+  expect_run("train --run x --fresh --resume", 2, "give one of --resume and --fresh",
+             "contradictory --fresh and --resume are a usage error");
   expect_run("train -c x.ini", 2, "unknown option '-c'",
              "a letter that is only a long option's internal value is an unknown short option");
   expect_run("train --bogus-option", 2, NULL, "an unknown option is a usage error");

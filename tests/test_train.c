@@ -7,11 +7,13 @@
  * before its first step leaves no run folder, and a loss that turns non-finite stops the run naming the step and the
  * last good checkpoint. */
 #include <cblas.h>
+#include <fcntl.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -297,6 +299,53 @@ int main(void) {
   df_expect_ok(train(NULL, run_b, 8, &res), "resume past a checkpoint of another format version");
   snprintf(cmd, sizeof cmd, "%s.corrupt", path);
   df_expect_true(file_exists(path) && !file_exists(cmd), "... which keeps its name");
+
+  /* 5d. One train per run folder: while the folder's lock is held, another is refused. */
+  snprintf(path, sizeof path, "%s/.lock", run_b);
+  int lock = open(path, O_RDWR | O_CREAT, 0666);
+  if (df_expect_true(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0, "hold the run folder's lock")) {
+    s = train(NULL, run_b, 9, &res);
+    df_expect_true(s != DF_OK && strstr(df_last_error(), "another drumforge train is running"),
+                   "a second train in a run folder in use is refused");
+    close(lock);
+  }
+
+  /* 5e. What killed runs left is cleaned up on the next run: temporary files of a process that
+   * is gone; a live process's stay. A resume that fails leaves config.ini as it was, and a
+   * resumed run cannot change its seed or batch. */
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, NULL, 0);
+  char dead_tmp[4400], live_tmp[4400], cfg_tmp[4400];
+  snprintf(dead_tmp, sizeof dead_tmp, "%s/checkpoints/ckpt-000000099.safetensors.tmp.%ld", run_b, (long)child);
+  snprintf(cfg_tmp, sizeof cfg_tmp, "%s/config.ini.tmp.%ld", run_b, (long)child);
+  snprintf(live_tmp, sizeof live_tmp, "%s/checkpoints/ckpt-000000098.safetensors.tmp.1", run_b);
+  df_test_write_text(dead_tmp, "half a checkpoint");
+  df_test_write_text(cfg_tmp, "[train]\n");
+  df_test_write_text(live_tmp, "pid 1 is alive");
+  char *cfg_before = NULL, *cfg_after = NULL;
+  size_t nb = 0, na = 0;
+  snprintf(path, sizeof path, "%s/config.ini", run_b);
+  df_read_file(path, &cfg_before, &nb);
+  static const char *const seed5[] = {"train.seed=5", NULL};
+  s = df_test_train(NULL, dataset, run_b, 9, seed5);
+  df_expect_true(s == DF_ERR_CONFIG && strstr(df_last_error(), "keeps its seed"), "--set train.seed on resume is refused");
+  char scratch_other[4300], other_dataset[4300];
+  snprintf(scratch_other, sizeof scratch_other, "%s/other", scratch);
+  if (df_test_make_dataset(scratch_other, 5, 1.0, other_dataset, sizeof other_dataset) == 0) {
+    s = train_on(NULL, other_dataset, run_b, 9, &res);
+    df_read_file(path, &cfg_after, &na);
+    char what[1400];
+    snprintf(what, sizeof what, "a resume on data that does not fit fails (%s) and leaves config.ini as it was",
+             df_last_error());
+    df_expect_true(s != DF_OK && cfg_before && cfg_after && nb == na && !memcmp(cfg_before, cfg_after, nb), what);
+  }
+  free(cfg_before);
+  free(cfg_after);
+  df_expect_ok(train(NULL, run_b, 9, &res), "resume to step 9");
+  df_expect_true(!file_exists(dead_tmp) && !file_exists(cfg_tmp) && file_exists(live_tmp),
+                 "a dead process's temporary files are removed, a live one's kept");
+  unlink(live_tmp);
 
   /* 6. An unknown config key. */
   char run_typo[4300];

@@ -34,6 +34,10 @@ void df_atomic_tmp_name(const char *path, char *tmp, size_t len);
  * what it left is a killed run's leftover: no such process here, or our own PID (a process
  * that had it before us). 0 for a live process (a reused PID too) or anything not a PID. */
 int df_leftover_pid_gone(const char *digits);
+/* Removes the temporary files ("NAME.tmp.PID", df_atomic_tmp_name) in dir whose process is
+ * gone: writes a killed run never finished. With kinds, only NAMEs ending in one of them
+ * (case ignored). A live process's files are left alone. */
+void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int n_kinds);
 /* fsync the file at tmp, rename it to path, fsync the directory. */
 df_status df_atomic_rename(const char *tmp, const char *path);
 

@@ -84,8 +84,12 @@ int cmd_train(int argc, char **argv) {
         rc = cli_parse_long("train", "--steps", optarg, 1, 1000000000L, &v);
         o.steps = v;
         break;
-      case 'R': o.resume = DF_RESUME_REQUIRE; break;
-      case 'F': o.resume = DF_RESUME_NEVER; break;
+      case 'R':
+      case 'F':
+        if (o.resume != DF_RESUME_AUTO && o.resume != (c == 'R' ? DF_RESUME_REQUIRE : DF_RESUME_NEVER))
+          rc = cli_usage_error("train", "give one of --resume and --fresh");
+        o.resume = c == 'R' ? DF_RESUME_REQUIRE : DF_RESUME_NEVER;
+        break;
       case 'S': overrides[o.n_overrides++] = optarg; break;
       case 'D': device = optarg; break;
       case 'x': df_set_deterministic(1); break;

@@ -126,30 +126,6 @@ static df_status check_options(const df_generate_options *o, const df_loaded_mod
   return df_generate_check_settings(o);
 }
 
-/* Removes what a generate killed with SIGKILL can leave in dir: its temporary files
- * ("NAME.tmp.PID", NAME a .wav, .flac, .npy or .jsonl) whose process is gone
- * (df_leftover_pid_gone). A live process's (a reused PID too) are left alone. */
-static void remove_stale_temporaries(const char *dir) {
-  static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
-  DIR *d = opendir(dir);
-  if (!d) return;
-  for (struct dirent *e; (e = readdir(d));) {
-    const char *tmp = NULL;
-    for (const char *p = strstr(e->d_name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) tmp = p;
-    if (!tmp || !df_leftover_pid_gone(tmp + 5)) continue;
-    int ours = 0;
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-      size_t n = strlen(kinds[k]);
-      ours |= (size_t)(tmp - e->d_name) > n && !strncasecmp(tmp - n, kinds[k], n);
-    }
-    if (!ours) continue;
-    char path[4600];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(d);
-}
-
 /* The folder exists and takes files, and holds no earlier run's manifest (unless allowed). */
 static df_status check_out_dir(const df_generate_options *o) {
   if (!o->out_dir || !o->out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
@@ -159,7 +135,9 @@ static df_status check_out_dir(const df_generate_options *o) {
   if (!o->overwrite && access(path, F_OK) == 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
                    o->out_dir, DF_GENERATE_MANIFEST);
-  remove_stale_temporaries(o->out_dir);
+  /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
+  static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
+  df_remove_stale_temporaries(o->out_dir, kinds, 4);
   snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
   if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot write files there: %s", o->out_dir, strerror(errno));

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* syncfs */
 #include "drumforge/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +24,26 @@ int df_leftover_pid_gone(const char *digits) {
   long pid = strtol(digits, &end, 10);
   if (end == digits || *end || errno || pid <= 0 || pid > INT_MAX) return 0;
   return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
+void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int n_kinds) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  for (struct dirent *e; (e = readdir(d));) {
+    const char *tmp = NULL;
+    for (const char *p = strstr(e->d_name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) tmp = p;
+    if (!tmp || !df_leftover_pid_gone(tmp + 5)) continue;
+    int wanted = n_kinds == 0;
+    for (int k = 0; k < n_kinds; k++) {
+      size_t n = strlen(kinds[k]);
+      wanted |= (size_t)(tmp - e->d_name) > n && !strncasecmp(tmp - n, kinds[k], n);
+    }
+    if (!wanted) continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
 }
 
 df_status df_atomic_open(df_atomic_file *f, const char *path) {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +93,7 @@ typedef struct trainer {
   int64_t *unusable; /* steps of the corrupt checkpoints the resume skipped */
   int n_unusable;
   int created_run; /* this session created the run folder */
+  int lock_fd;     /* RUN/.lock, flock'ed for the run (-1: none) */
 } trainer;
 
 static double now(void) {
@@ -301,6 +304,17 @@ static df_status trim_metrics(trainer *t) {
 }
 
 /* ---------------------------------------------------------------- setup */
+/* Keys a resumed run cannot change: its random streams and batch are in the checkpoint. */
+static df_status check_resume_override(const char *assignment) {
+  static const char *const fixed[] = {"train.seed", "train.batch"};
+  size_t k = strcspn(assignment, "= \t");
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (k == strlen(fixed[i]) && !strncmp(assignment, fixed[i], k))
+      return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s (the checkpoint holds the state it drives)",
+                     assignment, fixed[i] + 6);
+  return DF_OK;
+}
+
 static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
   const df_train_options *o = t->opt;
   if (resumed) {
@@ -319,6 +333,7 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
   for (int i = 0; i < o->n_overrides; i++) {
     if (resumed && strncmp(o->overrides[i], "train.", 6))
       return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
+    if (resumed) DF_TRY(check_resume_override(o->overrides[i]));
     DF_TRY(df_config_set_assignment(t->cfg, o->overrides[i], "--set"));
   }
   return DF_OK;
@@ -375,6 +390,19 @@ static df_status make_run_dir(trainer *t) {
   return df_mkdirs(sub);
 }
 
+/* One train per run folder: RUN/.lock is flock'ed for the run (released when the process
+ * ends, however it ends). */
+static df_status lock_run_dir(trainer *t) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/.lock", t->opt->run_dir);
+  t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (t->lock_fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  if (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return DF_FAIL(errno == EWOULDBLOCK ? DF_ERR_INVALID_ARG : DF_ERR_IO, "%s: %s", t->opt->run_dir,
+                   errno == EWOULDBLOCK ? "another drumforge train is running in this run folder" : strerror(errno));
+  return DF_OK;
+}
+
 static df_status setup(trainer *t) {
   const df_train_options *o = t->opt;
   int64_t *steps;
@@ -408,7 +436,13 @@ static df_status setup(trainer *t) {
   t->n_sets = t->type->n_param_sets(t->model);
   for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
   DF_TRY(make_run_dir(t));
-  DF_TRY(write_run_config(t));
+  DF_TRY(lock_run_dir(t));
+  /* What killed runs left: temporary files of writes that never finished. */
+  char sub[4300];
+  snprintf(sub, sizeof sub, "%s/checkpoints", o->run_dir);
+  df_remove_stale_temporaries(o->run_dir, NULL, 0);
+  df_remove_stale_temporaries(sub, NULL, 0);
+  if (!resuming) DF_TRY(write_run_config(t));
   if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
   if (t->set.eval_every_checkpoint)
     DF_TRY(df_eval_hook_open(o->run_dir, t->set.data_path, o->device,
@@ -416,6 +450,8 @@ static df_status setup(trainer *t) {
   if (resuming) {
     DF_TRY(restore(t, resume_path));
     DF_TRY(trim_metrics(t));
+    /* Only now: a resume that fails (e.g. --data that does not fit) leaves config.ini alone. */
+    DF_TRY(write_run_config(t));
     set_aside_unusable(t);
     notice(t, "resumed from %s (step %lld)", resume_path, (long long)t->step);
   }
@@ -423,6 +459,7 @@ static df_status setup(trainer *t) {
 }
 
 static void teardown(trainer *t) {
+  if (t->lock_fd >= 0) close(t->lock_fd);
   df_tb_close(t->tb);
   df_eval_hook_close(t->eval);
   if (t->model) t->type->destroy(t->model);
@@ -460,6 +497,7 @@ static df_status diverged(trainer *t, int64_t step, const char *what, int *rollb
 static df_status train_run(const df_train_options *opt, df_train_result *result) {
   trainer t;
   memset(&t, 0, sizeof t);
+  t.lock_fd = -1;
   t.opt = opt;
   t.session_start = now();
   memset(result, 0, sizeof *result);
