@@ -161,6 +161,8 @@ int main(void) {
   expect_run("encode --run cwae -i tone16k.wav -o bad.npy", 1, "--class", "a conditional model asks for --class");
   expect_run("encode --run cwae -i tone16k.wav -o bad.npy --class cowbell", 1, "no class 'cowbell'",
              "an unknown class is named");
+  expect_run("encode --run cwae -i tone16k.wav -i tone44k.flac -o bad.npy --class kick,snare,kick", 2,
+             "3 classes for 2 sounds", "a class count that fits neither all nor each input is a usage error");
   expect_run("encode --run cwae -i tone16k.wav -i tone44k.flac -o zc.npy --class kick,snare", 0, "[2 x 8]",
              "a conditional model encodes with one class per input");
   expect_run("encode --run vae -i tone16k.wav", 2, "--out", "--out is required");
