@@ -73,6 +73,8 @@ typedef struct cli_inputs {
  * one per file ("kick,snare"), required by conditional models and refused by the others.
  * Prints a notice on stderr for a file longer than the model's sounds (only its start is
  * used). A model without an encoder is DF_ERR_UNSUPPORTED naming the model. */
+/* A --class list of k names for n sounds: one for all, or one each (DF_ERR_INVALID_ARG). */
+df_status cli_class_count(const char *classes, int k, int n);
 df_status cli_load_inputs(const char *cmd, const df_loaded_model *m, const char *const *paths, int n,
                           const char *classes, int trim, cli_inputs *out);
 void cli_inputs_free(cli_inputs *in);

@@ -139,9 +139,8 @@ int cmd_encode(int argc, char **argv) {
   if (rc == CLI_OK && classes) { /* one class for all the inputs, or one each */
     char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
     int k;
-    if (df_parse_class_list(classes, names, DF_MAX_CLASSES, &k) != DF_OK) rc = cli_usage_error("encode", "%s", df_last_error());
-    else if (k != 1 && k != n)
-      rc = cli_usage_error("encode", "--class %s: %d classes for %d sounds (give one for all, or one each)", classes, k, n);
+    if (df_parse_class_list(classes, names, DF_MAX_CLASSES, &k) != DF_OK || cli_class_count(classes, k, n) != DF_OK)
+      rc = cli_usage_error("encode", "%s", df_last_error());
   }
   df_device dev;
   if (rc == CLI_OK) rc = cli_select_device("encode", device, &dev);

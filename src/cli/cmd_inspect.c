@@ -351,10 +351,9 @@ static const inspector inspectors[] = {
     {"an HDF5 shard (or any HDF5 file with an audio dataset)", is_hdf5, show_dataset},
     {"a run folder (with config.ini): model, checkpoints, the newest valid one, last metrics, best and eval",
      is_run, show_run},
-    {"a checkpoint: model, step, training time, parameters, classes, the model's config", is_safetensors,
-     show_safetensors},
-    {"any other safetensors file (e.g. from drumforge export): metadata and tensors", is_safetensors,
-     show_safetensors},
+    {"a checkpoint (model, step, training time, parameters, classes, the model's config), or any\n"
+     "    other safetensors file, e.g. from drumforge export (metadata and tensors)",
+     is_safetensors, show_safetensors},
 };
 
 int cmd_inspect(int argc, char **argv) {

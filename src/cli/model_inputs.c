@@ -5,6 +5,12 @@
 
 #include "cli/cli.h"
 
+df_status cli_class_count(const char *classes, int k, int n) {
+  if (k == 1 || k == n) return DF_OK;
+  return DF_FAIL(DF_ERR_INVALID_ARG, "--class %s: %d classes for %d sounds (give one for all, or one each)", classes, k,
+                 n);
+}
+
 /* Class ids of n files from "NAME" (all of them) or "A,B,..." (one each). */
 static df_status parse_classes(const df_loaded_model *m, const char *classes, int n, int32_t *ids) {
   if (m->type->n_classes(m->model) == 0) {
@@ -25,11 +31,8 @@ static df_status parse_classes(const df_loaded_model *m, const char *classes, in
     DF_TRY(df_model_class_id(m, names[i], &id));
     if (i < n) ids[i] = id;
   }
-  if (k == 1)
-    for (int i = 1; i < n; i++) ids[i] = ids[0];
-  else if (k != n)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "--class %s: %d classes for %d sounds (give one for all, or one each)", classes,
-                   k, n);
+  DF_TRY(cli_class_count(classes, k, n));
+  for (int i = 1; k == 1 && i < n; i++) ids[i] = ids[0];
   return DF_OK;
 }
 
