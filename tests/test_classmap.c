@@ -1,6 +1,7 @@
 /* The drum-class table: the shipped data/drum_classes.tsv maps the instrument names of
  * data.md's table (and the kit fixes of data/README.md) to their classes; first match wins;
- * kit-scoped rules apply to their kit only; bad tables are refused naming file and line. */
+ * kit-scoped rules apply to their kit only; bad tables (also class names a --classes list
+ * could not select, or 'unlabelled') are refused naming file and line. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,10 @@ int main(void) {
       {"classes\tkick\tkick\n", "repeated class name"},
       {"classes\tkick\nkick\n", "bad.tsv:2: want CLASS"},
       {"# nothing\n", "no 'classes' line"},
+      /* names a --classes list could not select, or that clash with the unlabelled count */
+      {"classes\tkick\tunlabelled\n", "class name 'unlabelled'"},
+      {"classes\tkick,snare\n", "has a comma"},
+      {"classes\tkick\t snare\n", "begins or ends with a space"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char what[128];

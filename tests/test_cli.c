@@ -58,6 +58,12 @@ int main(void) {
   }
   expect_run("encode -o", 2, "option '-o' needs a value", "a short option without its value is named");
   expect_run("prepare -z", 2, "unknown option '-z'", "an unknown short option is named");
+  expect_run("prepare -i in -o out --split inf,1,1", 2, "--split needs three shares",
+             "prepare: an infinite split share is a usage error (it sent every file to test)");
+  expect_run("prepare -i in -o out --split 1e308,1e308,1e308", 2, "add up to inf",
+             "prepare: split shares whose sum overflows are a usage error");
+  expect_run("prepare -i in -o out --bpm 10", 2, "bpm 10 outside [20, 400]",
+             "prepare: an option out of range is a usage error (exit 2), not a failed run");
   expect_run("train --run x --fresh --resume", 2, "give one of --resume and --fresh",
              "contradictory --fresh and --resume are a usage error");
   expect_run("train -c x.ini", 2, "unknown option '-c'",

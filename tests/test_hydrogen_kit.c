@@ -2,7 +2,9 @@
  * namespaced <instrumentComponent><layer>) lists each instrument's files; a malformed file is
  * refused naming the line; prepare labels a kit's sounds from its instrument names through
  * the class table, reports a missing sample as rejected and placeholder slots, unused files
- * and a broken drumkit.xml as what they are, and carries on. */
+ * (also in subfolders) and a broken drumkit.xml as what they are, and carries on; a kit saved
+ * on Windows (absolute paths with backslashes) finds its files beside drumkit.xml, and a kit
+ * inside a kit folder is a kit. */
 #include <stdlib.h>
 #include <string.h>
 #include <sndfile.h>
@@ -38,6 +40,17 @@ static const char *component_xml =
     "   <instrumentComponent><component_id>0</component_id>\n"
     "    <layer><filename>tom soft.wav</filename></layer><layer><filename>tom hard.wav</filename></layer>\n"
     "   </instrumentComponent>\n  </instrument>\n </instrumentList>\n</drumkit_info>\n";
+
+/* Saved on Windows: an absolute path with backslashes; the file sits beside drumkit.xml. The
+ * kit folder also holds a subfolder of loose files and, inside that, a kit of its own. */
+static const char *windows_xml =
+    "<drumkit_info><name>WinKit</name><instrumentList>\n"
+    "  <instrument><name>Ride</name><layer><filename>C:\\Users\\me\\drumkits\\WinKit\\ride.wav</filename></layer></instrument>\n"
+    "</instrumentList></drumkit_info>\n";
+static const char *inner_xml =
+    "<drumkit_info><name>Inner</name><instrumentList>\n"
+    "  <instrument><name>Hand Clap</name><layer><filename>clap.wav</filename></layer></instrument>\n"
+    "</instrumentList></drumkit_info>\n";
 
 static void write_audio(const char *dir, const char *name, int format, double freq) {
   char path[4300];
@@ -89,6 +102,15 @@ int main(void) {
   write_audio(dir, "tom hard.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 110);
   snprintf(dir, sizeof dir, "%s/BrokenKit", root);
   write_audio(dir, "crash.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 3000);
+  make_kit(root, "WinKit", windows_xml);
+  snprintf(dir, sizeof dir, "%s/WinKit", root);
+  write_audio(dir, "ride.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2500);
+  snprintf(dir, sizeof dir, "%s/WinKit/extra", root);
+  mkdir(dir, 0777);
+  write_audio(dir, "loose.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2600);
+  make_kit(dir, "Inner", inner_xml);
+  snprintf(dir, sizeof dir, "%s/WinKit/extra/Inner", root);
+  write_audio(dir, "clap.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1500);
 
   snprintf(path, sizeof path, "%s/OldKit/drumkit.xml", root);
   check_parse(path, "OldKit", 3, (const char *[]){"Kick 1", "Snare", "17"},
@@ -118,15 +140,17 @@ int main(void) {
   df_prepare_result r;
   if (!df_expect_ok(df_prepare(&o, &r), "prepare the kits")) return df_test_finish();
   /* Expected: OldKit kick + snare, LayerKit hh1 (closed; its reuse for Open HH is the same
-   * file) + hh2, NewKit two toms, BrokenKit's crash.wav read as a plain file (unlabelled). */
+   * file) + hh2, NewKit two toms, BrokenKit's crash.wav read as a plain file (unlabelled),
+   * WinKit's ride and the clap of the kit inside it. */
   int64_t total = r.examples[0] + r.examples[1] + r.examples[2];
   char what[256];
-  snprintf(what, sizeof what, "7 examples from 7 usable files (got %lld from %lld)", (long long)total, (long long)r.used);
-  df_expect_true(total == 7 && r.used == 7, what);
+  snprintf(what, sizeof what, "9 examples from 9 usable files (got %lld from %lld)", (long long)total, (long long)r.used);
+  df_expect_true(total == 9 && r.used == 9, what);
   snprintf(what, sizeof what, "1 rejected (the missing sample) + 1 (the broken xml), got %lld", (long long)r.rejected);
   df_expect_true(r.rejected == 2, what);
-  snprintf(what, sizeof what, "2 skipped (placeholder slot, leftover file), got %lld", (long long)r.skipped);
-  df_expect_true(r.skipped == 2, what);
+  snprintf(what, sizeof what, "3 skipped (placeholder slot, leftover file, a kit subfolder's loose file), got %lld",
+           (long long)r.skipped);
+  df_expect_true(r.skipped == 3, what);
   char *manifest;
   size_t len;
   snprintf(path, sizeof path, "%s/manifest.json", out);
@@ -139,6 +163,9 @@ int main(void) {
     df_expect_true(strstr(manifest, "leftover.wav") && strstr(manifest, "not used by its drumkit.xml"),
                    "the unused file is listed");
     df_expect_true(strstr(manifest, "\"license\":\t\"CC0\"") != NULL, "a kit's <licence> is recorded");
+    df_expect_true(strstr(manifest, "extra/loose.wav") && strstr(manifest, "in kit folder 'WinKit' but not used"),
+                   "a file in a kit's subfolder that the kit does not use is listed");
+    df_expect_true(strstr(manifest, "\"folder\":\t\"Inner\"") != NULL, "a kit inside a kit folder is a kit");
     free(manifest);
   }
   /* Labels by source file. */
@@ -146,7 +173,8 @@ int main(void) {
   if (df_expect_ok(df_dataset_summarize(out, &sum), "summarise")) {
     static const struct { const char *file, *cls; } want[] = {
         {"kick.wav", "kick"}, {"snare.flac", "snare"}, {"hh1.wav", "hh_closed"}, {"hh2.aiff", "hh_closed"},
-        {"tom soft.wav", "tom"}, {"tom hard.wav", "tom"}, {"crash.wav", ""}};
+        {"tom soft.wav", "tom"}, {"tom hard.wav", "tom"}, {"crash.wav", ""}, {"ride.wav", "ride"},
+        {"clap.wav", "clap"}};
     int found = 0, right = 0;
     for (int s = 0; s < DF_N_SPLITS; s++) {
       char shard[4400];
@@ -166,8 +194,8 @@ int main(void) {
       }
       df_shard_close(sh);
     }
-    snprintf(what, sizeof what, "each sound carries its instrument's class (%d of %d found, %d right)", found, 7, right);
-    df_expect_true(found == 7 && right == 7, what);
+    snprintf(what, sizeof what, "each sound carries its instrument's class (%d of %d found, %d right)", found, 9, right);
+    df_expect_true(found == 9 && right == 9, what);
   }
   return df_test_finish();
 }

@@ -25,6 +25,16 @@ static int batch_consistent(const df_batch *b) {
   return 1;
 }
 
+/* The loader refuses to open o with DF_ERR_FORMAT and a message containing needle. */
+static void expect_refused(const df_loader_options *o, const char *needle, const char *what) {
+  df_loader *ld;
+  char line[1024];
+  snprintf(line, sizeof line, "%s is refused", what);
+  df_expect_status(df_loader_open(o, &ld), DF_ERR_FORMAT, line);
+  snprintf(line, sizeof line, "%s: the message says '%s' (got: %s)", what, needle, df_last_error());
+  df_expect_true(strstr(df_last_error(), needle) != NULL, line);
+}
+
 int main(void) {
   df_test_begin("test_loader_order");
   char dir[4096], what[256];
@@ -197,6 +207,36 @@ int main(void) {
   df_expect_true(strstr(df_last_error(), "no class 'kick'") && strstr(df_last_error(), "c0, c1, c2"),
                  "the message lists the dataset's classes");
   o.classes = NULL;
+
+  /* A dataset changed after prepare: a shard replaced by another, or listed under another
+   * split, is refused naming the shard (it was "0 examples, fewer than the batch size", or
+   * silently other data). */
+  char tampered[4200], from[4400], to[4400], *data;
+  size_t len;
+  snprintf(tampered, sizeof tampered, "%s-tampered", dir);
+  df_test_write_dataset(tampered, train, 3, val, 1, C, L, 3);
+  snprintf(from, sizeof from, "%s/validation-00000.h5", tampered);
+  snprintf(to, sizeof to, "%s/train-00001.h5", tampered);
+  if (df_read_file(from, &data, &len) == DF_OK) {
+    df_write_file_atomic(to, data, len);
+    free(data);
+  }
+  o.path = tampered;
+  expect_refused(&o, "train-00001.h5: 15 examples, but manifest.json says 37", "a shard replaced after prepare");
+  df_test_write_dataset(tampered, train, 3, val, 1, C, L, 3);
+  snprintf(to, sizeof to, "%s/manifest.json", tampered);
+  if (df_read_file(to, &data, &len) == DF_OK) {
+    char *sp = strstr(data, "\"validation\"");
+    if (sp) {
+      memcpy(sp, "\"test\"      ", 12); /* the same length: "test" and spaces */
+      df_write_file_atomic(to, data, len);
+    }
+    free(data);
+  }
+  o.split = DF_SPLIT_TEST;
+  expect_refused(&o, "is in the validation split, but manifest.json lists the shard as test",
+                 "a shard listed under another split");
+  o.split = DF_SPLIT_TRAIN;
   o.path = "/nonexistent/dataset";
   df_expect_status(df_loader_open(&o, &ld), DF_ERR_NOT_FOUND, "a missing dataset is reported");
   return df_test_finish();

@@ -1,8 +1,9 @@
 /* Per-file processing in prepare: resampling then leading-silence trim then zero padding;
  * sliding slices with a hop; slices by bars at a bpm; peak normalisation; stereo; int16
  * storage; augmentation copies (training split only, at the requested SNR); and bad files
- * (silent, NaN, corrupt, too long) reported while the rest goes on, with "nothing usable"
- * the only failure. */
+ * (silent, NaN, corrupt, too long, nothing left after resampling) reported while the rest
+ * goes on, with "nothing usable" the only failure; files in OUT that are not prepare's are
+ * kept; option and folder-label refusals. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -143,7 +144,32 @@ int main(void) {
   write_file("t.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 2000, x);
   df_prepare_options o = base();
   o.length = 1024;
+  /* The user's own files in OUT that only look like prepare's are left alone; an old shard
+   * and a killed run's temporary file are prepare's and go. */
+  mkdir(out_dir, 0777);
+  static const char *const theirs[] = {"manifest.json.bak", "test-results.h5", "train-notes.h5.txt", "train-00000.h5x"};
+  static const char *const ours[] = {"train-00007.h5", "manifest.json.tmp.12345"};
+  char keep[4400];
+  for (int i = 0; i < 4; i++) {
+    snprintf(keep, sizeof keep, "%s/%s", out_dir, theirs[i]);
+    df_test_write_text(keep, "the user's");
+  }
+  for (int i = 0; i < 2; i++) {
+    snprintf(keep, sizeof keep, "%s/%s", out_dir, ours[i]);
+    df_test_write_text(keep, "an old run's");
+  }
   if (df_expect_ok(df_prepare(&o, NULL), "prepare: resample, trim, pad")) {
+    int kept = 1, gone = 1;
+    for (int i = 0; i < 4; i++) {
+      snprintf(keep, sizeof keep, "%s/%s", out_dir, theirs[i]);
+      kept &= access(keep, F_OK) == 0;
+    }
+    for (int i = 0; i < 2; i++) {
+      snprintf(keep, sizeof keep, "%s/%s", out_dir, ours[i]);
+      gone &= access(keep, F_OK) != 0;
+    }
+    df_expect_true(kept, "files in OUT named like but not made by prepare (manifest.json.bak, test-results.h5) are kept");
+    df_expect_true(gone, "an old shard and a stale temporary manifest in OUT are replaced");
     load(out_dir, &d);
     df_audio a = {x, 2000, 1, 44100}, r;
     df_audio_resample(&a, 16000, &r);
@@ -292,11 +318,18 @@ int main(void) {
   df_test_write_text(path, "RIFF....WAVEfmt garbage");
   snprintf(path, sizeof path, "%s/dangling.wav", in_dir);
   if (symlink("nowhere.wav", path) != 0) df_test_fail("symlink", "could not create");
+  /* Audible as stored, nothing at 16 kHz: one frame at 44.1 kHz (0 frames after resampling),
+   * and a 12 kHz tone (above the new Nyquist frequency). They were silent examples. */
+  y[0] = 0.9f;
+  write_file("blip.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 1, y);
+  for (int i = 0; i < 2000; i++) /* Hann-windowed: no clicks at the ends */
+    y[i] = 0.5f * (1.0f - cosf(6.2831853f * i / 1999)) * sinf(6.2831853f * 12000.0f * i / 44100);
+  write_file("ultrasonic.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 2000, y);
   o = base();
   o.length = 2048;
   if (df_expect_ok(df_prepare(&o, &res), "prepare: one good file among bad ones")) {
-    snprintf(what, sizeof what, "1 used, 5 rejected (got %lld, %lld)", (long long)res.used, (long long)res.rejected);
-    df_expect_true(res.used == 1 && res.rejected == 5, what);
+    snprintf(what, sizeof what, "1 used, 7 rejected (got %lld, %lld)", (long long)res.used, (long long)res.rejected);
+    df_expect_true(res.used == 1 && res.rejected == 7, what);
     char *m;
     size_t len;
     snprintf(path, sizeof path, "%s/manifest.json", out_dir);
@@ -305,6 +338,9 @@ int main(void) {
                          strstr(m, "NaN sample at frame 5") && strstr(m, "not a readable audio file") &&
                          strstr(m, "broken symbolic link") && !strstr(m, ".c:"),
                      "each rejected file has its reason, without source locations");
+      df_expect_true(strstr(m, "too short: 1 frame at 44100 Hz, less than one sample at 16000 Hz") &&
+                         strstr(m, "silent after resampling to 16000 Hz"),
+                     "a file with nothing left after resampling is rejected (not stored as silence)");
       free(m);
     }
   }
@@ -317,7 +353,7 @@ int main(void) {
   df_status s = df_prepare(&o, &res);
   df_expect_status(s, DF_ERR_NOT_FOUND, "nothing usable: DF_ERR_NOT_FOUND");
   snprintf(what, sizeof what, "the message says so and gives the first rejected file's reason (got: %s)", df_last_error());
-  df_expect_true(strstr(df_last_error(), "no usable audio") && strstr(df_last_error(), "5 rejected") &&
+  df_expect_true(strstr(df_last_error(), "no usable audio") && strstr(df_last_error(), "7 rejected") &&
                      strstr(df_last_error(), "first: ") && strstr(df_last_error(), "broken symbolic link"),
                  what);
   df_expect_true(same_dataset(out_dir, copy), "nothing usable: the earlier dataset is left as it was");
@@ -350,6 +386,20 @@ int main(void) {
   o = base();
   o.rate = 1000;
   df_expect_status(df_prepare(&o, NULL), DF_ERR_INVALID_ARG, "a 1000 Hz rate is refused");
+  /* Folder labels: a folder whose name cannot be a class (a comma: class lists could not
+   * select it) is refused naming it. */
+  fresh_input(root, "labels");
+  snprintf(path, sizeof path, "%s/kick,snare", in_dir);
+  mkdir(path, 0777);
+  write_file("kick,snare/k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  o = base();
+  o.labels = DF_LABELS_FOLDER;
+  df_expect_status(df_prepare(&o, NULL), DF_ERR_INVALID_ARG, "folder labels: a folder name with a comma is refused");
+  df_expect_true(strstr(df_last_error(), "the folder 'kick,snare' cannot be a class: it has a comma") != NULL,
+                 "the message names the folder and why");
+  o = base();
+  o.split[0] = INFINITY;
+  df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "an infinite split share is refused (it sent every file to test)");
   free(x);
   free(y);
   return df_test_finish();

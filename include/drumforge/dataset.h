@@ -158,6 +158,9 @@ typedef struct df_prepare_options {
 } df_prepare_options;
 
 void df_prepare_defaults(df_prepare_options *opt);
+/* DF_ERR_INVALID_ARG naming the first option out of range (df_prepare checks them too); the
+ * CLI calls it first, so that bad options are usage errors. */
+df_status df_prepare_check_options(const df_prepare_options *opt);
 
 /* The one-shot example `prepare` cuts from one file with these options (rate, length,
  * channels, trim, silence and duration limits): decoded, resampled, its leading silence

@@ -116,7 +116,7 @@ static int parse_split(const char *text, double out[DF_N_SPLITS]) {
   const char *p = text;
   for (int i = 0; i < DF_N_SPLITS; i++) {
     out[i] = strtod(p, &end);
-    if (end == p || !(out[i] >= 0) || (i < DF_N_SPLITS - 1 ? *end != ',' : *end != '\0'))
+    if (end == p || !(out[i] >= 0) || !isfinite(out[i]) || (i < DF_N_SPLITS - 1 ? *end != ',' : *end != '\0'))
       return cli_usage_error("prepare", "--split needs three shares like 80,10,10, got '%s'", text);
     p = end + 1;
   }
@@ -265,6 +265,7 @@ int cmd_prepare(int argc, char **argv) {
   }
   o.inputs = inputs;
   o.n_inputs = n_inputs;
+  if (df_prepare_check_options(&o) != DF_OK) return cli_usage_error("prepare", "%s", df_last_error());
   o.progress.fn = show_progress;
   o.progress.ctx = &ps;
   df_prepare_result r;

@@ -2,6 +2,7 @@
 #include "data/clip.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,30 +43,43 @@ static void trim_leading(df_audio *a, double db) {
   a->frames = keep;
 }
 
+/* DF_ERR_FORMAT when the loudest sample of a is below the --silence-db limit; `when` says at
+ * which stage ("" for the file as decoded). */
+static df_status check_audible(const char *path, const df_audio *a, double silence_db, const char *when) {
+  float peak = clip_peak(a->data, (int64_t)a->channels * a->frames);
+  if (peak >= (float)pow(10.0, silence_db / 20.0)) return DF_OK;
+  if (peak == 0.0f) return DF_FAIL(DF_ERR_FORMAT, "%s: silent%s: every sample is zero", path, when);
+  return DF_FAIL(DF_ERR_FORMAT, "%s: silent%s: its peak, %.1f dBFS, is below the %.0f dBFS limit", path,
+                 when, 20.0 * log10(peak), silence_db);
+}
+
 df_status clip_load(const char *path, const df_prepare_options *opt, df_audio *out, uint64_t *hash) {
   memset(out, 0, sizeof *out);
   df_audio_read_options ro = {.mono = opt->channels == 1, .max_seconds = opt->max_seconds};
   df_audio a;
   DF_TRY(df_audio_read(path, &ro, &a));
   df_status st = opt->channels == 2 ? fit_stereo(&a) : DF_OK;
-  int64_t n = (int64_t)a.channels * a.frames;
-  float peak = clip_peak(a.data, n);
-  if (st == DF_OK && peak < (float)pow(10.0, opt->silence_db / 20.0)) {
-    if (peak == 0.0f)
-      st = DF_FAIL(DF_ERR_FORMAT, "%s: silent: every sample is zero", path);
-    else
-      st = DF_FAIL(DF_ERR_FORMAT, "%s: silent: its peak, %.1f dBFS, is below the %.0f dBFS limit",
-                   path, 20.0 * log10(peak), opt->silence_db);
-  }
+  if (st == DF_OK) st = check_audible(path, &a, opt->silence_db, "");
   if (st != DF_OK) {
     df_audio_free(&a);
     return st;
   }
+  int64_t n = (int64_t)a.channels * a.frames;
   uint64_t h = text_fnv1a(TEXT_FNV_INIT, &a.rate, sizeof a.rate);
   h = text_fnv1a(h, &a.channels, sizeof a.channels);
   *hash = text_fnv1a(h, a.data, sizeof(float) * (size_t)n);
   st = df_audio_resample(&a, opt->rate, out);
+  /* A file of a few frames at a high rate, or one whose sound lies above the new Nyquist
+   * frequency, can come out of the resampler empty or silent: no example is better than a
+   * silent one. */
+  if (st == DF_OK && out->frames == 0)
+    st = DF_FAIL(DF_ERR_FORMAT, "%s: too short: %lld frame%s at %d Hz, less than one sample at %d Hz", path,
+                 (long long)a.frames, a.frames == 1 ? "" : "s", a.rate, opt->rate);
+  char when[64];
+  snprintf(when, sizeof when, " after resampling to %d Hz", opt->rate);
+  if (st == DF_OK) st = check_audible(path, out, opt->silence_db, when);
   df_audio_free(&a);
+  if (st != DF_OK) df_audio_free(out);
   if (st == DF_OK && opt->trim && opt->bpm <= 0) trim_leading(out, opt->trim_db);
   return st;
 }

@@ -261,9 +261,15 @@ static df_status parse_classes(const df_loader *ld, const char *list, int *wante
   return DF_OK;
 }
 
-static df_status add_shard(df_loader *ld, const char *path) {
+/* listed: the shard's entry in manifest.json (NULL for a lone shard). */
+static df_status add_shard(df_loader *ld, const char *path, const manifest_info *listed, int listed_index) {
   df_shard *s;
   DF_TRY(df_shard_open(path, &s));
+  df_status st = listed ? shard_check_listed(s, listed->split[listed_index], listed->examples[listed_index]) : DF_OK;
+  if (st != DF_OK) {
+    df_shard_close(s);
+    return st;
+  }
   df_shard **grown = realloc(ld->shards, sizeof *grown * (size_t)(ld->n_shards + 1));
   if (!grown) {
     df_shard_close(s);
@@ -280,12 +286,12 @@ static df_status add_shard(df_loader *ld, const char *path) {
 static df_status open_shards(df_loader *ld, const df_loader_options *o) {
   struct stat sb;
   if (stat(o->path, &sb) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "loader: %s: no such file or folder", o->path);
-  if (!S_ISDIR(sb.st_mode)) return add_shard(ld, o->path);
+  if (!S_ISDIR(sb.st_mode)) return add_shard(ld, o->path, NULL, 0);
   manifest_info mi;
   DF_TRY(manifest_read(o->path, &mi));
   df_status st = DF_OK;
   for (int i = 0; i < mi.n_shards && st == DF_OK; i++)
-    if (mi.split[i] == o->split) st = add_shard(ld, mi.files[i]);
+    if (mi.split[i] == o->split) st = add_shard(ld, mi.files[i], &mi, i);
   manifest_info_free(&mi);
   return st;
 }

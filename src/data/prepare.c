@@ -46,40 +46,40 @@ void df_prepare_defaults(df_prepare_options *o) {
   o->loops.tracks = "kick,snare,hh_closed,hh_open";
 }
 
-static df_status validate(const df_prepare_options *o) {
+df_status df_prepare_check_options(const df_prepare_options *o) {
 #define BAD(...) return DF_FAIL(DF_ERR_INVALID_ARG, __VA_ARGS__)
-  if (o->n_inputs < 1 || !o->inputs) BAD("prepare: no input folder");
-  if (!o->out_dir || !o->out_dir[0]) BAD("prepare: no output folder");
-  if (o->rate < 4000 || o->rate > 384000) BAD("prepare: rate %d Hz outside [4000, 384000]", o->rate);
-  if (o->length < 256 || o->length > (1 << 22)) BAD("prepare: length %lld outside [256, 4194304]", (long long)o->length);
-  if (o->channels != 1 && o->channels != 2) BAD("prepare: channels must be 1 or 2, not %d", o->channels);
+  if (o->n_inputs < 1 || !o->inputs) BAD("no input folder");
+  if (!o->out_dir || !o->out_dir[0]) BAD("no output folder");
+  if (o->rate < 4000 || o->rate > 384000) BAD("rate %d Hz outside [4000, 384000]", o->rate);
+  if (o->length < 256 || o->length > (1 << 22)) BAD("length %lld outside [256, 4194304]", (long long)o->length);
+  if (o->channels != 1 && o->channels != 2) BAD("channels must be 1 or 2, not %d", o->channels);
   double sum = 0;
   for (int s = 0; s < DF_N_SPLITS; s++) {
-    if (!(o->split[s] >= 0)) BAD("prepare: split fraction %g is negative", o->split[s]);
+    if (!(o->split[s] >= 0 && isfinite(o->split[s]))) BAD("split share %g is not a finite number >= 0", o->split[s]);
     sum += o->split[s];
   }
-  if (!(sum > 0)) BAD("prepare: the split fractions add up to 0");
-  if (o->trim && !(o->trim_db < 0)) BAD("prepare: trim threshold %g dB must be below 0", o->trim_db);
-  if (!(o->silence_db < 0)) BAD("prepare: silence threshold %g dB must be below 0", o->silence_db);
-  if (o->hop < 0) BAD("prepare: negative hop");
-  if (o->bpm < 0 || (o->bpm > 0 && (o->bpm < 20 || o->bpm > 400))) BAD("prepare: bpm %g outside [20, 400]", o->bpm);
-  if (o->bpm > 0 && (o->bars < 1 || o->bars > 64)) BAD("prepare: bars %d outside [1, 64]", o->bars);
-  if (o->bpm > 0 && o->hop > 0) BAD("prepare: choose a hop or a bpm, not both");
-  if (!(o->normalize_peak >= 0 && o->normalize_peak <= 1)) BAD("prepare: normalisation peak %g outside [0, 1]", o->normalize_peak);
-  if (o->augment < 0 || o->augment > 1000) BAD("prepare: augment %d outside [0, 1000]", o->augment);
+  if (!(sum > 0 && isfinite(sum))) BAD("the split shares add up to %g, not a positive finite number", sum);
+  if (o->trim && !(o->trim_db < 0)) BAD("trim threshold %g dB must be below 0", o->trim_db);
+  if (!(o->silence_db < 0)) BAD("silence threshold %g dB must be below 0", o->silence_db);
+  if (o->hop < 0) BAD("negative hop");
+  if (o->bpm < 0 || (o->bpm > 0 && (o->bpm < 20 || o->bpm > 400))) BAD("bpm %g outside [20, 400]", o->bpm);
+  if (o->bpm > 0 && (o->bars < 1 || o->bars > 64)) BAD("bars %d outside [1, 64]", o->bars);
+  if (o->bpm > 0 && o->hop > 0) BAD("choose a hop or a bpm, not both");
+  if (!(o->normalize_peak >= 0 && o->normalize_peak <= 1)) BAD("normalisation peak %g outside [0, 1]", o->normalize_peak);
+  if (o->augment < 0 || o->augment > 1000) BAD("augment %d outside [0, 1000]", o->augment);
   if (o->augment && (o->aug_gain_db < 0 || o->aug_shift < 0 || o->aug_shift >= o->length))
-    BAD("prepare: augmentation gain must be >= 0 dB and the shift in [0, length)");
-  if (o->shard_examples < 0) BAD("prepare: negative shard size");
-  if (!(o->max_seconds > 0)) BAD("prepare: max seconds must be positive");
+    BAD("augmentation gain must be >= 0 dB and the shift in [0, length)");
+  if (o->shard_examples < 0) BAD("negative shard size");
+  if (!(o->max_seconds > 0)) BAD("max seconds must be positive");
   const df_loop_options *l = &o->loops;
-  if (l->count < 0) BAD("prepare: negative loop count");
+  if (l->count < 0) BAD("negative loop count");
   if (l->count > 0) {
-    if (l->bars != 1 && l->bars != 2) BAD("prepare: loops have 1 or 2 bars, not %d", l->bars);
+    if (l->bars != 1 && l->bars != 2) BAD("loops have 1 or 2 bars, not %d", l->bars);
     if (!(l->bpm_min >= 20 && l->bpm_max >= l->bpm_min && l->bpm_max <= 400))
-      BAD("prepare: loop tempo range %g-%g outside [20, 400]", l->bpm_min, l->bpm_max);
+      BAD("loop tempo range %g-%g outside [20, 400]", l->bpm_min, l->bpm_max);
     if (l->humanize_ms < 0 || l->velocity_jitter < 0 || l->velocity_jitter > 1)
-      BAD("prepare: humanize must be >= 0 ms and velocity jitter in [0, 1]");
-    if (o->bpm > 0 || o->hop > 0) BAD("prepare: the loop builder takes whole one-shots (no hop or bpm)");
+      BAD("humanize must be >= 0 ms and velocity jitter in [0, 1]");
+    if (o->bpm > 0 || o->hop > 0) BAD("the loop builder takes whole one-shots (no hop or bpm)");
   }
 #undef BAD
   return DF_OK;
@@ -146,9 +146,10 @@ static df_status assign_labels(prep *p) {
     qsort(names, (size_t)m, sizeof(char *), name_order);
     for (int64_t i = 0; i < m; i++) {
       if (in->n_classes && !strcmp(in->class_names[in->n_classes - 1], names[i])) continue;
-      if (in->n_classes == DF_MAX_CLASSES || strlen(names[i]) >= DF_CLASS_NAME_LEN) {
-        df_status st = DF_FAIL(DF_ERR_INVALID_ARG, "prepare: folder labels: more than %d classes or a folder name longer than %d bytes ('%s')",
-                               DF_MAX_CLASSES, DF_CLASS_NAME_LEN - 1, names[i]);
+      const char *why = classmap_name_problem(names[i]);
+      if (in->n_classes == DF_MAX_CLASSES || why) {
+        df_status st = why ? DF_FAIL(DF_ERR_INVALID_ARG, "folder labels: the folder '%s' cannot be a class: %s (rename it)", names[i], why)
+                           : DF_FAIL(DF_ERR_INVALID_ARG, "folder labels: more than %d classes ('%s')", DF_MAX_CLASSES, names[i]);
         free(names);
         return st;
       }
@@ -286,14 +287,26 @@ static df_status count_groups(const prep *p, int64_t groups[DF_N_SPLITS]) {
  * system (OUT may be a link to another disk). */
 #define WORK_PREFIX ".prepare.tmp."
 
+/* The digits at s: their count (0 when s does not start with one). */
+static size_t digit_run(const char *s) {
+  size_t n = 0;
+  while (s[n] >= '0' && s[n] <= '9') n++;
+  return n;
+}
+
+/* Exactly what prepare writes: manifest.json and SPLIT-NNNNN.h5, or one of their temporary
+ * files (NAME.tmp.PID). Anything else in OUT is the user's (manifest.json.bak,
+ * test-results.h5) and is never removed. */
 static int is_ours(const char *name) {
   static const char *prefixes[] = {"train-", "validation-", "test-"};
-  if (!strncmp(name, "manifest.json", 13)) return 1;
-  for (int i = 0; i < 3; i++) {
-    size_t pl = strlen(prefixes[i]);
-    if (!strncmp(name, prefixes[i], pl) && strstr(name + pl, ".h5")) return 1;
+  const char *rest = NULL;
+  if (!strncmp(name, "manifest.json", 13)) rest = name + 13;
+  for (int i = 0; i < 3 && !rest; i++) {
+    size_t pl = strlen(prefixes[i]), nd = digit_run(name + pl);
+    if (!strncmp(name, prefixes[i], pl) && nd && !strncmp(name + pl + nd, ".h5", 3)) rest = name + pl + nd + 3;
   }
-  return 0;
+  if (!rest) return 0;
+  return !*rest || (!strncmp(rest, ".tmp.", 5) && digit_run(rest + 5) && !rest[5 + digit_run(rest + 5)]);
 }
 
 /* Removes the shards, manifest and their temporary files in dir; anything else stays. */
@@ -634,7 +647,7 @@ df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
   df_prepare_result local;
   if (!result) result = &local;
   memset(result, 0, sizeof *result);
-  DF_TRY(validate(opt));
+  DF_TRY(df_prepare_check_options(opt));
   prep p;
   memset(&p, 0, sizeof p);
   p.opt = opt;

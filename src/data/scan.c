@@ -1,6 +1,7 @@
 /* Walking input folders and Hydrogen kits (src/data/scan.h). */
 #include "data/scan.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -126,10 +127,60 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
+/* "C:\\Users\\...\\kick.wav", "C:/...", "\\\\server\\...": a kit saved on Windows; its files sit
+ * beside drumkit.xml here. */
+static int windows_absolute(const char *file) {
+  return file[0] == '\\' || (isalpha((unsigned char)file[0]) && file[1] == ':' && (file[2] == '/' || file[2] == '\\'));
+}
+
+static const char *windows_base_name(const char *file) {
+  const char *s = file;
+  for (const char *p = file; *p; p++)
+    if (*p == '/' || *p == '\\') s = p + 1;
+  return s;
+}
+
+/* A plain folder: rel is the path inside the input ("" at its top). */
+static df_status walk_dir(walker *w, const char *dir, const char *rel);
+
+/* The files in kit folder `dir` (and its subfolders) that its drumkit.xml does not name: listed
+ * as skipped, so nothing disappears silently. A subfolder with its own drumkit.xml is a kit of
+ * its own and is walked as one. */
+static df_status list_unused(walker *w, const char *dir, const char *rel, int k, const char *folder,
+                             char **used, int n_used) {
+  char **names;
+  int n;
+  if (list_dir(dir, &names, &n) != DF_OK) return DF_OK;
+  df_status st = DF_OK;
+  for (int i = 0; i < n && st == DF_OK; i++) {
+    char *path = text_printf("%s/%s", dir, names[i]);
+    char *sub = rel[0] ? text_printf("%s/%s", rel, names[i]) : strdup(names[i]);
+    char *xml = path ? text_printf("%s/drumkit.xml", path) : NULL;
+    int known = !strcmp(names[i], "drumkit.xml");
+    for (int j = 0; j < n_used && path && !known; j++) known = !strcmp(used[j], path);
+    struct stat sb, xb;
+    if (!path || !sub || !xml)
+      st = DF_FAIL(DF_ERR_OOM, "scan");
+    else if (known || stat(path, &sb) != 0)
+      ;
+    else if (S_ISREG(sb.st_mode))
+      st = add_item(w->list, SCAN_SKIPPED, path, NULL, folder, NULL, k,
+                    text_printf("in kit folder '%s' but not used by its drumkit.xml", folder));
+    else if (S_ISDIR(sb.st_mode) && names[i][0] != '.' && !seen_before(&w->seen, &sb))
+      st = stat(xml, &xb) == 0 && S_ISREG(xb.st_mode) ? walk_dir(w, path, sub)
+                                                       : list_unused(w, path, sub, k, folder, used, n_used);
+    free(path);
+    free(sub);
+    free(xml);
+  }
+  free_names(names, n);
+  return st;
+}
+
 /* A Hydrogen kit: the files its drumkit.xml names, then its other files as skipped. Returns
  * DF_ERR_FORMAT (already reported as a rejected drumkit.xml) when the XML is unusable, so the
  * caller walks the folder as a plain one. */
-static df_status walk_kit(walker *w, const char *dir, const char *xml) {
+static df_status walk_kit(walker *w, const char *dir, const char *rel, const char *xml) {
   h2_kit kit;
   df_status st = h2_kit_parse(xml, &kit);
   if (st == DF_ERR_FORMAT) {
@@ -156,7 +207,9 @@ static df_status walk_kit(walker *w, const char *dir, const char *xml) {
   int n_used = 0;
   for (int i = 0; i < kit.n_samples && st == DF_OK; i++) {
     const h2_sample *s = &kit.samples[i];
-    char *path = s->file[0] == '/' ? strdup(s->file) : text_printf("%s/%s", dir, s->file);
+    char *path = s->file[0] == '/' ? strdup(s->file)
+                 : windows_absolute(s->file) ? text_printf("%s/%s", dir, windows_base_name(s->file))
+                                             : text_printf("%s/%s", dir, s->file);
     struct stat sb;
     if (path && s->file[0] == '/' && stat(path, &sb) != 0) {
       /* Kits saved on another machine keep absolute paths; the file sits beside drumkit.xml. */
@@ -192,28 +245,10 @@ static df_status walk_kit(walker *w, const char *dir, const char *xml) {
   }
   h2_kit_free(&kit);
 
-  /* Other files in the kit folder: listed, so nothing disappears silently. */
-  char **names;
-  int n;
-  if (st == DF_OK && list_dir(dir, &names, &n) == DF_OK) {
-    for (int i = 0; i < n && st == DF_OK; i++) {
-      char *path = text_printf("%s/%s", dir, names[i]);
-      int known = !strcmp(names[i], "drumkit.xml");
-      for (int j = 0; j < n_used && path && !known; j++) known = !strcmp(used[j], path);
-      struct stat sb;
-      if (path && !known && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-        st = add_item(l, SCAN_SKIPPED, path, NULL, folder, NULL, k,
-                      text_printf("in kit folder '%s' but not used by its drumkit.xml", folder));
-      free(path);
-    }
-    free_names(names, n);
-  }
+  if (st == DF_OK) st = list_unused(w, dir, rel, k, folder, used, n_used);
   free_names(used, n_used);
   return st;
 }
-
-/* A plain folder: rel is the path inside the input ("" at its top). */
-static df_status walk_dir(walker *w, const char *dir, const char *rel);
 
 static df_status visit(walker *w, const char *path, const char *rel, const char *name) {
   struct stat st, lst;
@@ -252,7 +287,7 @@ static df_status walk_dir(walker *w, const char *dir, const char *rel) {
   struct stat st;
   if (!xml) return DF_FAIL(DF_ERR_OOM, "scan");
   int is_kit = stat(xml, &st) == 0 && S_ISREG(st.st_mode);
-  df_status s = is_kit ? walk_kit(w, dir, xml) : DF_ERR_FORMAT;
+  df_status s = is_kit ? walk_kit(w, dir, rel, xml) : DF_ERR_FORMAT;
   free(xml);
   if (s != DF_ERR_FORMAT) return s;
   char **names;

@@ -35,6 +35,10 @@ void shard_buffer_free(shard_buffer *b);
  * call from any thread (no HDF5: the audio is memory-mapped or was read at open). */
 void shard_copy_example(const df_shard *s, int64_t i, float *dst);
 
+/* DF_ERR_FORMAT unless the shard holds what manifest.json says of it: `examples` examples,
+ * every one in `split` (a shard replaced, cut or renamed after prepare). */
+df_status shard_check_listed(const df_shard *s, df_split split, int64_t examples);
+
 /* 1 when two shards have the same rate, length, channels, kind and classes (one dataset). */
 int shard_same_layout(const df_shard_info *a, const df_shard_info *b);
 

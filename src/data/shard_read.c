@@ -238,6 +238,17 @@ df_status df_shard_meta(const df_shard *s, int64_t i, df_example_meta *m) {
   return DF_OK;
 }
 
+df_status shard_check_listed(const df_shard *s, df_split split, int64_t examples) {
+  if (s->info.examples != examples)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: %lld examples, but manifest.json says %lld (the shard was changed after prepare?)",
+                   s->path, (long long)s->info.examples, (long long)examples);
+  for (int64_t i = 0; i < s->info.examples; i++)
+    if (s->split[i] != (uint8_t)split)
+      return DF_FAIL(DF_ERR_FORMAT, "%s: example %lld is in the %s split, but manifest.json lists the shard as %s",
+                     s->path, (long long)i, df_split_name((df_split)s->split[i]), df_split_name(split));
+  return DF_OK;
+}
+
 int shard_same_layout(const df_shard_info *a, const df_shard_info *b) {
   if (a->channels != b->channels || a->length != b->length || a->rate != b->rate ||
       a->n_classes != b->n_classes || strcmp(a->kind, b->kind))

@@ -24,7 +24,8 @@ typedef struct tally {
   int64_t n_keys, cap_keys;
 } tally;
 
-static df_status add_shard(tally *t, const char *path, int64_t want_examples) {
+/* listed: the shard's entry in manifest.json (NULL for a lone shard). */
+static df_status add_shard(tally *t, const char *path, const manifest_info *listed, int listed_index) {
   df_shard *s;
   DF_TRY(df_shard_open(path, &s));
   df_dataset_summary *out = t->out;
@@ -36,9 +37,8 @@ static df_status add_shard(tally *t, const char *path, int64_t want_examples) {
   } else if (!shard_same_layout(&out->info, in)) {
     st = DF_FAIL(DF_ERR_FORMAT, "%s: rate, length, channels, kind or classes differ from the first shard", path);
   }
-  if (st == DF_OK && want_examples >= 0 && in->examples != want_examples)
-    st = DF_FAIL(DF_ERR_FORMAT, "%s: %lld examples, but manifest.json says %lld", path,
-                 (long long)in->examples, (long long)want_examples);
+  if (st == DF_OK && listed)
+    st = shard_check_listed(s, listed->split[listed_index], listed->examples[listed_index]);
   for (int64_t i = 0; i < in->examples && st == DF_OK; i++) {
     df_example_meta m;
     df_shard_meta(s, i, &m);
@@ -74,10 +74,10 @@ df_status df_dataset_summarize(const char *path, df_dataset_summary *out) {
     out->is_dataset = 1;
     out->rejected = mi.rejected;
     out->skipped = mi.skipped;
-    for (int i = 0; i < mi.n_shards && st == DF_OK; i++) st = add_shard(&t, mi.files[i], mi.examples[i]);
+    for (int i = 0; i < mi.n_shards && st == DF_OK; i++) st = add_shard(&t, mi.files[i], &mi, i);
     manifest_info_free(&mi);
   } else {
-    st = add_shard(&t, path, -1);
+    st = add_shard(&t, path, NULL, 0);
   }
   if (st == DF_OK) {
     qsort(t.keys, (size_t)t.n_keys, sizeof *t.keys, key_order);
