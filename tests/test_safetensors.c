@@ -176,6 +176,32 @@ int main(void) {
                       "bad data_offsets", "reversed offsets");
   expect_format_error("meta.safetensors", "{\"__metadata__\":{\"k\":3}}", 0, 0,
                       "not a string", "non-string metadata");
+  /* A second __metadata__ object crashed the reader (its keys were stored past the first's). */
+  expect_format_error("meta_twice.safetensors",
+                      "{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\"},\"__metadata__\":{\"c\":\"3\"}}", 0, 0,
+                      "__metadata__ appears twice", "two __metadata__ objects");
+  expect_format_error("meta_key_twice.safetensors", "{\"__metadata__\":{\"step\":\"1\",\"step\":\"2\"}}", 0, 0,
+                      "metadata 'step' appears twice", "a metadata key given twice");
+  expect_format_error("overlap.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                      "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0,
+                      "overlaps", "tensors sharing bytes");
+  expect_format_error("gap.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0,
+                      "bytes 0-4 of the data belong to no tensor", "bytes before a tensor");
+  expect_format_error("trailing_data.safetensors", good, 12, 0, "4 bytes after the last tensor",
+                      "bytes after the last tensor");
+  expect_format_error("trailing_text.safetensors",
+                      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} xyz", 8, 0,
+                      "text after its JSON object", "text after the header's JSON");
+  /* Tensors stored out of name order, an empty one at the same offset as another, and padding. */
+  snprintf(path, sizeof path, "%s/reordered.safetensors", dir);
+  write_raw(path,
+            "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"e\":{\"dtype\":\"F32\","
+            "\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}   ",
+            8, 0);
+  df_expect_ok(df_st_open(path, &f), "tensors in any order that tile the data are read");
+  df_st_close(f);
   df_expect_status(df_st_open("/nonexistent/x.safetensors", &f), DF_ERR_NOT_FOUND, "a missing file");
   return df_test_finish();
 }

@@ -3,7 +3,8 @@
  * (plus an optional "__metadata__" map of strings), then the raw little-endian data.
  *
  * Reading validates every entry and rejects truncated or corrupt files with DF_ERR_FORMAT
- * naming the file and the problem. Writing collects named tensors and metadata and writes
+ * naming the file and the problem (the tensors must tile the data section exactly; names and
+ * metadata keys must be unique). Writing collects named tensors and metadata and writes
  * them atomically (temporary file + rename), tensors sorted by name, the header padded with
  * spaces so that the data starts at a multiple of 8 bytes. */
 #ifndef DRUMFORGE_SAFETENSORS_H

@@ -115,6 +115,8 @@ static df_status parse_entry(const df_st_file *f, const cJSON *e, const char *da
 }
 
 static df_status parse_metadata(df_st_file *f, const cJSON *m) {
+  /* JSON allows repeated keys; which one counts would be the parser's choice. */
+  if (f->meta) return DF_FAIL(DF_ERR_FORMAT, "%s: __metadata__ appears twice", f->path);
   if (!cJSON_IsObject(m))
     return DF_FAIL(DF_ERR_FORMAT, "%s: __metadata__ is not an object", f->path);
   f->meta = calloc((size_t)(2 * cJSON_GetArraySize(m) + 1), sizeof(char *));
@@ -123,6 +125,8 @@ static df_status parse_metadata(df_st_file *f, const cJSON *m) {
   cJSON_ArrayForEach(e, m) {
     if (!cJSON_IsString(e))
       return DF_FAIL(DF_ERR_FORMAT, "%s: metadata '%s' is not a string", f->path, e->string);
+    if (df_st_metadata(f, e->string))
+      return DF_FAIL(DF_ERR_FORMAT, "%s: metadata '%s' appears twice", f->path, e->string);
     f->meta[2 * f->n_meta] = dup_str(e->string);
     f->meta[2 * f->n_meta + 1] = dup_str(e->valuestring);
     f->n_meta++;
@@ -134,7 +138,28 @@ static df_status parse_metadata(df_st_file *f, const cJSON *m) {
 
 static int by_offset(const void *a, const void *b) {
   const df_st_tensor *x = a, *y = b;
-  return x->data < y->data ? -1 : x->data > y->data;
+  if (x->data != y->data) return x->data < y->data ? -1 : 1;
+  return x->nbytes < y->nbytes ? -1 : x->nbytes > y->nbytes; /* empty tensors first */
+}
+
+/* The tensors (sorted by offset) must tile the data section exactly, as the reference
+ * implementation demands: overlapping tensors would share values, and bytes that belong to no
+ * tensor mean a damaged or foreign file. */
+static df_status check_layout(const df_st_file *f, const char *data, size_t data_len) {
+  size_t end = 0;
+  for (int i = 0; i < f->n; i++) {
+    const df_st_tensor *t = &f->tensors[i];
+    const size_t begin = (size_t)((const char *)t->data - data);
+    if (begin < end)
+      return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' (bytes %zu-%zu) overlaps tensor '%s'", f->path, t->name, begin,
+                     begin + t->nbytes, f->tensors[i - 1].name);
+    if (begin > end)
+      return DF_FAIL(DF_ERR_FORMAT, "%s: bytes %zu-%zu of the data belong to no tensor", f->path, end, begin);
+    end = begin + t->nbytes;
+  }
+  if (end != data_len)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: %zu bytes after the last tensor belong to no tensor", f->path, data_len - end);
+  return DF_OK;
 }
 
 static df_status parse(df_st_file *f) {
@@ -149,10 +174,18 @@ static df_status parse(df_st_file *f) {
   if (hlen > f->len - 8)
     return DF_FAIL(DF_ERR_FORMAT, "%s: truncated: the header needs %llu bytes, the file has %zu",
                    f->path, (unsigned long long)hlen, f->len - 8);
-  cJSON *root = cJSON_ParseWithLength(f->buf + 8, (size_t)hlen);
+  const char *parsed_end = NULL;
+  cJSON *root = cJSON_ParseWithLengthOpts(f->buf + 8, (size_t)hlen, &parsed_end, 0);
   if (!cJSON_IsObject(root)) {
     cJSON_Delete(root);
     return DF_FAIL(DF_ERR_FORMAT, "%s: the header is not a JSON object", f->path);
+  }
+  /* After the object only padding may follow (spaces; NULs from some writers). */
+  for (const char *p = parsed_end; p < f->buf + 8 + hlen; p++) {
+    if (!strchr(" \t\r\n", *p)) { /* strchr finds the terminating NUL for '\0' */
+      cJSON_Delete(root);
+      return DF_FAIL(DF_ERR_FORMAT, "%s: the header has text after its JSON object", f->path);
+    }
   }
   const char *data = f->buf + 8 + hlen;
   const size_t data_len = f->len - 8 - (size_t)hlen;
@@ -174,6 +207,7 @@ static df_status parse(df_st_file *f) {
   }
   cJSON_Delete(root);
   if (s == DF_OK) qsort(f->tensors, (size_t)f->n, sizeof *f->tensors, by_offset);
+  if (s == DF_OK) s = check_layout(f, data, data_len);
   return s;
 }
 
