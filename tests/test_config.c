@@ -88,6 +88,40 @@ int main(void) {
   df_expect_status(s, DF_ERR_CONFIG, "a key repeated in a repeated section is an error");
   df_expect_true(mentions("dup2.ini:7") && mentions("duplicate key 'a.x' (first set on line 2)"),
                  "the first repeat is reported, not a syntax error");
+  /* Lines of any length: a run's config.ini records --data, and a path past ~200 characters
+   * made the run, its checkpoints and exports unloadable ('syntax error'). */
+  char *long_text = malloc(6000), *long_path = malloc(5000);
+  memset(long_path, 'p', 4999);
+  long_path[4999] = '\0';
+  snprintf(long_text, 6000, "[data]\npath = /%s\n[model]\nd = 8\n", long_path);
+  const char *v_text = NULL;
+  if (df_expect_ok(df_config_parse(long_text, "long.ini", &cfg), "a 5000-character line is read")) {
+    df_expect_ok(df_config_string(cfg, "data.path", "", &v_text), "read");
+    df_expect_true(v_text && strlen(v_text) == 5000 && !strcmp(v_text + 1, long_path), "the long value is whole");
+    df_expect_ok(df_config_int(cfg, "model.d", 64, 1, 1024, &d), "read");
+    df_expect_true(d == 8, "the line after it is its own line");
+    df_config_free(cfg);
+  }
+  free(long_text);
+  free(long_path);
+  /* Indented keys, a byte order mark, CRLF line ends, comments. An indented key was taken for
+   * a continuation of the previous value ("duplicate key 'model.d'"). */
+  s = df_config_parse("\xef\xbb\xbf[ model ]  ; the model\r\nd = 16 # sixteen\r\n  kernel = 5\r\n\tname = a;b\r\n",
+                      "styles.ini", &cfg);
+  if (df_expect_ok(s, "BOM, CRLF, indented keys and comments parse")) {
+    long kernel = 0;
+    df_expect_ok(df_config_int(cfg, "model.d", 64, 1, 1024, &d), "read d");
+    df_expect_ok(df_config_int(cfg, "model.kernel", 25, 1, 63, &kernel), "read the indented key");
+    df_expect_ok(df_config_string(cfg, "model.name", "", &v_text), "read name");
+    df_expect_true(d == 16 && kernel == 5 && !strcmp(v_text, "a;b"), "values without comments, ';' inside kept");
+    df_config_free(cfg);
+  }
+  s = df_config_parse("[model]\nd = 4\n  5\n", "cont.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "a line without '=' is an error, not a continuation");
+  df_expect_true(mentions("cont.ini:3") && mentions("syntax error"), "it names the line");
+  s = df_config_parse("[model]x\nd = 4\n", "sec.ini", &cfg);
+  df_expect_status(s, DF_ERR_CONFIG, "text after a section header is an error");
+  df_expect_true(mentions("sec.ini:1"), "it names the line");
   s = df_config_load("/nonexistent/exp.ini", &cfg);
   df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
 

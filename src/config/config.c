@@ -1,10 +1,9 @@
 /* INI experiment configs with typed, range-checked getters and unknown-key detection
- * (include/drumforge/config.h). Parsing is libinih's; this file keeps the entries, their line
- * numbers and which of them were read. */
+ * (include/drumforge/config.h): the entries, their line numbers and which of them were read. */
 #include "drumforge/config.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,76 +83,76 @@ static df_status put(df_config *cfg, const char *key, const char *value, const c
   return DF_OK;
 }
 
-/* ---- parsing: a line-counting reader so that entries remember their line ---- */
-typedef struct parse_ctx {
-  df_config *cfg;
-  const char *origin;
-  const char *text; /* remaining text */
-  int line;
-  int error_line; /* line of the first error found by on_entry */
-  df_status status;
-} parse_ctx;
-
-static char *read_line(char *str, int num, void *stream) {
-  parse_ctx *p = stream;
-  if (!*p->text) return NULL;
-  int i = 0;
-  while (i < num - 1 && p->text[i] && p->text[i] != '\n') i++;
-  int take = i + (p->text[i] == '\n' && i < num - 1);
-  memcpy(str, p->text, (size_t)take);
-  str[take] = '\0';
-  /* Allow "key = value  # comment" ('#' after whitespace starts a comment, like ';'). */
-  for (int j = 1; j < take; j++) {
-    if (str[j] == '#' && (str[j - 1] == ' ' || str[j - 1] == '\t')) {
-      str[j] = '\n';
-      str[j + 1] = '\0';
-      break;
-    }
-  }
-  p->text += take;
-  p->line++;
-  return str;
+/* ---- parsing: INI lines of any length ("[section]", "key = value" or "key: value", ';' and '#'
+ * comments at the start of a line or after whitespace). Indented lines are ordinary lines:
+ * there are no continuation lines. */
+static char *trim(char *a, char *b) { /* [a, b) without surrounding whitespace, terminated */
+  while (a < b && isspace((unsigned char)*a)) a++;
+  while (b > a && isspace((unsigned char)b[-1])) b--;
+  *b = '\0';
+  return a;
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value) {
-  parse_ctx *p = user;
-  char key[256];
-  /* inih goes on after an error: keep the first one (and its line, which inih reports). */
-  if (p->status != DF_OK) return 0;
-  if (!section[0]) {
-    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", p->origin,
-                        p->line, name);
-    p->error_line = p->line;
-    return 0;
+/* Cuts a comment: ';' or '#' at the start of the line or after whitespace. */
+static void cut_comment(char *line) {
+  for (char *p = line; *p; p++)
+    if ((*p == ';' || *p == '#') && (p == line || isspace((unsigned char)p[-1]))) {
+      *p = '\0';
+      return;
+    }
+}
+
+static df_status parse_line(df_config *cfg, const char *origin, int line_no, char *line, char *section,
+                            size_t section_len) {
+  cut_comment(line);
+  char *text = trim(line, line + strlen(line));
+  if (!*text) return DF_OK;
+  if (*text == '[') {
+    char *close = strchr(text, ']');
+    char *name = close ? trim(text + 1, close) : NULL;
+    if (!close || close[1] || !*name || strlen(name) >= section_len)
+      return DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]')", origin, line_no);
+    snprintf(section, section_len, "%s", name);
+    return DF_OK;
   }
-  snprintf(key, sizeof key, "%s.%s", section, name);
-  entry *e = find(p->cfg, key);
-  if (e && e->given && e->line && !strcmp(e->origin, p->origin)) {
-    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: duplicate key '%s' (first set on line %d)", p->origin,
-                        p->line, key, e->line);
-    p->error_line = p->line;
-    return 0;
-  }
-  p->status = put(p->cfg, key, value, p->origin, p->line, 1);
-  return p->status == DF_OK;
+  char *eq = text + strcspn(text, "=:");
+  if (!*eq || eq == text)
+    return DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]' or 'key = value')", origin, line_no);
+  char *value = trim(eq + 1, eq + strlen(eq));
+  char *name = trim(text, eq);
+  if (!section[0])
+    return DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", origin, line_no, name);
+  size_t key_len = strlen(section) + 1 + strlen(name) + 1;
+  char *key = malloc(key_len);
+  DF_CHECK_ALLOC(key);
+  snprintf(key, key_len, "%s.%s", section, name);
+  entry *e = find(cfg, key);
+  df_status s = e && e->given && e->line && !strcmp(e->origin, origin)
+                    ? DF_FAIL(DF_ERR_CONFIG, "%s:%d: duplicate key '%s' (first set on line %d)", origin, line_no, key,
+                              e->line)
+                    : put(cfg, key, value, origin, line_no, 1);
+  free(key);
+  return s;
 }
 
 df_status df_config_parse(const char *text, const char *origin, df_config **out) {
   DF_TRY(df_config_new(out));
-  parse_ctx p = {*out, origin, text, 0, 0, DF_OK};
-  int rc = ini_parse_stream(read_line, &p, on_entry, &p);
-  if (p.status != DF_OK || rc != 0) {
-    /* inih reports the first bad line; prefer it when it comes before a handler error. */
-    int syntax_first = rc > 0 && (p.status == DF_OK || rc < p.error_line);
-    df_status s = !syntax_first && p.status != DF_OK
-                      ? p.status
-                      : DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]' or "
-                                               "'key = value')", origin, rc > 0 ? rc : p.line);
+  char *copy = strdup(text), section[256] = "";
+  df_status s = copy ? DF_OK : DF_FAIL(DF_ERR_OOM, "config: %s", origin);
+  char *line = copy;
+  if (line && !strncmp(line, "\xef\xbb\xbf", 3)) line += 3; /* a UTF-8 byte order mark */
+  for (int line_no = 1; !s && line; line_no++) {
+    char *next = strchr(line, '\n');
+    if (next) *next++ = '\0';
+    s = parse_line(*out, origin, line_no, line, section, sizeof section);
+    line = next;
+  }
+  free(copy);
+  if (s) {
     df_config_free(*out);
     *out = NULL;
-    return s;
   }
-  return DF_OK;
+  return s;
 }
 
 df_status df_config_load(const char *path, df_config **out) {
