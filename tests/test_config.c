@@ -6,6 +6,7 @@
 
 #include "common/testlib.h"
 #include "drumforge/config.h"
+#include "drumforge/train.h"
 
 static int mentions(const char *needle) { return strstr(df_last_error(), needle) != NULL; }
 
@@ -122,6 +123,28 @@ int main(void) {
   s = df_config_parse("[model]x\nd = 4\n", "sec.ini", &cfg);
   df_expect_status(s, DF_ERR_CONFIG, "text after a section header is an error");
   df_expect_true(mentions("sec.ini:1"), "it names the line");
+  /* Checks across keys (or against the data) name the file, line and key too. */
+  df_config_parse("[model]\nd = 4\n", "cross.ini", &cfg);
+  df_config_set(cfg, "model.kernel", "24", "--set");
+  df_config_int(cfg, "model.latent_dim", 100, 1, 4096, &d);
+  s = DF_CONFIG_FAIL(cfg, "model.d", "too small for %d", 5);
+  df_expect_true(s == DF_ERR_CONFIG && mentions("cross.ini:2: model.d: too small for 5"), "a file's key: file:line: key");
+  DF_CONFIG_FAIL(cfg, "model.kernel", "even");
+  df_expect_true(mentions("--set: model.kernel: even"), "an override: --set: key");
+  DF_CONFIG_FAIL(cfg, "model.latent_dim", "too large");
+  df_expect_true(mentions("model.latent_dim = 100 (the default): too large"), "a default: key = value (the default)");
+  df_config_free(cfg);
+  df_loaded_model model;
+  s = df_model_create("[model]\ntype = wavegan\nslice_len = 20000\n", "slice.ini", 0, NULL, 16000, DF_DEVICE_CPU,
+                      &model);
+  df_expect_status(s, DF_ERR_CONFIG, "a slice length other than 16384, 32768 or 65536 is refused");
+  df_expect_true(mentions("slice.ini:3: model.slice_len: 20000"), "the model's own check names file, line and key");
+  df_model_unload(&model);
+  s = df_model_create("[model]\ntype = specvae\n[spectrogram]\nn_fft = 64\n", "fft.ini", 0, NULL, 16000,
+                      DF_DEVICE_CPU, &model);
+  df_expect_status(s, DF_ERR_CONFIG, "a hop (default 128) not below n_fft is refused");
+  df_expect_true(mentions("fft.ini:4: spectrogram.n_fft"), "the key given is named, not the default");
+  df_model_unload(&model);
   s = df_config_load("/nonexistent/exp.ini", &cfg);
   df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
 

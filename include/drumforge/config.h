@@ -44,6 +44,16 @@ df_status df_config_string(df_config *cfg, const char *key, const char *def, con
 df_status df_config_choice(df_config *cfg, const char *key, const char *def,
                            const char *const *choices, int *out);
 
+/* DF_ERR_CONFIG about the value of a key that was read but does not fit other keys or the
+ * data, in the getters' form: "FILE:LINE: key: message" ("--set: key: ..." for an override,
+ * "key = VALUE (the default): ..." for a default). Use DF_CONFIG_FAIL. */
+df_status df_config_fail(const df_config *cfg, const char *key, const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+#define DF_CONFIG_FAIL(cfg, key, ...) df_config_fail((cfg), (key), __FILE__, __LINE__, __VA_ARGS__)
+
 /* DF_ERR_CONFIG for the first key that was given but never read. */
 df_status df_config_check_unused(const df_config *cfg);
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,17 @@ df_status df_config_choice(df_config *cfg, const char *key, const char *def,
   char at[4200];
   return DF_FAIL(DF_ERR_CONFIG, "%s: %s: '%s' is not one of: %s", where(e, at, sizeof at), key,
                  e->value, list);
+}
+
+df_status df_config_fail(const df_config *cfg, const char *key, const char *file, int line, const char *fmt, ...) {
+  char msg[1024], at[4200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const entry *e = find(cfg, key);
+  if (e && e->given) return df_set_error(DF_ERR_CONFIG, file, line, "%s: %s: %s", where(e, at, sizeof at), key, msg);
+  return df_set_error(DF_ERR_CONFIG, file, line, "%s = %s (the default): %s", key, e ? e->value : "?", msg);
 }
 
 df_status df_config_check_unused(const df_config *cfg) {

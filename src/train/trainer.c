@@ -427,7 +427,7 @@ static df_status setup(trainer *t) {
   const char *type_name;
   DF_TRY(df_config_string(t->cfg, "model.type", "wavegan", &type_name));
   t->type = df_model_type_find(type_name);
-  if (!t->type) return DF_FAIL(DF_ERR_CONFIG, "model.type: unknown model '%s' (known: %s)", type_name, df_model_type_list());
+  if (!t->type) return DF_CONFIG_FAIL(t->cfg, "model.type", "unknown model '%s' (known: %s)", type_name, df_model_type_list());
   DF_TRY(open_loader(t));
   df_rng_init(&t->rng, t->set.seed);
   DF_TRY(t->type->create(t->cfg, o->device, &t->data, &t->rng, &t->model));

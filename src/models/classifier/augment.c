@@ -20,8 +20,8 @@ df_status dc_augment_read(df_config *cfg, int sample_rate, dc_augment *a) {
   DF_TRY(df_config_float(cfg, "augment.snr_max_db", 60, -20, 120, &a->snr_max_db));
   DF_TRY(df_config_float(cfg, "augment.mixup", 0, 0, 1, &a->mixup));
   if (a->snr_max_db < a->snr_min_db)
-    return DF_FAIL(DF_ERR_CONFIG, "augment.snr_max_db (%g) is below augment.snr_min_db (%g)", a->snr_max_db,
-                   a->snr_min_db);
+    return DF_CONFIG_FAIL(cfg, "augment.snr_max_db", "%g is below augment.snr_min_db (%g)", a->snr_max_db,
+                          a->snr_min_db);
   return DF_OK;
 }
 

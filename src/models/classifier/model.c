@@ -45,7 +45,7 @@ static df_status create(df_config *cfg, df_device dev, const df_train_data *data
   DF_TRY(df_config_int(cfg, "model.hop", 256, 16, 4096, &v));
   c.hop = (int)v;
   if (c.hop > c.n_fft / 2)
-    return DF_FAIL(DF_ERR_CONFIG, "model.hop: %d is more than half of model.n_fft (%d)", c.hop, c.n_fft);
+    return DF_CONFIG_FAIL(cfg, "model.hop", "%d is more than half of model.n_fft (%d)", c.hop, c.n_fft);
   DF_TRY(df_config_int(cfg, "model.n_mels", 64, 8, 256, &v));
   c.n_mels = (int)v;
   double top_db;

@@ -7,7 +7,7 @@
 #include "models/specae/specae.h"
 
 /* "256, 128, 64" -> values; at most SA_MAX_LAYERS in [1, 4096]. */
-static df_status parse_filters(const char *key, const char *text, int *out, int *n) {
+static df_status parse_filters(const df_config *cfg, const char *key, const char *text, int *out, int *n) {
   *n = 0;
   const char *p = text;
   while (*p) {
@@ -16,17 +16,17 @@ static df_status parse_filters(const char *key, const char *text, int *out, int 
     char *end;
     long v = strtol(p, &end, 10);
     if (end == p || v < 1 || v > 4096 || *n == SA_MAX_LAYERS)
-      return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not a list of 1 to %d channel counts in [1, 4096] "
-                     "(e.g. 256, 128, 64, 32, 16)", key, text, SA_MAX_LAYERS);
+      return DF_CONFIG_FAIL(cfg, key, "'%s' is not a list of 1 to %d channel counts in [1, 4096] (e.g. 256, 128, 64, "
+                            "32, 16)", text, SA_MAX_LAYERS);
     out[(*n)++] = (int)v;
     p = end;
   }
-  if (*n == 0) return DF_FAIL(DF_ERR_CONFIG, "%s: no layers given", key);
+  if (*n == 0) return DF_CONFIG_FAIL(cfg, key, "no layers given");
   return DF_OK;
 }
 
 /* "2, 2, (2, 1)" -> (2,2) (2,2) (2,1): a number is the same stride in frequency and time. */
-static df_status parse_strides(const char *key, const char *text, int out[][2], int *n) {
+static df_status parse_strides(const df_config *cfg, const char *key, const char *text, int out[][2], int *n) {
   *n = 0;
   const char *p = text;
   for (;;) {
@@ -54,8 +54,8 @@ static df_status parse_strides(const char *key, const char *text, int out[][2], 
     (*n)++;
   }
 bad:
-  return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not a list of strides in [1, 8], each a number or a "
-                 "(frequency, time) pair, e.g. 2, 2, 2, 2, (2, 1)", key, text);
+  return DF_CONFIG_FAIL(cfg, key, "'%s' is not a list of strides in [1, 8], each a number or a (frequency, time) "
+                        "pair, e.g. 2, 2, 2, 2, (2, 1)", text);
 }
 
 static df_status read_frontend(df_config *cfg, int sample_rate, sa_config *c) {
@@ -69,17 +69,18 @@ static df_status read_frontend(df_config *cfg, int sample_rate, sa_config *c) {
   DF_TRY(df_config_int(cfg, "spectrogram.hop", 128, 1, 65536, &v));
   c->hop = (int)v;
   if (c->hop >= c->n_fft)
-    return DF_FAIL(DF_ERR_CONFIG, "spectrogram.hop: %d is not below n_fft = %d (the inverse STFT needs "
-                   "overlapping frames)", c->hop, c->n_fft);
+    return DF_CONFIG_FAIL(cfg, df_config_has(cfg, "spectrogram.hop") ? "spectrogram.hop" : "spectrogram.n_fft",
+                          "hop %d is not below n_fft %d (the inverse STFT needs overlapping frames)", c->hop,
+                          c->n_fft);
   DF_TRY(df_config_int(cfg, "spectrogram.mel_bands", 0, 0, 1024, &v));
   c->mel_bands = (int)v;
   if (c->mel_bands > c->n_fft / 2 + 1)
-    return DF_FAIL(DF_ERR_CONFIG, "spectrogram.mel_bands: %d bands from %d frequency bins", c->mel_bands,
+    return DF_CONFIG_FAIL(cfg, "spectrogram.mel_bands", "%d bands from %d frequency bins", c->mel_bands,
                    c->n_fft / 2 + 1);
   c->stft_frames = 1 + c->length / c->hop;
   DF_TRY(df_config_int(cfg, "spectrogram.frames", 0, 0, 1000000, &v));
   if (v > c->stft_frames)
-    return DF_FAIL(DF_ERR_CONFIG, "spectrogram.frames: %ld, but %lld samples at hop %d give %lld frames", v,
+    return DF_CONFIG_FAIL(cfg, "spectrogram.frames", "%ld, but %lld samples at hop %d give %lld frames", v,
                    (long long)c->length, c->hop, (long long)c->stft_frames);
   c->frames = v ? (int)v : (int)c->stft_frames;
   DF_TRY(df_config_float(cfg, "spectrogram.top_db", 80.0, 1.0, 200.0, &f));
@@ -93,14 +94,14 @@ static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
   long v;
   int n_strides;
   DF_TRY(df_config_string(cfg, "model.filters", "32, 64, 128, 256", &text));
-  DF_TRY(parse_filters("model.filters", text, c->filters, &c->n_layers));
+  DF_TRY(parse_filters(cfg, "model.filters", text, c->filters, &c->n_layers));
   DF_TRY(df_config_string(cfg, "model.strides", "2, 2, 2, 2", &text));
-  DF_TRY(parse_strides("model.strides", text, c->strides, &n_strides));
+  DF_TRY(parse_strides(cfg, "model.strides", text, c->strides, &n_strides));
   if (n_strides != c->n_layers)
-    return DF_FAIL(DF_ERR_CONFIG, "model.strides: %d strides for %d filter counts (one per layer)", n_strides,
+    return DF_CONFIG_FAIL(cfg, "model.strides", "%d strides for %d filter counts (one per layer)", n_strides,
                    c->n_layers);
   DF_TRY(df_config_int(cfg, "model.kernel", 3, 1, 15, &v));
-  if (v % 2 == 0) return DF_FAIL(DF_ERR_CONFIG, "model.kernel: %ld: an odd kernel is needed ('same' padding)", v);
+  if (v % 2 == 0) return DF_CONFIG_FAIL(cfg, "model.kernel", "%ld: an odd kernel is needed ('same' padding)", v);
   c->kernel = (int)v;
   DF_TRY(df_config_int(cfg, "model.latent_dim", 64, 1, 4096, &v));
   c->latent_dim = (int)v;
@@ -109,7 +110,7 @@ static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
   int64_t h = c->bins, w = c->frames;
   for (int i = 0; i < c->n_layers; i++) {
     if (h % c->strides[i][0] || w % c->strides[i][1])
-      return DF_FAIL(DF_ERR_CONFIG, "model.strides: layer %d gets %lld x %lld (bins x frames), not divisible by "
+      return DF_CONFIG_FAIL(cfg, "model.strides", "layer %d gets %lld x %lld (bins x frames), not divisible by "
                      "its stride (%d, %d); change spectrogram.frames, n_fft, mel_bands or the strides",
                      i, (long long)h, (long long)w, c->strides[i][0], c->strides[i][1]);
     h /= c->strides[i][0];

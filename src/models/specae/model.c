@@ -28,7 +28,7 @@ static df_status create(sa_kind kind, df_config *cfg, df_device dev, const df_tr
   m->device = dev;
   df_status s = sa_config_read(cfg, kind, data ? data->n_classes : 0, data ? data->sample_rate : 16000, &m->cfg);
   if (!s && kind == SA_WAE && data && data->next_batch && data->batch_size < 2)
-    s = DF_FAIL(DF_ERR_CONFIG, "train.batch: the MMD penalty compares latents within a batch: at least 2 needed");
+    s = DF_CONFIG_FAIL(cfg, "train.batch", "the MMD penalty compares latents within a batch: at least 2 needed");
   if (!s) s = sa_net_build(&m->net, &m->cfg, dev, init_rng);
   if (!s) s = sa_frontend_init(&m->fe, &m->cfg, dev);
   if (s) {

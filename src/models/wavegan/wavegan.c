@@ -15,7 +15,7 @@ df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_co
   out->d = (int)v;
   DF_TRY(df_config_int(cfg, "model.slice_len", 16384, 16384, 65536, &v));
   if (v != 16384 && v != 32768 && v != 65536)
-    return DF_FAIL(DF_ERR_CONFIG, "model.slice_len: %ld is not 16384, 32768 or 65536", v);
+    return DF_CONFIG_FAIL(cfg, "model.slice_len", "%ld is not 16384, 32768 or 65536", v);
   out->slice_len = (int)v;
   DF_TRY(df_config_int(cfg, "model.channels", 1, 1, 2, &v));
   out->channels = (int)v;
@@ -30,8 +30,8 @@ df_status df_wavegan_config_read(df_config *cfg, int data_classes, df_wavegan_co
   DF_TRY(df_config_choice(cfg, "model.upsample", "zeros", ups, &up));
   out->upsample = (df_upsample_mode)up;
   if (out->upsample == DF_UPSAMPLE_NN && out->kernel % 2 == 0)
-    return DF_FAIL(DF_ERR_CONFIG, "model.kernel: %d: upsample = nn needs an odd kernel for a 'same' convolution",
-                   out->kernel);
+    return DF_CONFIG_FAIL(cfg, df_config_has(cfg, "model.kernel") ? "model.kernel" : "model.upsample",
+                          "upsample = nn needs an odd kernel (%d) for a 'same' convolution", out->kernel);
   DF_TRY(df_config_int(cfg, "model.post_filter", 0, 0, 4096, &v));
   out->post_filter = (int)v;
   DF_TRY(df_config_bool(cfg, "model.batchnorm", 0, &b));
