@@ -72,5 +72,38 @@ int main(void) {
   o.steps = 5;
   if (df_expect_ok(df_classifier_open(&o, &c), "open after the manifest changed")) df_classifier_close(c);
   df_expect_true(trainings == 1, "a changed manifest.json makes a new classifier");
+
+  /* A folder given explicitly may hold another dataset's classifier: it was cleared and
+   * trained over; now it is kept unless a retraining is asked for. */
+  char folder[4300];
+  snprintf(folder, sizeof folder, "%s/classifier", dataset);
+  o.dir = folder;
+  if (df_expect_ok(df_read_file(manifest, &text, &len), "read manifest")) {
+    df_expect_ok(df_write_file_atomic(manifest, text, len - 1), "change manifest");
+    free(text);
+  }
+  trainings = 0;
+  df_expect_status(df_classifier_open(&o, &c), DF_ERR_INVALID_ARG, "an explicit folder's classifier of other data");
+  df_expect_true(strstr(df_last_error(), "--retrain-classifier") != NULL, "the message says how to replace it");
+  df_expect_true(trainings == 0 && access(card, F_OK) == 0, "it is kept, not trained over");
+  o.retrain = 1;
+  if (df_expect_ok(df_classifier_open(&o, &c), "--retrain-classifier replaces it")) df_classifier_close(c);
+  df_expect_true(trainings == 1, "after training a new one");
+
+  /* Another model's run folder is no classifier folder: its checkpoints were deleted. */
+  char run[4300], ckpt[4400];
+  snprintf(run, sizeof run, "%s/wavegan_run", scratch);
+  snprintf(ckpt, sizeof ckpt, "%s/checkpoints/ckpt-000000005.safetensors", run);
+  df_expect_ok(df_mkdirs(run), "run folder");
+  snprintf(folder, sizeof folder, "%s/checkpoints", run);
+  df_expect_ok(df_mkdirs(folder), "checkpoints folder");
+  snprintf(folder, sizeof folder, "%s/config.ini", run);
+  df_expect_ok(df_write_file_atomic(folder, "[model]\ntype = wavegan\n", 23), "config.ini");
+  df_expect_ok(df_write_file_atomic(ckpt, "weights", 7), "a checkpoint");
+  o.dir = run;
+  trainings = 0;
+  df_expect_status(df_classifier_open(&o, &c), DF_ERR_INVALID_ARG, "a WaveGAN run folder as the classifier's");
+  df_expect_true(strstr(df_last_error(), "'wavegan' model") != NULL, "the message says whose folder it is");
+  df_expect_true(trainings == 0 && access(ckpt, F_OK) == 0, "its checkpoint is kept");
   return df_test_finish();
 }

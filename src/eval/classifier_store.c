@@ -282,6 +282,23 @@ static df_status train(const df_classifier_options *o, const char *dir, int fres
   return df_train_run(&t, &res);
 }
 
+/* A folder about to be cleared or trained in must not be another model's run folder (an
+ * explicit --classifier-dir can name any folder). */
+static df_status check_not_other_run(const char *dir) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/config.ini", dir);
+  if (access(path, F_OK) != 0) return DF_OK;
+  df_config *cfg;
+  DF_TRY(df_config_load(path, &cfg));
+  const char *type = NULL;
+  df_status s = df_config_string(cfg, "model.type", "wavegan", &type);
+  if (!s && strcmp(type, df_classifier_model_type.name))
+    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: the run folder of a '%s' model, not a classifier's: give another folder", dir,
+                type);
+  df_config_free(cfg);
+  return s;
+}
+
 df_status df_classifier_open(const df_classifier_options *o, df_classifier **out) {
   *out = NULL;
   char dir[4200], card_path[4300], ckpt[8600];
@@ -295,6 +312,12 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
   df_classifier *c = calloc(1, sizeof *c);
   if (!c) return DF_FAIL(DF_ERR_OOM, "classifier");
   df_status s = o->retrain ? DF_ERR_NOT_FOUND : read_card(card_path, &c->card);
+  if (s == DF_OK && c->card.manifest_crc != crc && o->dir) {
+    /* A folder given explicitly may hold the classifier of another dataset: keep it. */
+    df_classifier_close(c);
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: its classifier was trained on another dataset than %s (or before it was "
+                   "prepared again); it is kept: --retrain-classifier replaces it", dir, o->dataset);
+  }
   if (s == DF_OK && c->card.manifest_crc != crc) {
     say(o, "the classifier in %s was trained before %s/manifest.json changed: training a new one", dir, o->dataset);
     s = DF_ERR_NOT_FOUND;
@@ -319,6 +342,7 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
   s = df_run_list_checkpoints(dir, &steps, &n);
   if (!s) free(steps);
   int fresh = n == 0 || o->retrain || access(card_path, F_OK) == 0;
+  if (!s) s = check_not_other_run(dir);
   if (!s && fresh) s = clear(dir);
   if (!s) {
     say(o, "%s the drum-class classifier of %s in %s (kept there for later evaluations)",
