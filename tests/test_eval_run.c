@@ -255,6 +255,50 @@ static void too_few_real_sounds(const char *run) {
   df_model_unload(&m);
 }
 
+/* Conditioning accuracy matches the model's classes to the classifier's by name: a model of
+ * another dataset numbers its classes otherwise (they were compared by position). */
+static void conditioning_by_name(const char *run) {
+  df_classifier_options co = {0};
+  co.dataset = dataset;
+  co.device = DF_DEVICE_CPU;
+  df_eval_options eo = {0};
+  eo.dataset = dataset;
+  eo.device = DF_DEVICE_CPU;
+  eo.count = 8;
+  eo.seed = 1;
+  eo.novelty = 0;
+  df_classifier *c = NULL;
+  df_evaluator *ev = NULL;
+  df_loaded_model m;
+  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CPU, &m), "load the conditional run")) return;
+  if (df_expect_ok(df_classifier_open(&co, &c), "classifier")) eo.classifier = c;
+  static df_eval_result same, renamed;
+  if (c && df_expect_ok(df_evaluator_open(&eo, &ev), "evaluator")) {
+    const int kick = 0, n = df_classifier_get_card(c)->n_classes;
+    df_expect_true(!strcmp(m.class_names[kick], "kick") && !strcmp(df_classifier_get_card(c)->class_names[kick], "kick"),
+                   "class 0 is kick for the model and the classifier");
+    df_training_classes trained = {m.n_classes, m.class_ptrs, df_model_class_examples(&m)};
+    df_expect_ok(df_evaluator_run(ev, m.type, m.model, &trained, m.step, &same), "evaluate with the model's names");
+    /* The same model, its kicks called cowbells: a class this classifier does not know. */
+    const char *names[DF_MAX_CLASSES];
+    for (int i = 0; i < m.n_classes; i++) names[i] = i == kick ? "cowbell" : m.class_names[i];
+    df_training_classes other = {m.n_classes, names, df_model_class_examples(&m)};
+    df_expect_ok(df_evaluator_run(ev, m.type, m.model, &other, m.step, &renamed), "evaluate with other names");
+    int64_t kick_same = 0, kick_renamed = 0, all_renamed = 0;
+    for (int j = 0; j < n; j++) {
+      kick_same += same.confusion[kick * n + j];
+      kick_renamed += renamed.confusion[kick * n + j];
+      for (int i = 0; i < n; i++) all_renamed += renamed.confusion[i * n + j];
+    }
+    df_expect_true(same.conditional && kick_same == 4, "the kicks asked for are scored as kicks");
+    df_expect_true(renamed.conditional && kick_renamed == 0 && all_renamed == 4,
+                   "sounds of a class the classifier lacks are not scored as its class of that number");
+  }
+  df_evaluator_close(ev);
+  df_classifier_close(c);
+  df_model_unload(&m);
+}
+
 int main(void) {
   df_test_begin("test_eval_run");
   df_test_scratch_dir("eval_run", scratch, sizeof scratch);
@@ -281,6 +325,7 @@ int main(void) {
   if (df_expect_ok(train("condrun", cond, run, sizeof run), "train a conditional model")) {
     eval_json(run, 1);
     too_few_real_sounds(run);
+    conditioning_by_name(run);
   }
   return df_test_finish();
 }

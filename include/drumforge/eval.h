@@ -105,8 +105,9 @@ typedef struct df_eval_result {
 
 typedef struct df_evaluator df_evaluator;
 
-/* What a model was trained on: training examples per class, for the classes of its
- * checkpoint (df_loaded_model's class names and class_examples, or the trainer's loader). */
+/* What a model was trained on: its class names and training examples per class
+ * (df_loaded_model's class names and class_examples, or the trainer's loader); examples may
+ * be NULL when not known (every class counts as learned). */
 typedef struct df_training_classes {
   int n;
   const char *const *names;
@@ -116,8 +117,10 @@ typedef struct df_training_classes {
 /* Reads the real test sounds and their embeddings once (the classifier must stay open). */
 df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out);
 /* Generates o->count sounds with the model (type->sample_latents and type->decode, fixed
- * latents from o->seed) and measures them. With `trained` (NULL: not known, every class
- * counts as learned):
+ * latents from o->seed) and measures them. A conditional model's classes are matched to the
+ * classifier's by the names in `trained` (by position when `trained` is NULL) for the
+ * conditioning accuracy; classes the classifier lacks are not scored there. With `trained`
+ * (NULL: not known, every class counts as learned):
  *   - a conditional model is asked for the classes it has training examples of in turn, so
  *     conditioning accuracy measures what it learned;
  *   - a model that learned only some of the classifier's classes (matched by name) is

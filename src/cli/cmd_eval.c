@@ -145,8 +145,8 @@ int cmd_eval(int argc, char **argv) {
   /* Opening the classifier and the evaluator reads the dataset, writing reads --out: their
    * messages name those files; only the run itself is about the model. */
   if (s) rc = cli_fail("eval", s, "%s", dataset);
-  df_training_classes trained = {m.n_classes, m.class_ptrs, m.class_examples};
-  if (!s && (s = df_evaluator_run(ev, m.type, m.model, m.has_class_examples ? &trained : NULL, m.step, &r)))
+  df_training_classes trained = {m.n_classes, m.class_ptrs, df_model_class_examples(&m)};
+  if (!s && (s = df_evaluator_run(ev, m.type, m.model, &trained, m.step, &r)))
     rc = cli_fail("eval", s, "%s", m.checkpoint);
   if (!s && (s = df_eval_write_json(out_path, &r, m.checkpoint, dataset, cl))) rc = cli_fail("eval", s, "%s", out_path);
   if (!s) {

@@ -86,7 +86,7 @@ static int learned_subset(const df_evaluator *ev, const df_training_classes *t, 
   int n = 0;
   for (int k = 0; k < ev->classes; k++)
     for (int i = 0; i < t->n; i++)
-      if (!strcasecmp(t->names[i], card->class_names[k]) && t->examples[i] > 0) {
+      if (!strcasecmp(t->names[i], card->class_names[k]) && (!t->examples || t->examples[i] > 0)) {
         learned[k] = 1;
         ids[n++] = k;
         break;
@@ -124,6 +124,17 @@ static df_status real_reference_for(const df_evaluator *ev, const df_training_cl
   ref->n = n;
   DF_TRY(df_inception_score(ref->probs, n, ev->classes, is_splits(n), &ref->is, &ref->is_std));
   return df_mean_pairwise_distance(ref->embed, n, ev->dim, &ref->diversity);
+}
+
+/* The classifier's id of each of the model's n classes, -1 for a class it does not know: by
+ * name, or by position when the names are not known and the counts agree. */
+static void class_ids_for_classifier(const df_evaluator *ev, int n, const df_training_classes *t, int32_t *ids) {
+  const df_classifier_card *card = df_classifier_get_card(ev->o.classifier);
+  for (int i = 0; i < n; i++) {
+    ids[i] = !t && n == ev->classes ? i : -1;
+    for (int k = 0; t && i < t->n && k < ev->classes; k++)
+      if (!strcasecmp(t->names[i], card->class_names[k])) ids[i] = k;
+  }
 }
 
 /* count sounds [count, channels, length] on the host; conditional models cycle through the
@@ -274,10 +285,19 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
     heard[i] = best;
     r->predicted[best]++;
   }
-  /* Conditional on the same classes as the classifier's: how often the asked class is heard. */
-  if (!s && type->n_classes(model) == classes) {
-    r->conditional = 1;
-    s = df_confusion(labels, heard, count, classes, r->confusion, &r->conditioning_accuracy);
+  /* Conditional models: how often the asked class is heard, the model's classes matched to the
+   * classifier's by name (a model of another dataset numbers them otherwise). */
+  if (!s && type->n_classes(model) > 0) {
+    int32_t to_classifier[DF_MAX_CLASSES];
+    class_ids_for_classifier(ev, type->n_classes(model), trained, to_classifier);
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      if (to_classifier[labels[i]] < 0) continue;
+      labels[n] = to_classifier[labels[i]];
+      heard[n++] = heard[i];
+    }
+    r->conditional = n > 0;
+    if (n > 0) s = df_confusion(labels, heard, n, classes, r->confusion, &r->conditioning_accuracy);
   }
   if (!s && ev->o.novelty) s = novelty(ev, audio, count, per, r);
   free(audio);
