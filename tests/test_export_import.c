@@ -278,6 +278,23 @@ static void foreign(void) {
   df_expect_true(generate(file, "generator_only", NULL) && same_run("plain_original", "generator_only", 4, "sound"),
                  "... and generates byte-identical files");
 
+  /* A critic-only file with --init-missing wrote a checkpoint of a random generator (over a
+   * good one at --out). */
+  char good[4400], *before = NULL, *after = NULL;
+  size_t before_len = 0, after_len = 0;
+  snprintf(good, sizeof good, "%s/gen_ckpt.safetensors", dir);
+  df_read_file(good, &before, &before_len);
+  snprintf(file, sizeof file, "%s/critic.safetensors", dir);
+  rewrite(exported, file, "D.", 0, 1, NULL, NULL, NULL, NULL);
+  snprintf(args, sizeof args, "import '%s' --init-missing --out '%s'", file, good);
+  expect_refused("a file without the generator is refused even with --init-missing", args,
+                 "none of this wavegan model's G.* parameters is in the file");
+  df_read_file(good, &after, &after_len);
+  df_expect_true(before && after && before_len == after_len && !memcmp(before, after, before_len),
+                 "... and the checkpoint at --out is kept as it was");
+  free(before);
+  free(after);
+
   snprintf(file, sizeof file, "%s/extra.safetensors", dir);
   rewrite(exported, file, NULL, 0, 1, "G.unknown.weight", NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);

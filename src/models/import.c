@@ -117,10 +117,27 @@ static df_status check_unknown(const df_st_file *f, const df_loaded_model *m, co
   return DF_OK;
 }
 
+/* 1 when the file holds any parameter of the set. */
+static int set_in_file(const df_st_file *f, const df_param_set *set) {
+  for (int i = 0; i < set->n; i++) {
+    char name[160];
+    const df_st_tensor *t;
+    snprintf(name, sizeof name, "%s.%s", set->prefix, set->items[i]->name);
+    if (df_st_find(f, name, &t) == DF_OK) return 1;
+  }
+  return 0;
+}
+
 static df_status fill(const df_import_options *o, const df_st_file *f, df_loaded_model *m, df_import_result *r) {
   DF_TRY(check_unknown(f, m, o->weights));
   for (int k = 0; k < m->type->n_param_sets(m->model); k++) {
     df_param_set *set = m->type->param_set(m->model, k);
+    /* --init-missing is for parts generating does not need (a critic); the first set is the
+     * one that generates (G., or an autoencoder's only set): none of it would write a
+     * checkpoint of random weights, e.g. over a good one. */
+    if (k == 0 && r->loaded == 0 && !set_in_file(f, set))
+      return DF_FAIL(DF_ERR_FORMAT, "%s: none of this %s model's %s.* parameters is in the file: nothing to generate "
+                     "with", o->weights, m->type->name, set->prefix);
     for (int i = 0; i < set->n; i++) {
       df_param *p = set->items[i];
       char name[160], want[96], got[96];
