@@ -225,21 +225,29 @@ static void bare_checkpoint(const char *run) {
 
 /* A model whose learned classes have fewer than 2 test sounds cannot be measured: a clear
  * error naming the dataset, not metrics from 0 or 1 sounds. */
-static void too_few_real_sounds(const char *run) {
+/* Loads the run's model and opens the dataset's classifier and an evaluator of count sounds
+ * (no novelty); 0 (a failure recorded) when one cannot be opened; the caller closes all three. */
+static int open_evaluation(const char *run, int count, df_loaded_model *m, df_classifier **c, df_evaluator **ev) {
   df_classifier_options co = {0};
   co.dataset = dataset;
   co.device = DF_DEVICE_CPU;
   df_eval_options eo = {0};
   eo.dataset = dataset;
   eo.device = DF_DEVICE_CPU;
-  eo.count = 4;
+  eo.count = count;
   eo.seed = 1;
-  df_classifier *c = NULL;
-  df_evaluator *ev = NULL;
+  *c = NULL;
+  *ev = NULL;
+  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CPU, m), "load the conditional run")) return 0;
+  if (df_expect_ok(df_classifier_open(&co, c), "classifier")) eo.classifier = *c;
+  return *c && df_expect_ok(df_evaluator_open(&eo, ev), "evaluator");
+}
+
+static void too_few_real_sounds(const char *run) {
+  df_classifier *c;
+  df_evaluator *ev;
   df_loaded_model m;
-  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CPU, &m), "load the conditional run")) return;
-  if (df_expect_ok(df_classifier_open(&co, &c), "classifier")) eo.classifier = c;
-  if (c && df_expect_ok(df_evaluator_open(&eo, &ev), "evaluator")) {
+  if (open_evaluation(run, 4, &m, &c, &ev)) {
     /* The synthetic dataset has no test toms. */
     const char *names[] = {"tom"};
     const int64_t examples[] = {5};
@@ -258,22 +266,11 @@ static void too_few_real_sounds(const char *run) {
 /* Conditioning accuracy matches the model's classes to the classifier's by name: a model of
  * another dataset numbers its classes otherwise (they were compared by position). */
 static void conditioning_by_name(const char *run) {
-  df_classifier_options co = {0};
-  co.dataset = dataset;
-  co.device = DF_DEVICE_CPU;
-  df_eval_options eo = {0};
-  eo.dataset = dataset;
-  eo.device = DF_DEVICE_CPU;
-  eo.count = 8;
-  eo.seed = 1;
-  eo.novelty = 0;
-  df_classifier *c = NULL;
-  df_evaluator *ev = NULL;
+  df_classifier *c;
+  df_evaluator *ev;
   df_loaded_model m;
-  if (!df_expect_ok(df_model_load(run, DF_DEVICE_CPU, &m), "load the conditional run")) return;
-  if (df_expect_ok(df_classifier_open(&co, &c), "classifier")) eo.classifier = c;
   static df_eval_result same, renamed;
-  if (c && df_expect_ok(df_evaluator_open(&eo, &ev), "evaluator")) {
+  if (open_evaluation(run, 8, &m, &c, &ev)) {
     const int kick = 0, n = df_classifier_get_card(c)->n_classes;
     df_expect_true(!strcmp(m.class_names[kick], "kick") && !strcmp(df_classifier_get_card(c)->class_names[kick], "kick"),
                    "class 0 is kick for the model and the classifier");
