@@ -17,7 +17,7 @@ done
 pkgs=(
   build-essential cmake pkg-config git
   libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev libhdf5-dev
-  libcjson-dev libpng-dev libxml2-dev zlib1g-dev
+  libinih-dev libcjson-dev libpng-dev libxml2-dev zlib1g-dev
   python3 python3-numpy python3-h5py python3-soundfile
 )
 [ "$want_torch" = 1 ] && pkgs+=(python3-torch python3-torchaudio)

@@ -1,10 +1,12 @@
 /* INI experiment configs with typed, range-checked getters and unknown-key detection
- * (include/drumforge/config.h): the entries, their line numbers and which of them were read. */
+ * (include/drumforge/config.h). Parsing is libinih's; this file keeps the entries, their line
+ * numbers and which of them were read. */
 #include "drumforge/config.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <ini.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,76 +86,118 @@ static df_status put(df_config *cfg, const char *key, const char *value, const c
   return DF_OK;
 }
 
-/* ---- parsing: INI lines of any length ("[section]", "key = value" or "key: value", ';' and '#'
- * comments at the start of a line or after whitespace). Indented lines are ordinary lines:
- * there are no continuation lines. */
-static char *trim(char *a, char *b) { /* [a, b) without surrounding whitespace, terminated */
-  while (a < b && isspace((unsigned char)*a)) a++;
-  while (b > a && isspace((unsigned char)b[-1])) b--;
-  *b = '\0';
-  return a;
-}
+/* ---- parsing: a line-counting reader so that entries remember their line ---- */
+/* Longest line read: a run's config.ini records --data, so lines hold paths (inih's built-in
+ * limit of 200 characters made such runs unloadable). */
+#define MAX_LINE 65536
 
-/* Cuts a comment: ';' or '#' at the start of the line or after whitespace. */
-static void cut_comment(char *line) {
-  for (char *p = line; *p; p++)
-    if ((*p == ';' || *p == '#') && (p == line || isspace((unsigned char)p[-1]))) {
-      *p = '\0';
-      return;
+typedef struct parse_ctx {
+  df_config *cfg;
+  const char *origin;
+  const char *text; /* remaining text */
+  int line;
+  int mid_line;   /* the last chunk handed to inih did not end its line (inih reads on) */
+  char prev;      /* the character before this chunk */
+  int error_line; /* line of the first error found by on_entry */
+  df_status status;
+} parse_ctx;
+
+/* fgets for inih: up to num - 1 characters of the current line. */
+static char *read_line(char *str, int num, void *stream) {
+  parse_ctx *p = stream;
+  if (!*p->text) return NULL;
+  int i = 0;
+  while (i < num - 1 && p->text[i] && p->text[i] != '\n') i++;
+  int take = i + (p->text[i] == '\n' && i < num - 1);
+  memcpy(str, p->text, (size_t)take);
+  str[take] = '\0';
+  if (!p->mid_line) p->line++;
+  /* Allow "key = value  # comment" ('#' after whitespace starts a comment, like ';'): the
+   * line ends there, the rest of it is skipped. */
+  for (int j = 0; j < take; j++) {
+    const char before = j ? str[j - 1] : p->mid_line ? p->prev : '\n';
+    if (str[j] == '#' && (before == ' ' || before == '\t')) {
+      str[j] = '\n';
+      str[j + 1] = '\0';
+      const char *end = strchr(p->text, '\n');
+      p->text = end ? end + 1 : p->text + strlen(p->text);
+      p->mid_line = 0;
+      return str;
     }
+  }
+  p->mid_line = take > 0 && p->text[take - 1] != '\n' && p->text[take];
+  p->prev = take ? p->text[take - 1] : '\n';
+  p->text += take;
+  return str;
 }
 
-static df_status parse_line(df_config *cfg, const char *origin, int line_no, char *line, char *section,
-                            size_t section_len) {
-  cut_comment(line);
-  char *text = trim(line, line + strlen(line));
-  if (!*text) return DF_OK;
-  if (*text == '[') {
-    char *close = strchr(text, ']');
-    char *name = close ? trim(text + 1, close) : NULL;
-    if (!close || close[1] || !*name || strlen(name) >= section_len)
-      return DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]')", origin, line_no);
-    snprintf(section, section_len, "%s", name);
-    return DF_OK;
+/* inih's line buffer grows to MAX_LINE on the heap; its options are process-wide (Debian's
+ * libinih makes them variables), set once. */
+static pthread_once_t inih_options_once = PTHREAD_ONCE_INIT;
+static void set_inih_options(void) {
+  ini_use_stack = 0;
+  ini_allow_realloc = 1;
+  ini_max_line = MAX_LINE;
+  ini_allow_multiline = 0; /* an indented "key = value" is a key, not a continuation */
+}
+
+/* The first line longer than MAX_LINE - 3 (inih would cut it), or 0. */
+static int overlong_line(const char *text) {
+  int line = 1;
+  for (const char *start = text; *start; line++) {
+    const char *end = strchr(start, '\n');
+    const size_t len = end ? (size_t)(end - start) : strlen(start);
+    if (len > MAX_LINE - 3) return line;
+    if (!end) break;
+    start = end + 1;
   }
-  char *eq = text + strcspn(text, "=:");
-  if (!*eq || eq == text)
-    return DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]' or 'key = value')", origin, line_no);
-  char *value = trim(eq + 1, eq + strlen(eq));
-  char *name = trim(text, eq);
-  if (!section[0])
-    return DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", origin, line_no, name);
-  size_t key_len = strlen(section) + 1 + strlen(name) + 1;
-  char *key = malloc(key_len);
-  DF_CHECK_ALLOC(key);
-  snprintf(key, key_len, "%s.%s", section, name);
-  entry *e = find(cfg, key);
-  df_status s = e && e->given && e->line && !strcmp(e->origin, origin)
-                    ? DF_FAIL(DF_ERR_CONFIG, "%s:%d: duplicate key '%s' (first set on line %d)", origin, line_no, key,
-                              e->line)
-                    : put(cfg, key, value, origin, line_no, 1);
-  free(key);
-  return s;
+  return 0;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value) {
+  parse_ctx *p = user;
+  char key[256];
+  /* inih goes on after an error: keep the first one (and its line, which inih reports). */
+  if (p->status != DF_OK) return 0;
+  if (!section[0]) {
+    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: key '%s' is outside any [section]", p->origin,
+                        p->line, name);
+    p->error_line = p->line;
+    return 0;
+  }
+  snprintf(key, sizeof key, "%s.%s", section, name);
+  entry *e = find(p->cfg, key);
+  if (e && e->given && e->line && !strcmp(e->origin, p->origin)) {
+    p->status = DF_FAIL(DF_ERR_CONFIG, "%s:%d: duplicate key '%s' (first set on line %d)", p->origin,
+                        p->line, key, e->line);
+    p->error_line = p->line;
+    return 0;
+  }
+  p->status = put(p->cfg, key, value, p->origin, p->line, 1);
+  return p->status == DF_OK;
 }
 
 df_status df_config_parse(const char *text, const char *origin, df_config **out) {
+  *out = NULL;
+  const int long_line = overlong_line(text);
+  if (long_line)
+    return DF_FAIL(DF_ERR_CONFIG, "%s:%d: line longer than %d characters", origin, long_line, MAX_LINE - 3);
+  pthread_once(&inih_options_once, set_inih_options);
   DF_TRY(df_config_new(out));
-  char *copy = strdup(text), section[256] = "";
-  df_status s = copy ? DF_OK : DF_FAIL(DF_ERR_OOM, "config: %s", origin);
-  char *line = copy;
-  if (line && !strncmp(line, "\xef\xbb\xbf", 3)) line += 3; /* a UTF-8 byte order mark */
-  for (int line_no = 1; !s && line; line_no++) {
-    char *next = strchr(line, '\n');
-    if (next) *next++ = '\0';
-    s = parse_line(*out, origin, line_no, line, section, sizeof section);
-    line = next;
-  }
-  free(copy);
-  if (s) {
+  parse_ctx p = {*out, origin, text, 0, 0, '\n', 0, DF_OK};
+  int rc = ini_parse_stream(read_line, &p, on_entry, &p);
+  if (p.status != DF_OK || rc != 0) {
+    /* inih reports the first bad line; prefer it when it comes before a handler error. */
+    int syntax_first = rc > 0 && (p.status == DF_OK || rc < p.error_line);
+    df_status s = !syntax_first && p.status != DF_OK
+                      ? p.status
+                      : DF_FAIL(DF_ERR_CONFIG, "%s:%d: syntax error (expected '[section]' or "
+                                               "'key = value')", origin, rc > 0 ? rc : p.line);
     df_config_free(*out);
     *out = NULL;
+    return s;
   }
-  return s;
+  return DF_OK;
 }
 
 df_status df_config_load(const char *path, df_config **out) {
