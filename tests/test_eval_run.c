@@ -18,6 +18,7 @@
 #include "common/train_fixture.h"
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
+#include "train/eval_hook.h"
 
 static char scratch[4096], dataset[4200];
 
@@ -223,6 +224,47 @@ static void bare_checkpoint(const char *run) {
   free(err);
 }
 
+/* A dataset without a test split cannot be evaluated: said at once, before a classifier is
+ * trained for it (that took a minute and then failed). */
+static void no_test_split(const char *run) {
+  char args[9000], notest[4300], path[4400], *err;
+  snprintf(notest, sizeof notest, "%s/notest", scratch);
+  snprintf(args, sizeof args, "prepare --input '%s/audio' --out '%s' --split 90,10,0", scratch, notest);
+  int rc = df_test_drumforge(scratch, args, &err);
+  free(err);
+  if (!df_expect_true(rc == 0, "prepare a dataset without a test split")) return;
+  snprintf(args, sizeof args, "eval --checkpoint '%s/checkpoints/best.safetensors' --data '%s' --device cpu", run, notest);
+  rc = df_test_drumforge(scratch, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "test split has 0 examples") && strchr(err, '\n') == err + strlen(err) - 1,
+                 "eval on a dataset without a test split: one line saying so");
+  if (rc != 1) printf("     exit %d: %s", rc, err);
+  const char *first = strstr(err, notest);
+  df_expect_true(first && !strstr(first + 1, notest), "... naming the dataset once (was 'DATASET: DATASET: ...')");
+  free(err);
+  snprintf(path, sizeof path, "%s/classifier", notest);
+  df_expect_true(access(path, F_OK) != 0, "... before a classifier is trained for it");
+  df_eval_hook *h = NULL;
+  df_expect_status(df_eval_hook_open(run, notest, DF_DEVICE_CPU, 4, 1, NULL, NULL, &h), DF_ERR_INVALID_ARG,
+                   "train.eval_every_checkpoint on such a dataset fails at setup");
+  df_expect_true(access(path, F_OK) != 0, "... before a classifier is trained for it too");
+  df_eval_hook_close(h);
+}
+
+/* A resumed run whose best.json does not parse stops naming it: taking it for "no best yet"
+ * would mark a worse checkpoint best. */
+static void corrupt_best_json(void) {
+  char run[4300], path[4400];
+  snprintf(run, sizeof run, "%s/garbled-best", scratch);
+  df_mkdirs(run);
+  snprintf(path, sizeof path, "%s/best.json", run);
+  df_write_file_atomic(path, "{\"step\": 4, \"frechet", 18);
+  df_eval_hook *h = NULL;
+  df_expect_status(df_eval_hook_open(run, dataset, DF_DEVICE_CPU, 4, 1, NULL, NULL, &h), DF_ERR_FORMAT,
+                   "a best.json that does not parse fails the evaluation hook's setup");
+  df_expect_true(strstr(df_last_error(), path) != NULL, "... naming the file");
+  df_eval_hook_close(h);
+}
+
 /* A model whose learned classes have fewer than 2 test sounds cannot be measured: a clear
  * error naming the dataset, not metrics from 0 or 1 sounds. */
 /* Loads the run's model and opens the dataset's classifier and an evaluator of count sounds
@@ -316,6 +358,8 @@ int main(void) {
   snprintf(run, sizeof run, "%s/evalrun", scratch);
   eval_json(run, 0);
   bare_checkpoint(run);
+  no_test_split(run);
+  corrupt_best_json();
   static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",
                                      "model.conditional=true",
                                      "data.classes=kick,snare", NULL};

@@ -128,7 +128,9 @@ int cmd_eval(int argc, char **argv) {
   if (rc != CLI_OK) return rc;
 
   df_loaded_model m;
-  df_status s = df_model_load(model_path, eo.device, &m);
+  df_status s = df_eval_check_dataset(dataset);
+  if (s) return cli_fail("eval", s, "%s", dataset);
+  s = df_model_load(model_path, eo.device, &m);
   if (s) return cli_fail("eval", s, "cannot load the model");
   co.dataset = dataset;
   co.device = eo.device;

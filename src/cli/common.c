@@ -11,15 +11,19 @@
 #include "cli/cli.h"
 
 int cli_fail(const char *cmd, df_status s, const char *fmt, ...) {
+  char context[4400];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "drumforge %s: ", cmd);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(context, sizeof context, fmt, ap);
   va_end(ap);
   const char *detail = df_last_error();
-  if (detail && detail[0]) fprintf(stderr, ": %s", detail);
-  else fprintf(stderr, ": %s", df_status_name(s));
-  fprintf(stderr, "\n");
+  if (!detail || !detail[0]) detail = df_status_name(s);
+  /* Library messages usually name their file first; the context is not said twice. */
+  const size_t n = strlen(context);
+  if (!strncmp(detail, context, n) && detail[n] == ':')
+    fprintf(stderr, "drumforge %s: %s\n", cmd, detail);
+  else
+    fprintf(stderr, "drumforge %s: %s: %s\n", cmd, context, detail);
   return CLI_FAILED;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
 #include "eval/json_file.h"
+#include "io/json_read.h"
 
 struct df_eval_hook {
   char run_dir[4096];
@@ -21,17 +23,18 @@ struct df_eval_hook {
   void *ctx;
 };
 
-static void best_so_far(df_eval_hook *h) {
-  char path[4200], *text;
-  size_t len;
+/* The Frechet distance of the best checkpoint so far (-1: none yet); a best.json that does not
+ * parse is an error, not a reason to mark another checkpoint best. */
+static df_status best_so_far(df_eval_hook *h) {
+  char path[4200];
+  cJSON *root;
   h->best_fd = -1;
   snprintf(path, sizeof path, "%s/best.json", h->run_dir);
-  if (df_read_file(path, &text, &len) != DF_OK) return;
-  cJSON *root = cJSON_Parse(text);
-  const cJSON *fd = cJSON_GetObjectItemCaseSensitive(root, "frechet_distance");
-  if (cJSON_IsNumber(fd)) h->best_fd = fd->valuedouble;
+  DF_TRY(df_json_read_file(path, 1, &root));
+  const double fd = df_json_number(root, "frechet_distance");
+  if (fd >= 0) h->best_fd = fd;
   cJSON_Delete(root);
-  free(text);
+  return DF_OK;
 }
 
 df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device dev, int count,
@@ -42,13 +45,15 @@ df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device 
   snprintf(h->run_dir, sizeof h->run_dir, "%s", run_dir);
   h->log = log;
   h->ctx = ctx;
-  best_so_far(h);
+  df_status s = best_so_far(h);
+  /* Checked before a classifier is trained for the dataset (minutes). */
+  if (!s) s = df_eval_check_dataset(dataset);
   df_classifier_options co = {0};
   co.dataset = dataset;
   co.device = dev;
   co.log = log;
   co.ctx = ctx;
-  df_status s = df_classifier_open(&co, &h->classifier);
+  if (!s) s = df_classifier_open(&co, &h->classifier);
   if (!s) {
     df_eval_options eo = {dataset, h->classifier, dev, count, seed, 0, 0};
     s = df_evaluator_open(&eo, &h->evaluator);
@@ -117,7 +122,8 @@ df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, vo
   DF_TRY(df_evaluator_run(h->evaluator, type, model, trained, step, &r));
   DF_TRY(append_line(h, &r));
   char line[512];
-  int better = h->best_fd < 0 || r.fd < h->best_fd;
+  /* A distance that is not a number (a silent model) is never the best. */
+  int better = isfinite(r.fd) && (h->best_fd < 0 || r.fd < h->best_fd);
   snprintf(line, sizeof line, "step %lld: Frechet distance %.4g, KID %.4g, Inception Score %.3f%s", (long long)step,
            r.fd, r.kid, r.is_generated, better ? " (best so far: checkpoints/best.safetensors)" : "");
   if (h->log) h->log(h->ctx, line);
