@@ -375,7 +375,8 @@ df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_
       const df_st_tensor *probe;
       if (df_st_find(f, name, &probe) != DF_OK) {
         if (require_optimizer) {
-          s = DF_FAIL(DF_ERR_FORMAT, "%s: no optimiser state ('%s'): cannot resume training from it", path, name);
+          s = DF_FAIL(DF_ERR_FORMAT, "%s: no optimiser state ('%s'; an inference checkpoint, e.g. from import): "
+                      "cannot resume training from it", path, name);
         } else {
           s = df_tensor_zero(&p->m);
           if (!s) s = df_tensor_zero(&p->v);
