@@ -359,6 +359,24 @@ int main(void) {
   snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", run_typo);
   df_expect_true(system(cmd) == 0, "... and leaves an existing folder untouched");
 
+  /* 6a. A folder made beforehand and a run that fails late in setup (evaluation at every
+   * checkpoint needs a test split, found missing once the folder is set up): what the run
+   * wrote there goes again, the folder stays. */
+  char notest[4300], run_late[4300], late_config[4300];
+  snprintf(notest, sizeof notest, "%s/notest", scratch);
+  snprintf(cmd, sizeof cmd, "'%s' prepare --input '%s/audio' --out '%s' --split 90,10,0 > /dev/null", DF_DRUMFORGE_EXE,
+           scratch, notest);
+  const char *const eval_on[] = {"train.eval_every_checkpoint=true", NULL};
+  df_test_write_smoke_config(scratch, "late", eval_on, late_config, sizeof late_config);
+  snprintf(run_late, sizeof run_late, "%s/run_late", scratch);
+  if (df_expect_true(system(cmd) == 0, "prepare a dataset without a test split") &&
+      df_expect_ok(df_mkdirs(run_late), "an existing empty folder")) {
+    s = train_on(late_config, notest, run_late, 2, &res);
+    df_expect_status(s, DF_ERR_INVALID_ARG, "evaluation without a test split fails the run's setup");
+    snprintf(cmd, sizeof cmd, "test -d '%s' && test -z \"$(ls -A '%s')\"", run_late, run_late);
+    df_expect_true(system(cmd) == 0, "... and the folder it found empty is empty again (no config.ini, checkpoints/)");
+  }
+
   /* 6b. A model whose sounds are not the dataset's length is refused before anything runs. */
   char run_long[4300];
   s = train_smoke_with("long", "model.slice_len=32768", run_long, sizeof run_long);

@@ -102,7 +102,24 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
   return 0;
 }
 
-void df_run_remove_tree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static int remove_entry_below_top(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  return ftw->level > 0 ? remove_entry(path, sb, flag, ftw) : 0;
+}
+
+void df_run_remove_tree(const char *dir, int keep_dir) {
+  nftw(dir, keep_dir ? remove_entry_below_top : remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int df_run_folder_empty(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  const struct dirent *e;
+  int empty = 1;
+  while (empty && (e = readdir(d)))
+    empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+  closedir(d);
+  return empty;
+}
 
 df_status df_run_newest_valid(const char *run_dir, char *path, size_t len, df_checkpoint_state *st,
                               df_checkpoint_skip_fn skipped, void *ctx) {

@@ -16,8 +16,10 @@ df_status df_run_prune_checkpoints(const char *run_dir, int keep_last, int64_t m
 /* Renames an unloadable checkpoint to PATH.corrupt (kept for inspection, no longer listed);
  * aside gets the new name. */
 df_status df_run_set_aside_checkpoint(const char *path, char *aside, size_t len);
-/* Removes a folder and everything in it, best effort (only for a run folder this session
- * created). */
-void df_run_remove_tree(const char *dir);
+/* Removes a folder and everything in it (keep_dir: everything in it only), best effort: only
+ * for a run folder this session created or found empty. */
+void df_run_remove_tree(const char *dir, int keep_dir);
+/* 1 when dir is a folder with no entries. */
+int df_run_folder_empty(const char *dir);
 
 #endif

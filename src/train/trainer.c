@@ -93,6 +93,7 @@ typedef struct trainer {
   int64_t *unusable; /* steps of the corrupt checkpoints the resume skipped */
   int n_unusable;
   int created_run; /* this session created the run folder */
+  int found_empty;  /* ... or found it empty (e.g. made by the user beforehand) */
   int lock_fd;     /* RUN/.lock, flock'ed for the run (-1: none) */
 } trainer;
 
@@ -376,20 +377,6 @@ static df_status check_audio_shape(const trainer *t) {
                  t->type->name, (long long)length, channels);
 }
 
-/* Creates the run folder once the run is known to start; created_run notes that this session
- * made it (so that a failure before the first step can remove it again). */
-static df_status make_run_dir(trainer *t) {
-  const char *run = t->opt->run_dir;
-  t->created_run = mkdir(run, 0777) == 0;
-  if (!t->created_run && errno != EEXIST) { /* parent folders missing */
-    DF_TRY(df_mkdirs(run));
-    t->created_run = 1;
-  }
-  char sub[4200];
-  snprintf(sub, sizeof sub, "%s/checkpoints", run);
-  return df_mkdirs(sub);
-}
-
 /* One train per run folder: RUN/.lock is flock'ed for the run (released when the process
  * ends, however it ends). */
 static df_status lock_run_dir(trainer *t) {
@@ -400,6 +387,25 @@ static df_status lock_run_dir(trainer *t) {
   if (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0)
     return DF_FAIL(errno == EWOULDBLOCK ? DF_ERR_INVALID_ARG : DF_ERR_IO, "%s: %s", t->opt->run_dir,
                    errno == EWOULDBLOCK ? "another drumforge train is running in this run folder" : strerror(errno));
+  return DF_OK;
+}
+
+/* Creates and locks the run folder once the run is known to start; created_run and found_empty note
+ * that this session made it or found it empty (so that a failure before the first step can
+ * remove it, or what it wrote there, again). */
+static df_status make_run_dir(trainer *t) {
+  const char *run = t->opt->run_dir;
+  t->created_run = mkdir(run, 0777) == 0;
+  if (!t->created_run && errno != EEXIST) { /* parent folders missing */
+    DF_TRY(df_mkdirs(run));
+    t->created_run = 1;
+  }
+  const int empty = !t->created_run && df_run_folder_empty(run);
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/checkpoints", run);
+  DF_TRY(df_mkdirs(sub));
+  DF_TRY(lock_run_dir(t));
+  t->found_empty = empty; /* only once the folder is ours: never empty another train's */
   return DF_OK;
 }
 
@@ -436,7 +442,6 @@ static df_status setup(trainer *t) {
   t->n_sets = t->type->n_param_sets(t->model);
   for (int i = 0; i < t->n_sets; i++) t->sets[i] = t->type->param_set(t->model, i);
   DF_TRY(make_run_dir(t));
-  DF_TRY(lock_run_dir(t));
   /* What killed runs left: temporary files of writes that never finished. */
   char sub[4300];
   snprintf(sub, sizeof sub, "%s/checkpoints", o->run_dir);
@@ -473,7 +478,7 @@ static void teardown(trainer *t) {
 /* A run that fails before its first step leaves no folder behind that looks like a run
  * (best effort: the failure's own message is what the caller reports). */
 static void remove_failed_run(const trainer *t) {
-  if (t->created_run && t->step == 0) df_run_remove_tree(t->opt->run_dir);
+  if ((t->created_run || t->found_empty) && t->step == 0) df_run_remove_tree(t->opt->run_dir, t->found_empty);
 }
 
 /* A loss or the weights turned non-finite at `step` (what: how): with train.on_nan = rollback,
