@@ -64,6 +64,13 @@ int main(void) {
              "prepare: split shares whose sum overflows are a usage error");
   expect_run("prepare -i in -o out --bpm 10", 2, "bpm 10 outside [20, 400]",
              "prepare: an option out of range is a usage error (exit 2), not a failed run");
+  expect_run("train --run x --set model.d", 2, "--set 'model.d' is not of the form section.key=value",
+             "--set without a value is a usage error");
+  expect_run("train --run x --set d=4", 2, "is not of the form", "--set without a section is a usage error");
+  expect_run("encode --checkpoint x -i a.wav --out /", 2, "--out /: that is a folder",
+             "encode --out naming a folder is a usage error before the model loads");
+  expect_run("eval --checkpoint x --data d --out /nonexistent/e.json", 2, "/nonexistent is not a folder",
+             "eval --out in a missing folder is a usage error before any work");
   expect_run("train --run x --fresh --resume", 2, "give one of --resume and --fresh",
              "contradictory --fresh and --resume are a usage error");
   expect_run("train -c x.ini", 2, "unknown option '-c'",

@@ -243,6 +243,25 @@ static void no_test_split(const char *run) {
   free(err);
   snprintf(path, sizeof path, "%s/classifier", notest);
   df_expect_true(access(path, F_OK) != 0, "... before a classifier is trained for it");
+  /* A model of another sample rate than the dataset's: the classifier would hear its sounds
+   * at the wrong speed; refused naming both rates, before any work. */
+  char other_rate[4300];
+  snprintf(other_rate, sizeof other_rate, "%s/at22k", scratch);
+  snprintf(args, sizeof args, "prepare --input '%s/audio' --out '%s' --rate 22050", scratch, other_rate);
+  rc = df_test_drumforge(scratch, args, &err);
+  free(err);
+  if (df_expect_true(rc == 0, "prepare a dataset at 22050 Hz")) {
+    snprintf(args, sizeof args, "eval --checkpoint '%s/checkpoints/best.safetensors' --data '%s' --device cpu", run,
+             other_rate);
+    rc = df_test_drumforge(scratch, args, &err);
+    df_expect_true(rc == 1 && strstr(err, "22050 Hz") && strstr(err, "16000 Hz"),
+                   "eval of a 16 kHz model against a 22.05 kHz dataset is refused naming both rates");
+    if (rc != 1) printf("     exit %d: %s", rc, err);
+    free(err);
+    snprintf(path, sizeof path, "%s/classifier", other_rate);
+    df_expect_true(access(path, F_OK) != 0, "... before a classifier is trained for it");
+  }
+  snprintf(path, sizeof path, "%s/classifier", notest);
   df_eval_hook *h = NULL;
   df_expect_status(df_eval_hook_open(run, notest, DF_DEVICE_CPU, 4, 1, NULL, NULL, &h), DF_ERR_INVALID_ARG,
                    "train.eval_every_checkpoint on such a dataset fails at setup");

@@ -114,9 +114,10 @@ typedef struct df_training_classes {
   const int64_t *examples;
 } df_training_classes;
 
-/* Whether the dataset can be evaluated against (a test split of at least 2 examples), from
- * its manifest: cheap, so callers check before training a classifier for it. */
-df_status df_eval_check_dataset(const char *dataset);
+/* Whether the dataset can be evaluated against (a test split of at least 2 examples; sounds
+ * at model_rate Hz, 0: not checked), from its manifest: cheap, so callers check before
+ * training a classifier for it. */
+df_status df_eval_check_dataset(const char *dataset, int model_rate);
 /* Reads the real test sounds and their embeddings once (the classifier must stay open). */
 df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out);
 /* Generates o->count sounds with the model (type->sample_latents and type->decode, fixed

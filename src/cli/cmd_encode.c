@@ -58,13 +58,7 @@ static int check_reconstruction(const char *path, int n) {
   if (n == 1 && (is_dir || !audio_name))
     return cli_usage_error("encode", "--reconstruction %s: with one input, give a .wav or .flac file name%s", path,
                            is_dir ? " (that is a folder)" : "");
-  if (n == 1 && slash) { /* its folder must exist: the temporary file goes there */
-    int len = (int)(slash - path);
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", len ? len : 1, path);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-      return cli_usage_error("encode", "--reconstruction %s: %s is not a folder", path, dir);
-  }
+  if (n == 1) return cli_check_output_file("encode", "--reconstruction", path);
   if (n > 1 && exists && !is_dir)
     return cli_usage_error("encode", "--reconstruction %s: with %d inputs, give a folder (that is a file)", path, n);
   return CLI_OK;
@@ -135,6 +129,7 @@ int cmd_encode(int argc, char **argv) {
   if (rc == CLI_OK && !model_path) rc = cli_usage_error("encode", "--run DIR or --checkpoint FILE is required");
   if (rc == CLI_OK && n == 0) rc = cli_usage_error("encode", "give at least one --input FILE");
   if (rc == CLI_OK && !out_path) rc = cli_usage_error("encode", "--out Z.npy is required");
+  if (rc == CLI_OK) rc = cli_check_output_file("encode", "--out", out_path);
   if (rc == CLI_OK && recon) rc = check_reconstruction(recon, n);
   if (rc == CLI_OK && classes) { /* one class for all the inputs, or one each */
     char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];

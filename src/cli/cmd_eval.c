@@ -124,14 +124,17 @@ int cmd_eval(int argc, char **argv) {
   if (out) snprintf(out_path, sizeof out_path, "%s", out);
   else if (run) snprintf(out_path, sizeof out_path, "%s/eval.json", run);
   else snprintf(out_path, sizeof out_path, "eval.json");
-  rc = cli_select_device("eval", device, &eo.device);
+  rc = cli_check_output_file("eval", "--out", out_path);
+  if (rc == CLI_OK) rc = cli_select_device("eval", device, &eo.device);
   if (rc != CLI_OK) return rc;
 
   df_loaded_model m;
-  df_status s = df_eval_check_dataset(dataset);
-  if (s) return cli_fail("eval", s, "%s", dataset);
-  s = df_model_load(model_path, eo.device, &m);
+  df_status s = df_model_load(model_path, eo.device, &m);
   if (s) return cli_fail("eval", s, "cannot load the model");
+  if ((s = df_eval_check_dataset(dataset, m.sample_rate))) {
+    df_model_unload(&m);
+    return cli_fail("eval", s, "%s", dataset);
+  }
   co.dataset = dataset;
   co.device = eo.device;
   co.log = on_log;

@@ -57,6 +57,12 @@ static void on_progress(void *ctx, const df_train_progress *p) {
   cli_progress_print(ps, line, last);
 }
 
+/* "section.key=value" (a value may be empty; the config checks it). */
+static int is_assignment(const char *text) {
+  const char *eq = strchr(text, '='), *dot = strchr(text, '.');
+  return eq && dot && dot > text && dot + 1 < eq;
+}
+
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
       {"config", required_argument, 0, 'c'}, {"data", required_argument, 0, 'd'},
@@ -90,7 +96,10 @@ int cmd_train(int argc, char **argv) {
           rc = cli_usage_error("train", "give one of --resume and --fresh");
         o.resume = c == 'R' ? DF_RESUME_REQUIRE : DF_RESUME_NEVER;
         break;
-      case 'S': overrides[o.n_overrides++] = optarg; break;
+      case 'S':
+        if (!is_assignment(optarg)) rc = cli_usage_error("train", "--set '%s' is not of the form section.key=value", optarg);
+        overrides[o.n_overrides++] = optarg;
+        break;
       case 'D': device = optarg; break;
       case 'x': df_set_deterministic(1); break;
       case 'f': df_set_strict_fp32(1); break;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -25,6 +26,19 @@ int cli_fail(const char *cmd, df_status s, const char *fmt, ...) {
   else
     fprintf(stderr, "drumforge %s: %s: %s\n", cmd, context, detail);
   return CLI_FAILED;
+}
+
+int cli_check_output_file(const char *cmd, const char *opt, const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return cli_usage_error(cmd, "%s %s: that is a folder; give a file name", opt, path);
+  const char *slash = strrchr(path, '/');
+  if (!slash) return CLI_OK;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", slash > path ? (int)(slash - path) : 1, path);
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return cli_usage_error(cmd, "%s %s: %s is not a folder", opt, path, dir);
+  return CLI_OK;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {

@@ -35,9 +35,13 @@ void df_evaluator_close(df_evaluator *ev) {
   free(ev);
 }
 
-df_status df_eval_check_dataset(const char *dataset) {
+df_status df_eval_check_dataset(const char *dataset, int model_rate) {
   df_dataset_summary sum;
   DF_TRY(df_dataset_summarize(dataset, &sum));
+  if (model_rate > 0 && sum.info.rate > 0 && model_rate != sum.info.rate)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: its sounds are at %d Hz, the model's at %d Hz: the metrics would compare "
+                   "sounds played at different speeds (evaluate against a dataset prepared at %d Hz)", dataset,
+                   sum.info.rate, model_rate, model_rate);
   if (sum.examples[DF_SPLIT_TEST] < 2)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the test split has %lld examples; evaluation compares with the test split "
                    "and needs at least 2 (prepare with a test share, e.g. --split 80,10,10)", dataset,
@@ -49,7 +53,7 @@ df_status df_evaluator_open(const df_eval_options *o, df_evaluator **out) {
   *out = NULL;
   if (!o->classifier || !o->dataset || o->count < 2)
     return DF_FAIL(DF_ERR_INVALID_ARG, "df_evaluator_open: needs a dataset, its classifier and a count >= 2");
-  DF_TRY(df_eval_check_dataset(o->dataset));
+  DF_TRY(df_eval_check_dataset(o->dataset, 0));
   df_evaluator *ev = calloc(1, sizeof *ev);
   if (!ev) return DF_FAIL(DF_ERR_OOM, "evaluator");
   ev->o = *o;

@@ -47,7 +47,7 @@ df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device 
   h->ctx = ctx;
   df_status s = best_so_far(h);
   /* Checked before a classifier is trained for the dataset (minutes). */
-  if (!s) s = df_eval_check_dataset(dataset);
+  if (!s) s = df_eval_check_dataset(dataset, 0); /* the model is trained on it: same rate */
   df_classifier_options co = {0};
   co.dataset = dataset;
   co.device = dev;
