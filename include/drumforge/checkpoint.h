@@ -79,7 +79,8 @@ df_status df_run_newest_valid(const char *run_dir, char *path, size_t len, df_ch
 /* Verifies the file and loads every parameter of the sets (shapes must match), the Adam
  * moments when present (require_optimizer = 1 makes their absence an error), and the state.
  * A non-finite value in any of them is an error (df_check_finite): a model that diverged
- * would otherwise generate silence or noise without a word. */
+ * would otherwise generate silence or noise without a word. On an error the sets may be partly
+ * loaded: load another checkpoint into them or free them. */
 df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_sets,
                              int require_optimizer, df_checkpoint_state *st);
 

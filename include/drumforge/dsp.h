@@ -60,7 +60,8 @@ df_status df_stft_plan_create(const df_stft_config *cfg, df_device dev, int64_t 
                               int64_t length, df_stft_plan **out);
 void df_stft_plan_free(df_stft_plan *plan);
 
-/* The resolved config (hop and win_length filled in) and the plan's dimensions. */
+/* The resolved config (hop and win_length filled in) and the plan's dimensions (zeros for a
+ * NULL plan). */
 df_stft_config df_stft_plan_config(const df_stft_plan *plan);
 int df_stft_plan_bins(const df_stft_plan *plan);
 int64_t df_stft_plan_frames(const df_stft_plan *plan);

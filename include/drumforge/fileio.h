@@ -24,7 +24,8 @@ df_status df_atomic_open(df_atomic_file *f, const char *path);
 /* Flushes, fsyncs, closes and renames onto the final name; reports write errors such as a
  * full disk naming the file. On failure the temporary file is removed. */
 df_status df_atomic_commit(df_atomic_file *f);
-/* Closes and removes the temporary file (after an error). */
+/* Closes and removes the temporary file (after an error). NULL, a second call or a call after
+ * df_atomic_commit does nothing. */
 void df_atomic_abort(df_atomic_file *f);
 
 /* The temporary name df_atomic_open would use, for libraries that open files themselves
@@ -55,7 +56,7 @@ df_status df_read_file(const char *path, char **data, size_t *len);
 
 /* fsyncs a directory, so that renames and removals in it are on disk. */
 df_status df_fsync_dir(const char *dir);
-/* mkdir -p. */
+/* mkdir -p. A file of that name is DF_ERR_IO. */
 df_status df_mkdirs(const char *path);
 
 #ifdef __cplusplus

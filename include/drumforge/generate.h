@@ -50,7 +50,8 @@ void df_latent_interpolate(const float *a, const float *b, int dim, float t, int
 
 /* ---------------------------------------------------------------- loops */
 /* Frames of one 4/4 bar at bpm: round(60 / bpm * 4 * rate), so every bar of a tiled loop has
- * exactly this many frames and the loop is n_bars times as long. */
+ * exactly this many frames and the loop is n_bars times as long. 0 when bpm or rate is not
+ * positive (or the bar would not fit an int64_t). */
 int64_t df_loop_bar_frames(double bpm, int rate);
 
 /* A tiling pattern: capital letters, one per bar ("AAAB", "AABB", "ABAB"), starting with A,
@@ -60,7 +61,8 @@ df_status df_tile_pattern_check(const char *pattern, int *letters);
 
 /* out (allocated) = n_bars bars of bar_frames frames; bar b plays bars[pattern letter] from
  * its start, cut at the bar line with a fade_frames fade-out or padded with silence. The
- * pattern repeats when n_bars is longer. The bars share channels and rate. */
+ * pattern repeats when n_bars is longer. The bars (one per letter of the pattern) must share
+ * channels and rate: DF_ERR_INVALID_ARG otherwise. */
 df_status df_loop_tile(const df_audio *bars, const char *pattern, int n_bars, int64_t bar_frames,
                        int64_t fade_frames, df_audio *out);
 

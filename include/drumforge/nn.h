@@ -33,11 +33,14 @@ typedef struct df_param_set {
   int inference;        /* 1 after df_param_set_drop_training_state: values only */
 } df_param_set;
 
+/* prefix: at most 31 characters (a longer one is cut). adam NULL: an all-zero config, which
+ * df_param_set_adam refuses until set->adam is filled in. */
 void df_param_set_init(df_param_set *set, const char *prefix, df_device dev,
                        const df_adam_config *adam);
 void df_param_set_free(df_param_set *set);
 
-/* Adds a zeroed trainable parameter (value, grad, m, v) or buffer of the given shape. */
+/* Adds a zeroed trainable parameter (value, grad, m, v) or buffer of the given shape. name:
+ * at most 95 characters, unique in the set. out may be NULL. */
 df_status df_param_add(df_param_set *set, const char *name, int trainable, int ndim,
                        const int64_t *shape, df_param **out);
 df_param *df_param_find(const df_param_set *set, const char *name);
@@ -49,13 +52,16 @@ int64_t df_param_set_count(const df_param_set *set);
  * loaded for inference needs only those (a quarter of the memory). */
 void df_param_set_drop_training_state(df_param_set *set);
 
+/* These three need the training state: DF_ERR_INVALID_ARG after drop_training_state. */
 df_status df_param_set_zero_grad(df_param_set *set);
-/* One Adam update of every trainable parameter (increments adam_step first). */
+/* One Adam update of every trainable parameter with step adam_step + 1, which adam_step
+ * becomes when the update was applied (a refused config leaves it as it was). */
 df_status df_param_set_adam(df_param_set *set);
 /* Clips the set's gradients to a global norm (0 = off); returns the norm before clipping. */
 df_status df_param_set_clip(df_param_set *set, float max_norm, float *norm);
 
-/* Batch-norm parameters of `channels` channels under prefix (PyTorch's names): trainable
+/* Batch-norm parameters of `channels` channels under prefix (PyTorch's names; the outputs may
+ * be NULL): trainable
  * prefix.weight (ones) and prefix.bias (zeros), buffers prefix.running_mean (zeros) and
  * prefix.running_var (ones). */
 df_status df_param_add_batchnorm(df_param_set *set, const char *prefix, int64_t channels, df_param **gamma,

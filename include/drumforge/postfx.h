@@ -75,7 +75,8 @@ df_status df_normalize_rms(df_audio *a, double rms_db);
 df_status df_trim_trailing_silence(df_audio *a, double threshold_db, int64_t fade_frames);
 
 /* Multiplies frames [from, from + n) of every channel by the fade-out curve above (the
- * frame at from + n - 1 becomes 0). Used by the trim and by loop tiling. */
+ * frame at from + n - 1 becomes 0); frames of that range outside the sound are skipped (the
+ * curve keeps its length n). Used by the trim and by loop tiling. */
 void df_fade_out(df_audio *a, int64_t from, int64_t n);
 
 #ifdef __cplusplus

@@ -36,10 +36,11 @@ df_status df_rng_uniform(df_rng *rng, df_tensor *t, float lo, float hi);
  * -> elements 4j, 4j+1 and (4j+2, 4j+3) -> 4j+2, 4j+3. */
 df_status df_rng_normal(df_rng *rng, df_tensor *t, float mean, float std);
 
-/* Host-side draws for small decisions (shifts, shuffles); each advances the offset by 4. */
+/* Host-side draws for small decisions (shifts, shuffles); each advances the offset by 4.
+ * Called in loops, they do not check rng (it must not be NULL). */
 uint32_t df_rng_u32(df_rng *rng);
 float df_rng_uniform1(df_rng *rng);
-/* Integer uniform in [lo, hi] (inclusive) by multiply-shift of one word. */
+/* Integer uniform in [lo, hi] (inclusive) by multiply-shift of one word; lo when hi < lo. */
 int df_rng_int(df_rng *rng, int lo, int hi);
 /* Fisher-Yates shuffle of idx[0..n) driven by the stream. */
 void df_rng_shuffle(df_rng *rng, int64_t *idx, int64_t n);

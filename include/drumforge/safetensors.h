@@ -45,7 +45,8 @@ typedef struct df_st_file df_st_file;
 df_status df_st_open(const char *path, df_st_file **out);
 void df_st_close(df_st_file *f);
 
-/* Tensors in the order of their data in the file. */
+/* Tensors in the order of their data in the file. Getters of a NULL file or an index out of
+ * range give 0 or NULL. */
 int df_st_count(const df_st_file *f);
 const df_st_tensor *df_st_at(const df_st_file *f, int i);
 /* The tensor called name; DF_ERR_NOT_FOUND naming the file and the tensor otherwise. */

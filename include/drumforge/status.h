@@ -1,6 +1,9 @@
 /* Status codes and error reporting for the drumforge C API.
  * Every public function returns a df_status; on failure a one-line message describing the
- * call, the file and the problem is kept per thread and can be read with df_last_error(). */
+ * call, the file and the problem is kept per thread and can be read with df_last_error().
+ * Arguments are checked: a NULL object, path or result pointer, an out-of-range enum or size
+ * is DF_ERR_INVALID_ARG naming it, and the objects involved stay usable. Free and close
+ * functions accept NULL and a second call. Exceptions are said in the headers. */
 #ifndef DRUMFORGE_STATUS_H
 #define DRUMFORGE_STATUS_H
 

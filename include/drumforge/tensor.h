@@ -27,7 +27,9 @@ typedef struct df_tensor {
   char name[DF_TENSOR_NAME_LEN]; /* used in error messages and test reports */
 } df_tensor;
 
-/* Allocate a zero-filled tensor. On the GPU memory comes from the caching allocator. */
+/* Allocate a zero-filled tensor. On the GPU memory comes from the caching allocator. A shape
+ * of more than 2^60 elements (whose byte count could overflow), an unknown dtype or device is
+ * DF_ERR_INVALID_ARG. */
 df_status df_tensor_alloc(df_tensor *t, df_device dev, df_dtype dtype, int ndim,
                           const int64_t *shape, const char *name);
 

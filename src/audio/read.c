@@ -11,8 +11,11 @@
 #include "drumforge/audio.h"
 
 df_status df_audio_alloc(df_audio *a, int channels, int64_t frames, int rate) {
+  if (!a) return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_alloc: argument 'a' is NULL");
   memset(a, 0, sizeof *a);
-  if (channels < 1 || frames < 0)
+  /* The sample count must fit in memory sizes: channels * frames would wrap and allocate a
+   * small buffer for a long sound. */
+  if (channels < 1 || frames < 0 || frames > (int64_t)(SIZE_MAX / sizeof(float) / 2) / channels)
     return DF_FAIL(DF_ERR_INVALID_ARG, "audio buffer: %d channels, %lld frames", channels,
                    (long long)frames);
   size_t n = (size_t)channels * (size_t)(frames > 0 ? frames : 1);
@@ -56,6 +59,7 @@ static void format_names(int format, df_audio_file_info *info) {
 
 /* The file-system checks that come before libsndfile sees the file. */
 static df_status check_file(const char *path) {
+  if (!path) return DF_FAIL(DF_ERR_INVALID_ARG, "audio: the file path is NULL");
   struct stat st, lst;
   if (stat(path, &st) != 0) {
     int err = errno;
@@ -113,6 +117,7 @@ static df_status open_checked(const char *path, SNDFILE **f, SF_INFO *sfi) {
 df_status df_audio_probe(const char *path, df_audio_file_info *info) {
   SNDFILE *f;
   SF_INFO sfi;
+  if (!info) return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_probe: argument 'info' is NULL");
   memset(info, 0, sizeof *info);
   DF_TRY(open_checked(path, &f, &sfi));
   info->frames = sfi.frames;
@@ -170,6 +175,7 @@ static df_status decode(const char *path, SNDFILE *f, const SF_INFO *sfi, int mo
 }
 
 df_status df_audio_read(const char *path, const df_audio_read_options *opt, df_audio *out) {
+  if (!out) return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_read: argument 'out' is NULL");
   memset(out, 0, sizeof *out);
   int mono = opt ? opt->mono : 0;
   double max_seconds = opt && opt->max_seconds > 0 ? opt->max_seconds : DF_AUDIO_DEFAULT_MAX_SECONDS;

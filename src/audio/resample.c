@@ -6,7 +6,10 @@
 #include "drumforge/audio.h"
 
 df_status df_audio_resample(const df_audio *in, int rate, df_audio *out) {
+  if (!out) return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_resample: argument 'out' is NULL");
   memset(out, 0, sizeof *out);
+  if (!in || (!in->data && in->frames * in->channels > 0))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_resample: no sound given");
   if (rate <= 0 || in->rate <= 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "resample: rates %d -> %d Hz", in->rate, rate);
   int64_t frames = in->rate == rate ? in->frames

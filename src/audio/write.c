@@ -9,6 +9,8 @@
 #include "drumforge/fileio.h"
 
 df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out) {
+  if (!text || !out)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_parse_audio_encoding: text or out is NULL");
   if (!strcasecmp(text, "16") || !strcasecmp(text, "pcm16")) *out = DF_AUDIO_PCM16;
   else if (!strcasecmp(text, "24") || !strcasecmp(text, "pcm24")) *out = DF_AUDIO_PCM24;
   else if (!strcasecmp(text, "float") || !strcasecmp(text, "float32") || !strcasecmp(text, "32"))
@@ -23,6 +25,8 @@ static df_status container_for(const char *path, df_audio_encoding enc, int *for
   const char *slash = strrchr(path, '/');
   if (!dot || (slash && dot < slash))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no file extension (use .wav or .flac)", path);
+  if (enc != DF_AUDIO_PCM16 && enc != DF_AUDIO_PCM24 && enc != DF_AUDIO_FLOAT32)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: unknown audio encoding %d", path, (int)enc);
   int sub = enc == DF_AUDIO_PCM16 ? SF_FORMAT_PCM_16
             : enc == DF_AUDIO_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
   if (!strcasecmp(dot, ".wav")) {
@@ -102,8 +106,11 @@ static df_status write_frames(const char *path, SNDFILE *f, const df_audio *a) {
 
 df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding enc, void **data,
                           size_t *len) {
+  if (!data || !len || !path)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_audio_encode: path, data or len is NULL");
   *data = NULL;
   *len = 0;
+  if (!a) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: no sound given", path);
   if (!a->data || a->channels < 1 || a->rate <= 0 || a->frames < 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: nothing to write (%d channels, %d Hz)", path,
                    a->channels, a->rate);

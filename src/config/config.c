@@ -33,6 +33,7 @@ struct df_config {
 };
 
 df_status df_config_new(df_config **out) {
+  DF_CHECK_ARG(out);
   *out = calloc(1, sizeof **out);
   DF_CHECK_ALLOC(*out);
   return DF_OK;
@@ -66,10 +67,12 @@ static df_status put(df_config *cfg, const char *key, const char *value, const c
       cfg->entries = ne;
       cfg->cap = cap;
     }
+    /* Counted once its key exists: a failed put leaves no entry without one. */
+    char *k = strdup(key);
+    DF_CHECK_ALLOC(k);
     e = &cfg->entries[cfg->n++];
     memset(e, 0, sizeof *e);
-    e->key = strdup(key);
-    DF_CHECK_ALLOC(e->key);
+    e->key = k;
   }
   char *v = strdup(value), *o = strdup(origin ? origin : "");
   if (!v || !o) {
@@ -178,7 +181,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 }
 
 df_status df_config_parse(const char *text, const char *origin, df_config **out) {
+  DF_CHECK_ARG(out);
   *out = NULL;
+  DF_CHECK_ARG(text);
+  if (!origin) origin = "config";
   const int long_line = overlong_line(text);
   if (long_line)
     return DF_FAIL(DF_ERR_CONFIG, "%s:%d: line longer than %d characters", origin, long_line, MAX_LINE - 3);
@@ -201,6 +207,8 @@ df_status df_config_parse(const char *text, const char *origin, df_config **out)
 }
 
 df_status df_config_load(const char *path, df_config **out) {
+  DF_CHECK_ARG(out);
+  *out = NULL;
   char *text;
   size_t len;
   DF_TRY(df_read_file(path, &text, &len));
@@ -209,14 +217,29 @@ df_status df_config_load(const char *path, df_config **out) {
   return s;
 }
 
-df_status df_config_set(df_config *cfg, const char *key, const char *value, const char *origin) {
-  const char *dot = strchr(key, '.');
+/* Keys are "section.key": the resolved text groups them by the part before the dot. */
+static df_status check_key(const char *origin, const char *key) {
+  const char *dot = key ? strchr(key, '.') : NULL;
   if (!dot || dot == key || !dot[1])
-    return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not of the form section.key", origin, key);
+    return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not of the form section.key", origin,
+                   key ? key : "(null)");
+  return DF_OK;
+}
+
+df_status df_config_set(df_config *cfg, const char *key, const char *value, const char *origin) {
+  DF_CHECK_ARG(cfg);
+  DF_CHECK_ARG(value);
+  if (!origin) origin = "config";
+  DF_TRY(check_key(origin, key));
+  /* A line break would add lines of its own to the resolved text stored in checkpoints. */
+  if (strpbrk(value, "\r\n"))
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: the value has a line break", origin, key);
   return put(cfg, key, value, origin, 0, 1);
 }
 
 df_status df_config_set_assignment(df_config *cfg, const char *assignment, const char *origin) {
+  DF_CHECK_ARG(assignment);
+  if (!origin) origin = "config";
   const char *eq = strchr(assignment, '=');
   if (!eq)
     return DF_FAIL(DF_ERR_CONFIG, "%s: '%s' is not of the form section.key=value", origin,
@@ -233,6 +256,7 @@ df_status df_config_set_assignment(df_config *cfg, const char *assignment, const
 }
 
 int df_config_has(const df_config *cfg, const char *key) {
+  if (!cfg || !key) return 0;
   const entry *e = find(cfg, key);
   return e && e->given;
 }
@@ -245,7 +269,12 @@ static const char *where(const entry *e, char *buf, size_t len) {
 }
 
 /* Marks key as read, creating it with the default when absent. */
-static df_status lookup(df_config *cfg, const char *key, const char *def, entry **out) {
+static df_status lookup(const char *fn, df_config *cfg, const char *key, const char *def,
+                        const void *out, entry **e_out) {
+  if (!cfg || !def || !out)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: argument '%s' is NULL", fn,
+                   !cfg ? "cfg" : !def ? "def" : "out");
+  DF_TRY(check_key(fn, key));
   entry *e = find(cfg, key);
   if (!e) {
     DF_TRY(put(cfg, key, def, "default", 0, 0));
@@ -255,15 +284,15 @@ static df_status lookup(df_config *cfg, const char *key, const char *def, entry 
     e->read = 1;
     e->read_order = cfg->reads++;
   }
-  *out = e;
+  *e_out = e;
   return DF_OK;
 }
 
 df_status df_config_int(df_config *cfg, const char *key, long def, long min, long max, long *out) {
   char d[32];
   snprintf(d, sizeof d, "%ld", def);
-  entry *e;
-  DF_TRY(lookup(cfg, key, d, &e));
+  entry *e = NULL;
+  DF_TRY(lookup(__func__, cfg, key, d, out, &e));
   char *end, at[4200];
   errno = 0;
   long v = strtol(e->value, &end, 10);
@@ -282,8 +311,8 @@ df_status df_config_float(df_config *cfg, const char *key, double def, double mi
                           double *out) {
   char d[64];
   snprintf(d, sizeof d, "%.9g", def);
-  entry *e;
-  DF_TRY(lookup(cfg, key, d, &e));
+  entry *e = NULL;
+  DF_TRY(lookup(__func__, cfg, key, d, out, &e));
   char *end, at[4200];
   errno = 0;
   double v = strtod(e->value, &end);
@@ -299,8 +328,8 @@ df_status df_config_float(df_config *cfg, const char *key, double def, double mi
 }
 
 df_status df_config_bool(df_config *cfg, const char *key, int def, int *out) {
-  entry *e;
-  DF_TRY(lookup(cfg, key, def ? "true" : "false", &e));
+  entry *e = NULL;
+  DF_TRY(lookup(__func__, cfg, key, def ? "true" : "false", out, &e));
   const char *v = e->value;
   if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1")) {
     *out = 1;
@@ -316,16 +345,17 @@ df_status df_config_bool(df_config *cfg, const char *key, int def, int *out) {
 }
 
 df_status df_config_string(df_config *cfg, const char *key, const char *def, const char **out) {
-  entry *e;
-  DF_TRY(lookup(cfg, key, def, &e));
+  entry *e = NULL;
+  DF_TRY(lookup(__func__, cfg, key, def, out, &e));
   *out = e->value;
   return DF_OK;
 }
 
 df_status df_config_choice(df_config *cfg, const char *key, const char *def,
                            const char *const *choices, int *out) {
-  entry *e;
-  DF_TRY(lookup(cfg, key, def, &e));
+  entry *e = NULL;
+  DF_TRY(lookup(__func__, cfg, key, def, out, &e));
+  if (!choices) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: argument 'choices' is NULL", __func__);
   char list[512] = "";
   for (int i = 0; choices[i]; i++) {
     if (!strcasecmp(e->value, choices[i])) {
@@ -352,6 +382,7 @@ df_status df_config_fail(const df_config *cfg, const char *key, const char *file
 }
 
 df_status df_config_check_unused(const df_config *cfg) {
+  DF_CHECK_ARG(cfg);
   for (size_t i = 0; i < cfg->n; i++) {
     const entry *e = &cfg->entries[i];
     if (e->given && !e->read) {
@@ -368,6 +399,8 @@ static int by_read_order(const void *a, const void *b) {
 }
 
 df_status df_config_resolved_text(const df_config *cfg, char **text) {
+  DF_CHECK_ARG(cfg);
+  DF_CHECK_ARG(text);
   const entry **order = malloc((cfg->n ? cfg->n : 1) * sizeof *order);
   DF_CHECK_ALLOC(order);
   size_t m = 0;

@@ -74,6 +74,10 @@ const df_backend *df_backend_for(df_device dev);
 
 /* Validation helpers used by every dispatching function. They record an error naming the
  * function (fn) and the tensor and return its status. */
+/* A usable tensor of any dtype: not NULL, 1..DF_MAX_DIMS dims, none negative, a known dtype
+ * and device, data unless it is empty. */
+df_status df_check_tensor(const char *fn, const df_tensor *t);
+/* df_check_tensor and fp32. */
 df_status df_check_f32(const char *fn, const df_tensor *t);
 df_status df_check_ndim(const char *fn, const df_tensor *t, int ndim);
 df_status df_check_shape(const char *fn, const df_tensor *t, int ndim, const int64_t *shape);

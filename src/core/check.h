@@ -20,4 +20,12 @@
     if ((ptr) == NULL) return DF_FAIL(DF_ERR_OOM, "allocation failed: %s", #ptr); \
   } while (0)
 
+/* For a required pointer argument of a public function: NULL is DF_ERR_INVALID_ARG naming the
+ * function and the argument. */
+#define DF_CHECK_ARG(arg)                                                                  \
+  do {                                                                                     \
+    if (!(arg))                                                                            \
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: argument '%s' is NULL", __func__, #arg);     \
+  } while (0)
+
 #endif

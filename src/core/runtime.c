@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "core/backend.h"
+#include "core/check.h"
 
 static int cuda_state = -1; /* -1 not probed, 0 unusable, 1 ready */
 static char cuda_desc[256];
@@ -17,6 +18,8 @@ static int deterministic = 0;
 static int batch_invariant = 1;
 
 df_status df_parse_device_request(const char *text, df_device_request *out) {
+  DF_CHECK_ARG(text);
+  DF_CHECK_ARG(out);
   if (!strcasecmp(text, "auto")) *out = DF_REQUEST_AUTO;
   else if (!strcasecmp(text, "cpu")) *out = DF_REQUEST_CPU;
   else if (!strcasecmp(text, "cuda") || !strcasecmp(text, "gpu")) *out = DF_REQUEST_CUDA;
@@ -47,6 +50,9 @@ int df_cuda_available(void) {
 df_status df_runtime_init(df_device_request req, df_device *chosen, char *notice,
                           size_t notice_len) {
   if (notice && notice_len) notice[0] = '\0';
+  DF_CHECK_ARG(chosen);
+  if (req != DF_REQUEST_AUTO && req != DF_REQUEST_CPU && req != DF_REQUEST_CUDA)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_runtime_init: unknown device request %d", (int)req);
   const df_backend *cpu = df_cpu_backend();
   DF_TRY(cpu->init(cpu_desc, sizeof cpu_desc));
   if (req == DF_REQUEST_CPU) {
@@ -73,7 +79,11 @@ void df_runtime_shutdown(void) {
 
 const df_backend *df_backend_for(df_device dev) {
   if (dev == DF_DEVICE_CPU) return df_cpu_backend();
-  if (dev == DF_DEVICE_CUDA && df_cuda_available()) return df_cuda_backend();
+  if (dev != DF_DEVICE_CUDA) {
+    DF_FAIL(DF_ERR_INVALID_ARG, "unknown device %d", (int)dev);
+    return NULL;
+  }
+  if (df_cuda_available()) return df_cuda_backend();
   DF_FAIL(DF_ERR_NO_DEVICE, "no usable GPU: %s", cuda_problem);
   return NULL;
 }
@@ -109,9 +119,27 @@ void df_device_memory(df_device dev, size_t *in_use, size_t *cached, size_t *pea
 
 /* ---- validation helpers ---- */
 
-df_status df_check_f32(const char *fn, const df_tensor *t) {
-  if (!t || (!t->data && df_tensor_numel(t) > 0))
+df_status df_check_tensor(const char *fn, const df_tensor *t) {
+  if (!t || (!t->data && (t->ndim == 0 || df_tensor_numel(t) > 0)))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' is missing", fn, t ? t->name : "?");
+  /* Hand-filled structs: what df_tensor_alloc and df_tensor_wrap would have refused. */
+  if (t->ndim < 1 || t->ndim > DF_MAX_DIMS)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has %d dims (1..%d allowed)", fn, t->name,
+                   t->ndim, DF_MAX_DIMS);
+  for (int i = 0; i < t->ndim; i++)
+    if (t->shape[i] < 0)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has a negative dim %d", fn, t->name, i);
+  if (!df_dtype_size(t->dtype))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has unknown dtype %d", fn, t->name,
+                   (int)t->dtype);
+  if (t->device != DF_DEVICE_CPU && t->device != DF_DEVICE_CUDA)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has unknown device %d", fn, t->name,
+                   (int)t->device);
+  return DF_OK;
+}
+
+df_status df_check_f32(const char *fn, const df_tensor *t) {
+  DF_TRY(df_check_tensor(fn, t));
   if (t->dtype != DF_F32)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' must be fp32", fn, t->name);
   return DF_OK;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/check.h"
 
 size_t df_dtype_size(df_dtype dtype) {
   switch (dtype) {
@@ -16,7 +17,8 @@ size_t df_dtype_size(df_dtype dtype) {
 
 int64_t df_tensor_numel(const df_tensor *t) {
   int64_t n = 1;
-  for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
+  /* A hand-filled ndim beyond the array reads no further (the ops reject it). */
+  for (int i = 0; i < t->ndim && i < DF_MAX_DIMS; i++) n *= t->shape[i];
   return n;
 }
 
@@ -44,16 +46,28 @@ const char *df_tensor_shape_str(const df_tensor *t, char *buf, size_t len) {
   return buf;
 }
 
+/* Elements of a tensor at most: its byte count fits int64_t and size_t for every dtype. */
+#define DF_TENSOR_MAX_NUMEL (INT64_MAX / 8)
+
 static df_status set_shape(df_tensor *t, int ndim, const int64_t *shape) {
   if (ndim < 1 || ndim > DF_MAX_DIMS)
     return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': %d dims (1..%d allowed)", t->name, ndim,
                    DF_MAX_DIMS);
-  t->ndim = ndim;
-  for (int i = 0; i < DF_MAX_DIMS; i++) {
-    t->shape[i] = i < ndim ? shape[i] : 1;
-    if (t->shape[i] < 0)
+  if (!shape) return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': shape is NULL", t->name);
+  if (!df_dtype_size(t->dtype))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': unknown dtype %d", t->name, (int)t->dtype);
+  int64_t numel = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0)
       return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': negative dim %d", t->name, i);
+    /* A product that overflows would allocate a small buffer for a huge shape. */
+    if (shape[i] > 0 && numel > DF_TENSOR_MAX_NUMEL / shape[i])
+      return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': dim %d of %lld makes too many elements",
+                     t->name, i, (long long)shape[i]);
+    numel *= shape[i];
   }
+  t->ndim = ndim;
+  for (int i = 0; i < DF_MAX_DIMS; i++) t->shape[i] = i < ndim ? shape[i] : 1;
   return DF_OK;
 }
 
@@ -70,6 +84,7 @@ df_tensor df_tensor_wrap(void *data, df_device dev, df_dtype dtype, int ndim,
 }
 
 df_tensor df_tensor_view(const df_tensor *buf, int ndim, const int64_t *shape) {
+  if (!buf) return (df_tensor){0};
   df_tensor v = df_tensor_wrap(buf->data, buf->device, buf->dtype, ndim, shape, buf->name);
   if (df_tensor_numel(&v) > df_tensor_numel(buf)) {
     v.ndim = 0;
@@ -80,11 +95,14 @@ df_tensor df_tensor_view(const df_tensor *buf, int ndim, const int64_t *shape) {
 
 df_status df_tensor_alloc(df_tensor *t, df_device dev, df_dtype dtype, int ndim,
                           const int64_t *shape, const char *name) {
+  DF_CHECK_ARG(t);
   memset(t, 0, sizeof *t);
   snprintf(t->name, sizeof t->name, "%s", name ? name : "");
   t->device = dev;
   t->dtype = dtype;
   DF_TRY(set_shape(t, ndim, shape));
+  if (dev != DF_DEVICE_CPU && dev != DF_DEVICE_CUDA)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "tensor '%s': unknown device %d", t->name, (int)dev);
   const df_backend *be = df_backend_for(dev);
   if (!be) return DF_ERR_NO_DEVICE;
   size_t bytes = df_tensor_bytes(t);
@@ -109,6 +127,8 @@ void df_tensor_free(df_tensor *t) {
 }
 
 df_status df_tensor_reshape(const df_tensor *t, int ndim, const int64_t *shape, df_tensor *view) {
+  DF_CHECK_ARG(view);
+  DF_TRY(df_check_tensor(__func__, t));
   df_tensor v = *t;
   v.owns = 0;
   DF_TRY(set_shape(&v, ndim, shape));
@@ -120,10 +140,11 @@ df_status df_tensor_reshape(const df_tensor *t, int ndim, const int64_t *shape, 
 }
 
 df_status df_tensor_slice0(const df_tensor *t, int64_t first, int64_t count, df_tensor *view) {
-  if (first < 0 || count < 0 || first + count > t->shape[0])
-    return DF_FAIL(DF_ERR_INVALID_ARG, "slice [%lld, %lld) of '%s' outside [0, %lld)",
-                   (long long)first, (long long)(first + count), t->name,
-                   (long long)t->shape[0]);
+  DF_CHECK_ARG(view);
+  DF_TRY(df_check_tensor(__func__, t));
+  if (first < 0 || count < 0 || first > t->shape[0] || count > t->shape[0] - first)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "slice of %lld rows from row %lld of '%s' outside [0, %lld)",
+                   (long long)count, (long long)first, t->name, (long long)t->shape[0]);
   df_tensor v = *t;
   v.owns = 0;
   v.shape[0] = count;
@@ -133,6 +154,8 @@ df_status df_tensor_slice0(const df_tensor *t, int64_t first, int64_t count, df_
 }
 
 df_status df_tensor_copy(df_tensor *dst, const df_tensor *src) {
+  DF_TRY(df_check_tensor(__func__, dst));
+  DF_TRY(df_check_tensor(__func__, src));
   if (dst->dtype != src->dtype || df_tensor_numel(dst) != df_tensor_numel(src))
     return DF_FAIL(DF_ERR_INVALID_ARG, "copy '%s' -> '%s': size or dtype differ", src->name,
                    dst->name);
@@ -146,6 +169,7 @@ df_status df_tensor_copy(df_tensor *dst, const df_tensor *src) {
 }
 
 df_status df_tensor_zero(df_tensor *t) {
+  DF_TRY(df_check_tensor(__func__, t));
   size_t bytes = df_tensor_bytes(t);
   if (bytes == 0) return DF_OK;
   const df_backend *be = df_backend_for(t->device);
@@ -154,10 +178,12 @@ df_status df_tensor_zero(df_tensor *t) {
 }
 
 df_status df_tensor_to_host(const df_tensor *t, float *host, int64_t n) {
+  DF_TRY(df_check_tensor(__func__, t));
   if (t->dtype != DF_F32 && t->dtype != DF_I32)
     return DF_FAIL(DF_ERR_INVALID_ARG, "to_host of '%s': 32-bit dtype needed", t->name);
-  if (n > df_tensor_numel(t))
-    return DF_FAIL(DF_ERR_INVALID_ARG, "to_host of '%s': %lld > %lld elements", t->name,
+  if (n > 0 && !host) return DF_FAIL(DF_ERR_INVALID_ARG, "to_host of '%s': host is NULL", t->name);
+  if (n < 0 || n > df_tensor_numel(t))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "to_host of '%s': %lld elements asked of its %lld", t->name,
                    (long long)n, (long long)df_tensor_numel(t));
   const df_backend *be = df_backend_for(t->device);
   if (!be) return DF_ERR_NO_DEVICE;
@@ -165,10 +191,12 @@ df_status df_tensor_to_host(const df_tensor *t, float *host, int64_t n) {
 }
 
 df_status df_tensor_from_host(df_tensor *t, const float *host, int64_t n) {
+  DF_TRY(df_check_tensor(__func__, t));
   if (t->dtype != DF_F32 && t->dtype != DF_I32)
     return DF_FAIL(DF_ERR_INVALID_ARG, "from_host of '%s': 32-bit dtype needed", t->name);
-  if (n > df_tensor_numel(t))
-    return DF_FAIL(DF_ERR_INVALID_ARG, "from_host of '%s': %lld > %lld elements", t->name,
+  if (n > 0 && !host) return DF_FAIL(DF_ERR_INVALID_ARG, "from_host of '%s': host is NULL", t->name);
+  if (n < 0 || n > df_tensor_numel(t))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "from_host of '%s': %lld elements asked of its %lld", t->name,
                    (long long)n, (long long)df_tensor_numel(t));
   const df_backend *be = df_backend_for(t->device);
   if (!be) return DF_ERR_NO_DEVICE;

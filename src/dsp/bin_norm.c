@@ -2,11 +2,14 @@
  * moments, and the clipped normalisation and its inverse (argument checks and dispatch). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/check.h"
 #include "dsp/dsp_backend.h"
 
 df_status df_bin_stats_init(df_bin_stats *s, int bins) {
+  /* Zeroed first: df_bin_stats_free after a failed init is safe. */
+  if (s) memset(s, 0, sizeof *s);
   if (!s || bins < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "df_bin_stats_init: %d bins", bins);
   s->bins = bins;
   s->count = 0;

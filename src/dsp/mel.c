@@ -56,6 +56,7 @@ static df_status check_config(const df_mel_config *c, double *f_max) {
 df_status df_mel_filterbank(const df_mel_config *c, float *fb) {
   double f_max = 0;
   DF_TRY(check_config(c, &f_max));
+  if (!fb) return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_filterbank: fb is NULL");
   const int M = c->n_mels, F = c->n_fft / 2 + 1;
   /* Band edges: n_mels + 2 points evenly spaced in mel (np.linspace), in Hz. */
   double *edge = malloc(sizeof(double) * (size_t)(M + 2));

@@ -13,7 +13,8 @@ extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, con
                     double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
 
 df_status df_pseudo_inverse(int rows, int cols, const float *a, float *pinv) {
-  if (rows < 1 || cols < 1 || !a || !pinv)
+  /* LAPACK counts in int, and the work memory below in size_t: 2^26 values at most. */
+  if (rows < 1 || cols < 1 || !a || !pinv || (int64_t)rows * cols > ((int64_t)1 << 26))
     return DF_FAIL(DF_ERR_INVALID_ARG, "df_pseudo_inverse: bad matrix %d x %d", rows, cols);
   /* Row-major a [rows, cols] is the column-major matrix A^T (m = cols, n = rows). With
    * A^T = U S V^T, pinv(a) = U S^+ V^T, an m x n matrix: row-major [cols, rows]. */

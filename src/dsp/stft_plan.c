@@ -146,9 +146,10 @@ void df_stft_plan_free(df_stft_plan *p) {
   free(p);
 }
 
-df_stft_config df_stft_plan_config(const df_stft_plan *p) { return p->cfg; }
-int df_stft_plan_bins(const df_stft_plan *p) { return p->bins; }
-int64_t df_stft_plan_frames(const df_stft_plan *p) { return p->frames; }
-int64_t df_stft_plan_length(const df_stft_plan *p) { return p->length; }
-int64_t df_stft_plan_max_batch(const df_stft_plan *p) { return p->max_batch; }
-df_device df_stft_plan_device(const df_stft_plan *p) { return p->device; }
+/* A NULL plan reads as an empty one (all zero, the CPU). */
+df_stft_config df_stft_plan_config(const df_stft_plan *p) { return p ? p->cfg : (df_stft_config){0}; }
+int df_stft_plan_bins(const df_stft_plan *p) { return p ? p->bins : 0; }
+int64_t df_stft_plan_frames(const df_stft_plan *p) { return p ? p->frames : 0; }
+int64_t df_stft_plan_length(const df_stft_plan *p) { return p ? p->length : 0; }
+int64_t df_stft_plan_max_batch(const df_stft_plan *p) { return p ? p->max_batch : 0; }
+df_device df_stft_plan_device(const df_stft_plan *p) { return p ? p->device : DF_DEVICE_CPU; }

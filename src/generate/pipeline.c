@@ -58,6 +58,7 @@ df_status gen_relay_error(df_status s, const char *msg) {
 
 /* ---------------------------------------------------------------- checks */
 df_status df_generate_check_settings(const df_generate_options *o) {
+  if (!o) return DF_FAIL(DF_ERR_INVALID_ARG, "generate: options are NULL");
   if (!(o->truncation > 0.0f && o->truncation <= 1.0f))
     return DF_FAIL(DF_ERR_INVALID_ARG, "truncation %g is outside (0, 1]", o->truncation);
   if (!o->format || (strcasecmp(o->format, "wav") && strcasecmp(o->format, "flac")))
@@ -368,7 +369,9 @@ static void free_slots(pipeline *pl) {
 }
 
 df_status df_generate(const df_generate_options *o, df_generate_result *result) {
+  if (!result) return DF_FAIL(DF_ERR_INVALID_ARG, "generate: result is NULL");
   memset(result, 0, sizeof *result);
+  if (!o) return DF_FAIL(DF_ERR_INVALID_ARG, "generate: options are NULL");
   if (!o->model || !o->model->model) return DF_FAIL(DF_ERR_INVALID_ARG, "generate: no model");
   DF_TRY(check_options(o, o->model));
   pipeline *pl = calloc(1, sizeof *pl);

@@ -5,7 +5,12 @@
 #include "drumforge/generate.h"
 #include "drumforge/postfx.h"
 
-int64_t df_loop_bar_frames(double bpm, int rate) { return llround(60.0 / bpm * 4.0 * rate); }
+int64_t df_loop_bar_frames(double bpm, int rate) {
+  double frames = 60.0 / bpm * 4.0 * rate;
+  /* llround of a value beyond int64_t (bpm 0, tiny or NaN) is undefined. */
+  if (!(bpm > 0) || rate < 1 || !(frames < 9.0e18)) return 0;
+  return llround(frames);
+}
 
 df_status df_tile_pattern_check(const char *pattern, int *letters) {
   int next = 'A';
@@ -19,7 +24,7 @@ df_status df_tile_pattern_check(const char *pattern, int *letters) {
                      "letter (AAAB, AABB, ABAB)", pattern, i + 1, c);
     if (c == next) next++;
   }
-  *letters = next - 'A';
+  if (letters) *letters = next - 'A';
   return DF_OK;
 }
 
@@ -27,9 +32,17 @@ df_status df_loop_tile(const df_audio *bars, const char *pattern, int n_bars, in
                        int64_t fade_frames, df_audio *out) {
   int letters;
   DF_TRY(df_tile_pattern_check(pattern, &letters));
-  if (n_bars < 1 || bar_frames < 1)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "loop of %d bars of %lld frames", n_bars, (long long)bar_frames);
+  if (!bars || !out) return DF_FAIL(DF_ERR_INVALID_ARG, "df_loop_tile: bars or out is NULL");
+  if (n_bars < 1 || bar_frames < 1 || bar_frames > INT64_MAX / n_bars || fade_frames < 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "loop of %d bars of %lld frames with a fade of %lld",
+                   n_bars, (long long)bar_frames, (long long)fade_frames);
   const int channels = bars[0].channels;
+  /* Bars of other channel counts would be read past their ends. */
+  for (int i = 0; i < letters; i++)
+    if (bars[i].channels != channels || bars[i].rate != bars[0].rate || !bars[i].data)
+      return DF_FAIL(DF_ERR_INVALID_ARG,
+                     "loop bar %c: %d channels at %d Hz, bar A %d channels at %d Hz", 'A' + i,
+                     bars[i].channels, bars[i].rate, channels, bars[0].rate);
   DF_TRY(df_audio_alloc(out, channels, (int64_t)n_bars * bar_frames, bars[0].rate));
   const size_t len = strlen(pattern);
   for (int b = 0; b < n_bars; b++) {

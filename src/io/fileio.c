@@ -14,11 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/check.h"
+
 void df_atomic_tmp_name(const char *path, char *tmp, size_t len) {
+  if (!tmp || !len) return;
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
 }
 
 int df_leftover_pid_gone(const char *digits) {
+  if (!digits) return 0;
   char *end;
   errno = 0;
   long pid = strtol(digits, &end, 10);
@@ -27,7 +31,7 @@ int df_leftover_pid_gone(const char *digits) {
 }
 
 void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int n_kinds) {
-  DIR *d = opendir(dir);
+  DIR *d = dir ? opendir(dir) : NULL;
   if (!d) return;
   for (struct dirent *e; (e = readdir(d));) {
     const char *tmp = NULL;
@@ -47,7 +51,9 @@ void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int 
 }
 
 df_status df_atomic_open(df_atomic_file *f, const char *path) {
+  DF_CHECK_ARG(f);
   memset(f, 0, sizeof *f);
+  DF_CHECK_ARG(path);
   if (strlen(path) >= sizeof f->path)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: path too long", path);
   snprintf(f->path, sizeof f->path, "%s", path);
@@ -58,12 +64,16 @@ df_status df_atomic_open(df_atomic_file *f, const char *path) {
 }
 
 void df_atomic_abort(df_atomic_file *f) {
+  if (!f) return;
   if (f->fp) fclose(f->fp);
   f->fp = NULL;
+  /* Forget the name: a second abort must not remove a file another writer made since. */
   if (f->tmp_path[0]) unlink(f->tmp_path);
+  f->tmp_path[0] = '\0';
 }
 
 df_status df_fsync_dir(const char *dir) {
+  DF_CHECK_ARG(dir);
   int fd = open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
   int rc = fsync(fd);
@@ -82,6 +92,7 @@ static df_status fsync_dir_of(const char *path) {
 }
 
 df_status df_atomic_commit(df_atomic_file *f) {
+  DF_CHECK_ARG(f);
   if (!f->fp) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: file is not open", f->path);
   int bad = ferror(f->fp) || fflush(f->fp) != 0;
   int err = errno;
@@ -107,6 +118,8 @@ df_status df_atomic_commit(df_atomic_file *f) {
 }
 
 df_status df_atomic_rename(const char *tmp, const char *path) {
+  DF_CHECK_ARG(tmp);
+  DF_CHECK_ARG(path);
   int fd = open(tmp, O_RDONLY);
   if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", tmp, strerror(errno));
   int rc = fsync(fd);
@@ -125,6 +138,7 @@ df_status df_atomic_rename(const char *tmp, const char *path) {
 }
 
 df_status df_write_file_atomic(const char *path, const void *data, size_t len) {
+  if (len) DF_CHECK_ARG(data);
   df_atomic_file f;
   DF_TRY(df_atomic_open(&f, path));
   if (len && fwrite(data, 1, len, f.fp) != len) {
@@ -136,6 +150,8 @@ df_status df_write_file_atomic(const char *path, const void *data, size_t len) {
 }
 
 df_status df_write_file_replace(const char *path, const void *data, size_t len) {
+  DF_CHECK_ARG(path);
+  if (len) DF_CHECK_ARG(data);
   char tmp[4200];
   df_atomic_tmp_name(path, tmp, sizeof tmp);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -166,6 +182,7 @@ df_status df_write_file_replace(const char *path, const void *data, size_t len) 
 }
 
 df_status df_sync_filesystem(const char *path) {
+  DF_CHECK_ARG(path);
   int fd = open(path, O_RDONLY);
   if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   int rc = syncfs(fd);
@@ -176,8 +193,11 @@ df_status df_sync_filesystem(const char *path) {
 }
 
 df_status df_read_file(const char *path, char **data, size_t *len) {
+  DF_CHECK_ARG(data);
+  DF_CHECK_ARG(len);
   *data = NULL;
   *len = 0;
+  DF_CHECK_ARG(path);
   /* Opening a named pipe blocks until someone writes to it; a device has no end. */
   struct stat pre;
   if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode))
@@ -218,9 +238,14 @@ df_status df_read_file(const char *path, char **data, size_t *len) {
 }
 
 df_status df_mkdirs(const char *path) {
+  DF_CHECK_ARG(path);
   char buf[4096];
+  size_t n = strlen(path);
+  /* A truncated copy would create another folder and report success. */
+  if (n == 0 || n >= sizeof buf)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_mkdirs: path of %zu characters (1 to %zu)", n,
+                   sizeof buf - 1);
   snprintf(buf, sizeof buf, "%s", path);
-  size_t n = strlen(buf);
   for (size_t i = 1; i <= n; i++) {
     if (buf[i] == '/' || buf[i] == '\0') {
       char c = buf[i];
@@ -230,5 +255,9 @@ df_status df_mkdirs(const char *path) {
       buf[i] = c;
     }
   }
+  /* EEXIST also answers for a file of that name. */
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return DF_FAIL(DF_ERR_IO, "%s: cannot create directory: a file of that name exists", path);
   return DF_OK;
 }

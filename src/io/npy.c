@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/check.h"
 #include "drumforge/fileio.h"
+
+/* Values of one file at most: the byte count fits int64_t and size_t. */
+#define NPY_MAX_VALUES (INT64_MAX / 8)
 
 static const char magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
@@ -38,7 +42,10 @@ static int format_header(char header[192], int64_t rows, int64_t cols, int min_t
 }
 
 df_status df_npy_write_f32(const char *path, const float *data, int64_t rows, int64_t cols) {
-  if (rows < 0 || cols < 0) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: negative shape [%lld, %lld]", path, (long long)rows, (long long)cols);
+  DF_CHECK_ARG(path);
+  if (rows < 0 || cols < 0 || (cols && rows > NPY_MAX_VALUES / cols))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: bad shape [%lld, %lld]", path, (long long)rows, (long long)cols);
+  if (rows && cols) DF_CHECK_ARG(data);
   char header[192];
   int total = format_header(header, rows, cols, 0);
   df_atomic_file f;
@@ -63,8 +70,10 @@ struct df_npy_writer {
 };
 
 df_status df_npy_writer_open(const char *path, int64_t cols, df_npy_writer **out) {
+  DF_CHECK_ARG(out);
   *out = NULL;
-  if (cols < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %lld columns", path, (long long)cols);
+  DF_CHECK_ARG(path);
+  if (cols < 1 || cols > NPY_MAX_VALUES) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %lld columns", path, (long long)cols);
   df_npy_writer *w = calloc(1, sizeof *w);
   if (!w) return DF_FAIL(DF_ERR_OOM, "%s: npy writer", path);
   w->cols = cols;
@@ -83,6 +92,11 @@ df_status df_npy_writer_open(const char *path, int64_t cols, df_npy_writer **out
 }
 
 df_status df_npy_writer_append(df_npy_writer *w, const float *rows, int64_t n) {
+  DF_CHECK_ARG(w);
+  if (n < 0 || n > (NPY_MAX_VALUES - w->rows * w->cols) / w->cols)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: cannot append %lld rows to %lld", w->f.path,
+                   (long long)n, (long long)w->rows);
+  if (n) DF_CHECK_ARG(rows);
   size_t count = (size_t)(n * w->cols);
   if (count && fwrite(rows, sizeof(float), count, w->f.fp) != count)
     return DF_FAIL(DF_ERR_IO, "%s: write failed", w->f.path);
@@ -91,6 +105,7 @@ df_status df_npy_writer_append(df_npy_writer *w, const float *rows, int64_t n) {
 }
 
 df_status df_npy_writer_commit(df_npy_writer *w) {
+  DF_CHECK_ARG(w);
   char header[192];
   format_header(header, w->rows, w->cols, STREAM_HEADER);
   df_status s = DF_OK;

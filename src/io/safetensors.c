@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/backend.h"
 #include "core/check.h"
 #include "drumforge/fileio.h"
 
@@ -212,7 +213,9 @@ static df_status parse(df_st_file *f) {
 }
 
 df_status df_st_open(const char *path, df_st_file **out) {
+  DF_CHECK_ARG(out);
   *out = NULL;
+  DF_CHECK_ARG(path);
   df_st_file *f = calloc(1, sizeof *f);
   DF_CHECK_ALLOC(f);
   snprintf(f->path, sizeof f->path, "%s", path);
@@ -226,13 +229,17 @@ df_status df_st_open(const char *path, df_st_file **out) {
   return DF_OK;
 }
 
-int df_st_count(const df_st_file *f) { return f->n; }
+int df_st_count(const df_st_file *f) { return f ? f->n : 0; }
 
 const df_st_tensor *df_st_at(const df_st_file *f, int i) {
-  return i >= 0 && i < f->n ? &f->tensors[i] : NULL;
+  return f && i >= 0 && i < f->n ? &f->tensors[i] : NULL;
 }
 
 df_status df_st_find(const df_st_file *f, const char *name, const df_st_tensor **out) {
+  DF_CHECK_ARG(out);
+  *out = NULL;
+  DF_CHECK_ARG(f);
+  DF_CHECK_ARG(name);
   for (int i = 0; i < f->n; i++) {
     if (strcmp(f->tensors[i].name, name) == 0) {
       *out = &f->tensors[i];
@@ -244,16 +251,18 @@ df_status df_st_find(const df_st_file *f, const char *name, const df_st_tensor *
 }
 
 const char *df_st_metadata(const df_st_file *f, const char *key) {
+  if (!f || !key) return NULL;
   for (int i = 0; i < f->n_meta; i++)
     if (strcmp(f->meta[2 * i], key) == 0) return f->meta[2 * i + 1];
   return NULL;
 }
 
-int df_st_metadata_count(const df_st_file *f) { return f->n_meta; }
+int df_st_metadata_count(const df_st_file *f) { return f ? f->n_meta : 0; }
 
 void df_st_metadata_at(const df_st_file *f, int i, const char **key, const char **value) {
-  *key = i >= 0 && i < f->n_meta ? f->meta[2 * i] : NULL;
-  *value = i >= 0 && i < f->n_meta ? f->meta[2 * i + 1] : NULL;
+  int ok = f && i >= 0 && i < f->n_meta;
+  if (key) *key = ok ? f->meta[2 * i] : NULL;
+  if (value) *value = ok ? f->meta[2 * i + 1] : NULL;
 }
 
 static float half_to_float(uint16_t h) {
@@ -271,6 +280,7 @@ static float half_to_float(uint16_t h) {
 
 df_status df_st_load_f32(const df_st_file *f, const char *name, df_device dev, df_tensor *out) {
   const df_st_tensor *t;
+  DF_CHECK_ARG(out);
   memset(out, 0, sizeof *out);
   DF_TRY(df_st_find(f, name, &t));
   if (t->dtype != DF_ST_F32 && t->dtype != DF_ST_F16 && t->dtype != DF_ST_BF16)
@@ -329,6 +339,7 @@ struct df_st_writer {
 };
 
 df_status df_st_writer_new(df_st_writer **out) {
+  DF_CHECK_ARG(out);
   *out = calloc(1, sizeof **out);
   DF_CHECK_ALLOC(*out);
   return DF_OK;
@@ -348,6 +359,7 @@ void df_st_writer_free(df_st_writer *w) {
 
 df_status df_st_writer_add(df_st_writer *w, const char *name, df_st_dtype dtype, int ndim,
                            const int64_t *shape, const void *data) {
+  DF_CHECK_ARG(w);
   if (!name || !*name || strcmp(name, "__metadata__") == 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: bad tensor name '%s'", name ? name : "");
   if ((int)dtype < 0 || (int)dtype >= N_DTYPES || ndim < 0 || ndim > DF_ST_MAX_DIMS)
@@ -355,12 +367,17 @@ df_status df_st_writer_add(df_st_writer *w, const char *name, df_st_dtype dtype,
   for (int i = 0; i < w->n; i++)
     if (strcmp(w->entries[i].name, name) == 0)
       return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: tensor '%s' added twice", name);
-  size_t numel = 1;
+  if (ndim) DF_CHECK_ARG(shape);
+  uint64_t numel = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0)
       return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: tensor '%s' has a negative dim", name);
-    numel *= (size_t)shape[i];
+    /* A product that wraps would store a huge shape over a few bytes. */
+    if (shape[i] && numel > (uint64_t)(INT64_MAX / 8) / (uint64_t)shape[i])
+      return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: tensor '%s' has too many elements", name);
+    numel *= (uint64_t)shape[i];
   }
+  if (numel) DF_CHECK_ARG(data);
   if (w->n == w->cap) {
     int cap = w->cap ? 2 * w->cap : 16;
     st_entry *e = realloc(w->entries, sizeof *e * (size_t)cap);
@@ -370,7 +387,7 @@ df_status df_st_writer_add(df_st_writer *w, const char *name, df_st_dtype dtype,
   }
   st_entry *e = &w->entries[w->n];
   memset(e, 0, sizeof *e);
-  e->nbytes = numel * dtypes[dtype].size;
+  e->nbytes = (size_t)numel * dtypes[dtype].size;
   e->name = dup_str(name);
   e->data = malloc(e->nbytes ? e->nbytes : 1);
   if (!e->name || !e->data) {
@@ -387,6 +404,8 @@ df_status df_st_writer_add(df_st_writer *w, const char *name, df_st_dtype dtype,
 }
 
 df_status df_st_writer_add_tensor(df_st_writer *w, const char *name, const df_tensor *t) {
+  DF_CHECK_ARG(w);
+  DF_TRY(df_check_tensor(__func__, t));
   if (t->dtype != DF_F32)
     return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: tensor '%s' must be fp32", t->name);
   int64_t n = df_tensor_numel(t);
@@ -399,6 +418,7 @@ df_status df_st_writer_add_tensor(df_st_writer *w, const char *name, const df_te
 }
 
 df_status df_st_writer_set_metadata(df_st_writer *w, const char *key, const char *value) {
+  DF_CHECK_ARG(w);
   if (!key || !value)
     return DF_FAIL(DF_ERR_INVALID_ARG, "safetensors: metadata key and value are needed");
   for (int i = 0; i < w->n_meta; i++) {
@@ -417,11 +437,16 @@ df_status df_st_writer_set_metadata(df_st_writer *w, const char *key, const char
     w->meta = m;
     w->cap_meta = cap;
   }
-  w->meta[2 * w->n_meta] = dup_str(key);
-  w->meta[2 * w->n_meta + 1] = dup_str(value);
-  w->n_meta++;
-  if (!w->meta[2 * w->n_meta - 2] || !w->meta[2 * w->n_meta - 1])
+  /* Counted only once both copies exist: the writer stays usable after a failure. */
+  char *k = dup_str(key), *v = dup_str(value);
+  if (!k || !v) {
+    free(k);
+    free(v);
     return DF_FAIL(DF_ERR_OOM, "safetensors: out of memory for metadata '%s'", key);
+  }
+  w->meta[2 * w->n_meta] = k;
+  w->meta[2 * w->n_meta + 1] = v;
+  w->n_meta++;
   return DF_OK;
 }
 
@@ -458,6 +483,8 @@ static char *make_header(const df_st_writer *w, st_entry **order) {
 }
 
 df_status df_st_writer_save(const df_st_writer *w, const char *path) {
+  DF_CHECK_ARG(w);
+  DF_CHECK_ARG(path);
   st_entry **order = malloc(sizeof *order * (size_t)(w->n ? w->n : 1));
   DF_CHECK_ALLOC(order);
   for (int i = 0; i < w->n; i++) order[i] = &w->entries[i];

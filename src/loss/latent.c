@@ -24,6 +24,7 @@ static df_status check_like(const char *fn, const df_tensor *like, int n, const 
 df_status df_kl_normal(const df_tensor *mean, const df_tensor *logvar, float weight,
                        df_tensor *dmean, df_tensor *dlogvar, float *kl) {
   const char *fn = "df_kl_normal";
+  if (!kl) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: result pointer 'kl' is NULL", fn);
   DF_TRY(check_latent(fn, mean, 1));
   DF_TRY(CHECK_LIKE(fn, mean, logvar, dmean, dlogvar));
   df_device dev;
@@ -54,6 +55,7 @@ df_status df_reparameterize_backward(const df_tensor *logvar, const df_tensor *e
 df_status df_mmd_imq(const df_tensor *z, const df_tensor *prior, float sigma2, float weight,
                      df_tensor *dz, float *mmd) {
   const char *fn = "df_mmd_imq";
+  if (!mmd) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: result pointer 'mmd' is NULL", fn);
   DF_TRY(check_latent(fn, z, 2));
   DF_TRY(CHECK_LIKE(fn, z, prior, dz));
   if (!(sigma2 > 0)) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the prior variance %g must be positive", fn, sigma2);

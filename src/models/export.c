@@ -19,7 +19,10 @@ static char *class_list(const df_loaded_model *m) {
 }
 
 df_status df_export_safetensors(const char *checkpoint_or_run, const char *path, df_export_result *result) {
+  if (!result) return DF_FAIL(DF_ERR_INVALID_ARG, "export: result is NULL");
   memset(result, 0, sizeof *result);
+  if (!checkpoint_or_run || !path)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "export: the checkpoint and the output path are needed");
   df_loaded_model m;
   DF_TRY(df_model_load(checkpoint_or_run, DF_DEVICE_CPU, &m));
   snprintf(result->checkpoint, sizeof result->checkpoint, "%s", m.checkpoint);

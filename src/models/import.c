@@ -168,7 +168,10 @@ static df_status fill(const df_import_options *o, const df_st_file *f, df_loaded
 }
 
 df_status df_import_safetensors(const df_import_options *o, df_import_result *result) {
+  if (!result) return DF_FAIL(DF_ERR_INVALID_ARG, "import: result is NULL");
   memset(result, 0, sizeof *result);
+  if (!o || !o->weights || !o->out)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "import: the weights file and the output checkpoint are needed");
   df_st_file *f;
   DF_TRY(df_st_open(o->weights, &f));
   import_source src;

@@ -56,6 +56,7 @@ df_status df_model_create(const char *config_text, const char *origin, int n_cla
 }
 
 df_status df_model_load(const char *path, df_device dev, df_loaded_model *out) {
+  if (!out || !path) return DF_FAIL(DF_ERR_INVALID_ARG, "df_model_load: path or out is NULL");
   memset(out, 0, sizeof *out);
   struct stat sb;
   if (stat(path, &sb) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no such checkpoint or run folder", path);

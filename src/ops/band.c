@@ -17,7 +17,8 @@ df_status df_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, in
   if (rows_of(src) != rows_of(dst))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: '%s' has %lld rows, '%s' %lld", fn, src->name,
                    (long long)rows_of(src), dst->name, (long long)rows_of(dst));
-  if (count < 0 || src_col < 0 || dst_col < 0 || src_col + count > src_len || dst_col + count > dst_len)
+  /* Written as differences: a sum near INT64_MAX would wrap and pass. */
+  if (count < 0 || src_col < 0 || dst_col < 0 || src_col > src_len - count || dst_col > dst_len - count)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: band [%lld, +%lld) of '%s' (length %lld) into [%lld, +%lld) of '%s' (length %lld)",
                    fn, (long long)src_col, (long long)count, src->name, (long long)src_len,
                    (long long)dst_col, (long long)count, dst->name, (long long)dst_len);

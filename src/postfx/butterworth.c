@@ -7,6 +7,7 @@
 #include "drumforge/postfx.h"
 
 df_status df_butter_lowpass(int order, double cutoff, df_butter *out) {
+  if (!out) return DF_FAIL(DF_ERR_INVALID_ARG, "df_butter_lowpass: argument 'out' is NULL");
   memset(out, 0, sizeof *out);
   if (order < 1 || order > DF_BUTTER_MAX_ORDER)
     return DF_FAIL(DF_ERR_INVALID_ARG, "Butterworth order %d is outside [1, %d]", order, DF_BUTTER_MAX_ORDER);
@@ -74,7 +75,14 @@ static void reverse(double *x, int64_t n) {
 }
 
 df_status df_filtfilt(const df_butter *f, float *x, int64_t n) {
+  if (!f) return DF_FAIL(DF_ERR_INVALID_ARG, "df_filtfilt: argument 'f' is NULL");
+  if (n < 0 || (n > 0 && !x))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_filtfilt: %lld samples at %p", (long long)n, (void *)x);
   if (f->n_sections < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "df_filtfilt: the filter has no sections");
+  /* A hand-filled struct: only what df_butter_lowpass makes is run. */
+  if (f->order < 1 || f->order > DF_BUTTER_MAX_ORDER || f->n_sections != (f->order + 1) / 2)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_filtfilt: not a filter of df_butter_lowpass (order %d, %d sections)",
+                   f->order, f->n_sections);
   if (n < 2) return DF_OK;
   int64_t taps = 2 * f->n_sections + 1 - (f->order % 2);
   int64_t pad = 3 * taps;

@@ -3,7 +3,8 @@
 
 #include "drumforge/postfx.h"
 
-static int64_t samples(const df_audio *a) { return a->frames * a->channels; }
+/* A NULL or empty sound has no samples (silence). */
+static int64_t samples(const df_audio *a) { return a && a->data ? a->frames * a->channels : 0; }
 
 float df_audio_peak(const df_audio *a) {
   float peak = 0.0f;
@@ -24,6 +25,7 @@ static void scale(df_audio *a, double gain) {
 }
 
 df_status df_normalize_peak(df_audio *a, double peak_db) {
+  if (!a) return DF_FAIL(DF_ERR_INVALID_ARG, "df_normalize_peak: argument 'a' is NULL");
   if (!isfinite(peak_db) || peak_db > 0.0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "peak level %g dBFS is not a finite level <= 0", peak_db);
   float peak = df_audio_peak(a);
@@ -32,6 +34,7 @@ df_status df_normalize_peak(df_audio *a, double peak_db) {
 }
 
 df_status df_normalize_rms(df_audio *a, double rms_db) {
+  if (!a) return DF_FAIL(DF_ERR_INVALID_ARG, "df_normalize_rms: argument 'a' is NULL");
   if (!isfinite(rms_db) || rms_db > 0.0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "loudness %g dBFS is not a finite level <= 0", rms_db);
   double level = df_audio_rms_db(a);

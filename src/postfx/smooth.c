@@ -4,6 +4,8 @@
 #include "drumforge/postfx.h"
 
 df_status df_moving_average(float *x, int64_t n, int window) {
+  if (n < 0 || (n > 0 && !x))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_moving_average: %lld samples at %p", (long long)n, (void *)x);
   if (window < 1 || window % 2 == 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "moving-average window %d is not an odd number >= 1", window);
   if (window == 1 || n < 2) return DF_OK;

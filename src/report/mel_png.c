@@ -46,6 +46,8 @@ static df_status write_png(const char *path, int width, int height, const unsign
 }
 
 df_status df_mel_png(const char *path, const float *audio, int64_t length, int rate) {
+  if (!path || length < 0 || (length > 0 && !audio))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_png: no path or no audio (%lld samples)", (long long)length);
   df_stft_config sc = df_stft_config_default(N_FFT);
   sc.hop = HOP;
   int64_t len = length < N_FFT ? N_FFT : length;

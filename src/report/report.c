@@ -203,6 +203,7 @@ static const char *style =
 
 df_status df_report_write(const df_report_options *o, char *index, size_t len) {
   char out[4200], path[4400], dataset[4200] = "";
+  if (!o || !o->run_dir) return DF_FAIL(DF_ERR_INVALID_ARG, "report: no run folder given");
   snprintf(out, sizeof out, "%s", o->out_dir ? o->out_dir : "");
   if (!o->out_dir) snprintf(out, sizeof out, "%s/report", o->run_dir);
   if (access(o->run_dir, F_OK) != 0) return DF_FAIL(DF_ERR_NOT_FOUND, "%s: no such run folder", o->run_dir);

@@ -17,8 +17,9 @@ void df_rng_init(df_rng *rng, uint64_t seed) {
 
 static uint64_t round4(uint64_t n) { return (n + 3) & ~(uint64_t)3; }
 
-static df_status fill(df_rng *rng, df_tensor *t, int normal, float a, float b) {
-  DF_TRY(df_check_f32("rng fill", t));
+static df_status fill(const char *fn, df_rng *rng, df_tensor *t, int normal, float a, float b) {
+  if (!rng) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: argument 'rng' is NULL", fn);
+  DF_TRY(df_check_f32(fn, t));
   const df_backend *be = df_backend_for(t->device);
   if (!be) return DF_ERR_NO_DEVICE;
   int64_t n = df_tensor_numel(t);
@@ -29,11 +30,11 @@ static df_status fill(df_rng *rng, df_tensor *t, int normal, float a, float b) {
 }
 
 df_status df_rng_uniform(df_rng *rng, df_tensor *t, float lo, float hi) {
-  return fill(rng, t, 0, lo, hi);
+  return fill(__func__, rng, t, 0, lo, hi);
 }
 
 df_status df_rng_normal(df_rng *rng, df_tensor *t, float mean, float std) {
-  return fill(rng, t, 1, mean, std);
+  return fill(__func__, rng, t, 1, mean, std);
 }
 
 uint32_t df_rng_u32(df_rng *rng) {
@@ -46,8 +47,10 @@ uint32_t df_rng_u32(df_rng *rng) {
 float df_rng_uniform1(df_rng *rng) { return df_philox_uniform(df_rng_u32(rng)); }
 
 int df_rng_int(df_rng *rng, int lo, int hi) {
+  if (hi < lo) hi = lo;
   uint64_t range = (uint64_t)((int64_t)hi - lo + 1);
-  return lo + (int)(((uint64_t)df_rng_u32(rng) * range) >> 32);
+  /* In 64 bits: lo + an offset of up to 2^32 - 1 may pass INT_MAX on the way. */
+  return (int)((int64_t)lo + (int64_t)(((uint64_t)df_rng_u32(rng) * range) >> 32));
 }
 
 void df_rng_shuffle(df_rng *rng, int64_t *idx, int64_t n) {

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/check.h"
 #include "data/text.h"
 #include "drumforge/ops.h"
 #include "drumforge/safetensors.h"
 
 void df_checkpoint_state_free(df_checkpoint_state *st) {
+  if (!st) return;
   free(st->config_text);
   st->config_text = NULL;
 }
@@ -144,8 +146,20 @@ static df_status add(df_st_writer *w, const char *name, const df_tensor *t, uLon
   return df_st_writer_add(w, name, DF_ST_F32, t->ndim, t->shape, *host);
 }
 
+/* The path and parameter sets every checkpoint function takes. */
+static df_status check_sets(const char *fn, const char *path, df_param_set *const *sets, int n_sets) {
+  if (!path) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: argument 'path' is NULL", fn);
+  if (n_sets < 0 || (n_sets && !sets))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: %d parameter sets at %p", fn, n_sets, (const void *)sets);
+  for (int i = 0; i < n_sets; i++)
+    if (!sets[i]) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: parameter set %d is NULL", fn, i);
+  return DF_OK;
+}
+
 df_status df_checkpoint_save(const char *path, df_param_set *const *sets, int n_sets,
                              const df_checkpoint_state *st, int with_optimizer) {
+  DF_TRY(check_sets(__func__, path, sets, n_sets));
+  DF_CHECK_ARG(st);
   df_st_writer *w;
   DF_TRY(df_st_writer_new(&w));
   uLong crc = 0;
@@ -232,6 +246,8 @@ char *df_class_examples_json(int n, const int64_t *counts) {
 }
 
 df_status df_class_examples_parse(const char *json, const char *path, int n, int64_t *counts) {
+  DF_CHECK_ARG(json);
+  DF_CHECK_ARG(counts);
   cJSON *arr = cJSON_Parse(json);
   int ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) == n;
   for (int i = 0; ok && i < n; i++) {
@@ -303,6 +319,7 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
 
 df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st) {
   df_st_file *f;
+  DF_CHECK_ARG(st);
   memset(st, 0, sizeof *st);
   DF_TRY(df_st_open(path, &f));
   df_status s = parse_state(f, path, st);
@@ -321,6 +338,7 @@ df_status df_check_finite(const char *path, const char *name, const df_tensor *t
 }
 
 df_status df_checkpoint_check_finite(const char *path, df_param_set *const *sets, int n_sets, int with_optimizer) {
+  DF_TRY(check_sets(__func__, path, sets, n_sets));
   char name[256];
   for (int i = 0; i < n_sets; i++)
     for (int k = 0; k < sets[i]->n; k++) {
@@ -355,7 +373,9 @@ static df_status load_into(const df_st_file *f, const char *path, const char *na
 df_status df_checkpoint_load(const char *path, df_param_set *const *sets, int n_sets,
                              int require_optimizer, df_checkpoint_state *st) {
   df_st_file *f;
+  DF_CHECK_ARG(st);
   memset(st, 0, sizeof *st);
+  DF_TRY(check_sets(__func__, path, sets, n_sets));
   DF_TRY(df_st_open(path, &f));
   df_status s = parse_state(f, path, st);
   char name[256];
