@@ -1,4 +1,4 @@
-/* The HTML report of a run (README "Reports"): a static page with its images beside it,
+/* The HTML report of a run (README "`drumforge report`"): a static page with its images beside it,
  * readable offline from the file system:
  *   REPORT/index.html       curves, the metric table (eval.json), the best checkpoint,
  *                           Mel spectrograms of previews next to real examples of the same

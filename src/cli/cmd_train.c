@@ -24,7 +24,7 @@ static void usage(FILE *f) {
           "  --resume            require a checkpoint to resume from\n"
           "  --fresh             refuse to touch a run folder that has checkpoints\n"
           "  --set KEY=VALUE     override a config key, e.g. --set optim.lr_g=2e-4 (repeatable;\n"
-          "                      when resuming only train.* keys)\n"
+          "                      when resuming only train.* keys, not train.seed or train.batch)\n"
           "  --device auto|cpu|cuda   (default auto)\n"
           "  --deterministic     GPU: deterministic algorithms only (bitwise reproducible runs)\n"
           "  --strict-fp32       GPU: no TF32 tensor-core math\n"

@@ -1,4 +1,4 @@
-/* The spectrogram autoencoders' configuration keys (README: "Spectrogram models"). */
+/* The spectrogram autoencoders' configuration keys (README: "Spectrogram autoencoders as implemented"). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
