@@ -41,6 +41,11 @@ int main(void) {
   snprintf(missing, sizeof missing, "%s/nope/file", dir);
   df_status s = df_write_file_atomic(missing, "x", 1);
   df_expect_status(s, DF_ERR_IO, "writing into a missing folder fails");
+  char want[4400];
+  snprintf(want, sizeof want, "%s: cannot create (its temporary file", missing);
+  df_expect_true(!strncmp(df_last_error(), want, strlen(want)), "... naming the file asked for first, not its temporary name");
+  s = df_write_file_replace(missing, "x", 1);
+  df_expect_true(s == DF_ERR_IO && !strncmp(df_last_error(), want, strlen(want)), "... in place of a file too");
   df_expect_true(strstr(df_last_error(), "nope/file") != NULL, "the error names the file");
   s = df_read_file(missing, &data, &len);
   df_expect_status(s, DF_ERR_NOT_FOUND, "reading a missing file reports not found");

@@ -59,7 +59,7 @@ df_status df_atomic_open(df_atomic_file *f, const char *path) {
   snprintf(f->path, sizeof f->path, "%s", path);
   df_atomic_tmp_name(path, f->tmp_path, sizeof f->tmp_path);
   f->fp = fopen(f->tmp_path, "wb");
-  if (!f->fp) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", f->tmp_path, strerror(errno));
+  if (!f->fp) return DF_FAIL(DF_ERR_IO, "%s: cannot create (its temporary file %s): %s", path, f->tmp_path, strerror(errno));
   return DF_OK;
 }
 
@@ -155,7 +155,7 @@ df_status df_write_file_replace(const char *path, const void *data, size_t len) 
   char tmp[4200];
   df_atomic_tmp_name(path, tmp, sizeof tmp);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot create (its temporary file %s): %s", path, tmp, strerror(errno));
   const char *p = data;
   for (size_t done = 0; done < len;) {
     ssize_t n = write(fd, p + done, len - done);
