@@ -183,8 +183,9 @@ typedef struct df_prepare_result {
  * was found. Deterministic: the same inputs and options give the same shards. */
 df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result);
 
-/* The folder of drumforge's data files (class table, loop patterns): $DRUMFORGE_DATA_DIR,
- * else the data/ folder of the source tree this library was built from. */
+/* The folder of drumforge's data files (class table, loop patterns, classifier.ini):
+ * $DRUMFORGE_DATA_DIR, else PREFIX/share/drumforge when the program is an installed
+ * PREFIX/bin/drumforge, else the data/ folder of the source tree it was built from. */
 const char *df_data_dir(void);
 
 /* ------------------------------------------------------------------ the loader */

@@ -19,11 +19,6 @@
 #include "data/text.h"
 #include "drumforge/fileio.h"
 
-const char *df_data_dir(void) {
-  const char *env = getenv("DRUMFORGE_DATA_DIR");
-  return env && env[0] ? env : DF_DATA_DIR;
-}
-
 void df_prepare_defaults(df_prepare_options *o) {
   memset(o, 0, sizeof *o);
   o->rate = 16000;
