@@ -403,7 +403,7 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
     fprintf(stderr, "drumforge %s: %s\n", cmd, df_last_error());
     return CLI_FAILED;
   }
-  printf("wrote %lld files to %s (manifest: %s%s%s)\n", (long long)res.files, o.out_dir, res.manifest,
+  printf("wrote %lld file%s to %s (manifest: %s%s%s)\n", (long long)res.files, res.files == 1 ? "" : "s", o.out_dir, res.manifest,
          res.latents[0] ? ", latents: " : "", res.latents);
   return CLI_OK;
 }
