@@ -107,10 +107,13 @@ static void im2col(const conv_geom *g, const conv_plan *pl, const float *x, int6
         const float *row = x + (((n0 + e) * g->cin + c) * g->h + iy) * g->w;
         for (int64_t r = 0; r < g->sw; r++) {
           const int64_t u0 = r + g->sw * ox0 - g->pw; /* input column of phase[r][0] */
-          for (int64_t k = 0; k < used; k++) {
-            const int64_t u = u0 + g->sw * k;
-            phase[r * span + k] = u >= 0 && u < g->w ? row[u] : 0.f;
-          }
+          /* phase[r][k] reads the row for k in [ka, kb), zero padding outside */
+          const int64_t ka = clamp64(ceil_div(-u0, g->sw), 0, used);
+          const int64_t kb = clamp64(ceil_div(g->w - u0, g->sw), ka, used);
+          float *ph = phase + r * span;
+          for (int64_t k = 0; k < ka; k++) ph[k] = 0.f;
+          for (int64_t k = ka; k < kb; k++) ph[k] = row[u0 + g->sw * k];
+          for (int64_t k = kb; k < used; k++) ph[k] = 0.f;
         }
         for (int64_t j = 0; j < g->kw; j++)
           memcpy(dst + j * ld, phase + (j % g->sw) * span + j / g->sw, sizeof(float) * (size_t)len);

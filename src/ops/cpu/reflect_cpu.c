@@ -11,13 +11,29 @@ static inline int64_t reflect(int64_t i, int64_t len) {
   return i;
 }
 
+/* Outputs [lo, hi) read x[t - k] directly (no reflection): the rows are walked in three
+ * parts so that the middle one is a plain copy or sum, in the same order as one loop. */
+static void direct_span(int64_t len, int64_t out_len, int64_t k, int64_t *lo, int64_t *hi) {
+  *lo = k > 0 ? (k < out_len ? k : out_len) : 0;
+  *hi = k + len < out_len ? k + len : out_len;
+  if (*hi < *lo) *hi = *lo;
+}
+
 static void gather_row(const float *x, int64_t len, float *y, int64_t out_len, int64_t k) {
-  for (int64_t t = 0; t < out_len; t++) y[t] = x[reflect(t - k, len)];
+  int64_t lo, hi;
+  direct_span(len, out_len, k, &lo, &hi);
+  for (int64_t t = 0; t < lo; t++) y[t] = x[reflect(t - k, len)];
+  memcpy(y + lo, x + lo - k, sizeof(float) * (size_t)(hi - lo));
+  for (int64_t t = hi; t < out_len; t++) y[t] = x[reflect(t - k, len)];
 }
 
 static void scatter_row(const float *dy, int64_t out_len, float *dx, int64_t len, int64_t k) {
+  int64_t lo, hi;
+  direct_span(len, out_len, k, &lo, &hi);
   memset(dx, 0, sizeof(float) * (size_t)len);
-  for (int64_t t = 0; t < out_len; t++) dx[reflect(t - k, len)] += dy[t];
+  for (int64_t t = 0; t < lo; t++) dx[reflect(t - k, len)] += dy[t];
+  for (int64_t t = lo; t < hi; t++) dx[t - k] += dy[t];
+  for (int64_t t = hi; t < out_len; t++) dx[reflect(t - k, len)] += dy[t];
 }
 
 df_status df_cpu_reflect_pad1d_forward(const df_tensor *x, int left, int right, df_tensor *y) {
