@@ -173,7 +173,7 @@ static void run_variant(const variant *v) {
   if (df_expect_ok(df_tensor_copy(&x0, &fake), "fake rows") &&
       df_expect_ok(wg_critic_forward(&m->d, &c, n, 1, labels), "critic forward (generator loss)") &&
       df_expect_ok(df_gan_generator_loss(c.loss, &g_scores, &g_dscores, &g_loss), "generator loss") &&
-      df_expect_ok(wg_critic_backward_input(&m->d, &c, n, 1), "critic input gradient")) {
+      df_expect_ok(wg_critic_backward_input(&m->d, &c, n, 1, 0), "critic input gradient")) {
     df_tensor gl = df_tensor_wrap(&g_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){1}, "g_loss");
     compare(ref, "g_loss", &gl, 1e-5);
     compare(ref, "g_loss_dfake", &dfake, 1e-4);

@@ -178,7 +178,7 @@ df_status wg_critic_forward(wg_critic *d, const df_wavegan_config *c, int64_t ro
 }
 
 df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int64_t rows,
-                                   int groups) {
+                                   int groups, int64_t dx0_from) {
   int64_t per_group = rows / groups;
   df_tensor dout = rows_of(&d->dout, 0, rows), dout2;
   DF_TRY(df_tensor_reshape(&dout, 2, (int64_t[]){rows, 1}, &dout2));
@@ -210,9 +210,12 @@ df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int
       DF_TRY(df_tensor_copy(&dz, &tmp));
     }
     df_tensor x = rows_of(&d->x[j], 0, rows);
-    if (j == 0) {
-      df_tensor dx0 = rows_of(&d->dx0, 0, rows);
-      DF_TRY(df_conv1d_backward(&x, &l->w->value, &dz, l->stride, l->pad, &dx0, NULL, NULL));
+    if (j == 0) { /* only the rows whose audio gradient is used */
+      if (dx0_from < rows) {
+        df_tensor x0 = rows_of(&x, dx0_from, rows - dx0_from), dz0 = rows_of(&dz, dx0_from, rows - dx0_from);
+        df_tensor dx0 = rows_of(&d->dx0, dx0_from, rows - dx0_from);
+        DF_TRY(df_conv1d_backward(&x0, &l->w->value, &dz0, l->stride, l->pad, &dx0, NULL, NULL));
+      }
     } else {
       df_tensor dx = DF_VIEW(&d->dx, rows, l->cin, l->lin);
       df_tensor dprev = rows_of(&d->dz[j - 1], 0, rows);

@@ -76,7 +76,7 @@ df_status wg_critic_gradients(df_wavegan *m, const df_tensor *real, const df_ten
   /* Zeroed before the input backward: it accumulates the batch-norm scale and shift
    * gradients, which the weight pass below does not compute. */
   if (s == DF_OK) s = df_param_set_zero_grad(&d->params);
-  if (s == DF_OK) s = wg_critic_backward_input(d, c, rows, groups);
+  if (s == DF_OK) s = wg_critic_backward_input(d, c, rows, groups, gp ? 2 * n : rows);
   if (s == DF_OK && gp) {
     df_tensor g;
     s = df_tensor_slice0(&d->dx0, 2 * n, n, &g);
@@ -136,7 +136,7 @@ df_status df_wavegan_generator_step(df_wavegan *m, int64_t n, df_rng *rng, df_wa
   DF_TRY(df_tensor_slice0(&m->d.out, 0, n, &scores));
   DF_TRY(df_tensor_slice0(&m->d.dout, 0, n, &dscores));
   DF_TRY(df_gan_generator_loss(c->loss, &scores, &dscores, &stats->g_loss));
-  DF_TRY(wg_critic_backward_input(&m->d, c, n, 1));
+  DF_TRY(wg_critic_backward_input(&m->d, c, n, 1, 0));
   DF_TRY(df_tensor_slice0(&m->d.dx0, 0, n, &dfake));
   DF_TRY(df_param_set_zero_grad(&m->g.params));
   DF_TRY(wg_generator_backward(&m->g, c, &dfake));

@@ -120,10 +120,12 @@ df_status wg_critic_reserve(wg_critic *d, int64_t rows);
  * statistics, as separate critic calls would. Writes d->out. */
 df_status wg_critic_forward(wg_critic *d, const df_wavegan_config *c, int64_t rows, int groups,
                             const int32_t *labels);
-/* With d->dout [rows] set: every layer's backward signal d->dz and d->dx0 (no weight grads;
- * batch-norm parameter gradients, when it is on, are accumulated here). */
+/* With d->dout [rows] set: every layer's backward signal d->dz, and d->dx0 for rows
+ * [dx0_from, rows) only (none when dx0_from == rows: a critic step needs the audio gradient
+ * of the penalty rows alone) (no weight grads; batch-norm parameter gradients, when it is
+ * on, are accumulated here). */
 df_status wg_critic_backward_input(wg_critic *d, const df_wavegan_config *c, int64_t rows,
-                                   int groups);
+                                   int groups, int64_t dx0_from);
 /* WGAN-GP: replaces rows [first, first + n) of every layer input (and of the features) by the
  * tangent of direction u [n, c, L] (the penalty's gradient scaled by lambda) pushed through
  * the critic linearised at those rows. */
