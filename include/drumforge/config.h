@@ -56,6 +56,9 @@ df_status df_config_fail(const df_config *cfg, const char *key, const char *file
 
 /* DF_ERR_CONFIG for the first key that was given but never read. */
 df_status df_config_check_unused(const df_config *cfg);
+/* The same for the keys of one section ("model"): for a config read in part, e.g. a model
+ * built from an experiment file for inference, whose train.* keys nobody reads. */
+df_status df_config_check_unused_in(const df_config *cfg, const char *section);
 
 /* The resolved configuration as INI text (every key read, with its final value, grouped by
  * section in first-read order). The caller frees *text. */

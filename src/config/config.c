@@ -381,10 +381,14 @@ df_status df_config_fail(const df_config *cfg, const char *key, const char *file
   return df_set_error(DF_ERR_CONFIG, file, line, "%s = %s (the default): %s", key, e ? e->value : "?", msg);
 }
 
-df_status df_config_check_unused(const df_config *cfg) {
+df_status df_config_check_unused(const df_config *cfg) { return df_config_check_unused_in(cfg, NULL); }
+
+df_status df_config_check_unused_in(const df_config *cfg, const char *section) {
   DF_CHECK_ARG(cfg);
+  const size_t n = section ? strlen(section) : 0;
   for (size_t i = 0; i < cfg->n; i++) {
     const entry *e = &cfg->entries[i];
+    if (section && (strncmp(e->key, section, n) || e->key[n] != '.')) continue;
     if (e->given && !e->read) {
       char at[4200];
       return DF_FAIL(DF_ERR_CONFIG, "%s: unknown key '%s'", where(e, at, sizeof at), e->key);

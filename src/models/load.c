@@ -51,6 +51,8 @@ df_status df_model_create(const char *config_text, const char *origin, int n_cla
   df_rng rng;
   df_rng_init(&rng, 0);
   if (!s) s = out->type->create(cfg, dev, &info, &rng, &out->model);
+  /* A misspelt [model] key (import --config) would otherwise build the default silently. */
+  if (!s) s = df_config_check_unused_in(cfg, "model");
   df_config_free(cfg);
   return s;
 }
