@@ -43,6 +43,8 @@ typedef struct df_checkpoint_state {
   /* The device it was written on, e.g. "cpu (2 threads)" (empty: not recorded). CPU results
    * are bitwise reproducible for one thread count, so a resume elsewhere is worth a notice. */
   char compute[96];
+  /* 1 when it holds Adam moments ("adam.*" tensors): training can resume from it. */
+  int has_optimizer_state;
 } df_checkpoint_state;
 
 void df_checkpoint_state_free(df_checkpoint_state *st);

@@ -120,18 +120,6 @@ static void duration_text(double seconds, char *buf, size_t len) {
   else snprintf(buf, len, "%lds", s);
 }
 
-static int is_adam_moment(const df_st_tensor *t) { return !strncmp(t->name, "adam.", 5); }
-
-/* Whether the checkpoint at path holds Adam moments (training can resume from it). */
-static int has_optimizer_state(const char *path) {
-  df_st_file *f;
-  if (df_st_open(path, &f) != DF_OK) return 0;
-  int found = 0;
-  for (int i = 0; !found && i < df_st_count(f); i++) found = is_adam_moment(df_st_at(f, i));
-  df_st_close(f);
-  return found;
-}
-
 /* Values per parameter set ("G", "D", ...: the name's part before the first '.'), the Adam
  * moments ("adam.<set>.<param>.m/.v") apart. */
 static void print_parameters(const df_st_file *f) {
@@ -140,7 +128,7 @@ static void print_parameters(const df_st_file *f) {
   int n_sets = 0;
   for (int i = 0; i < df_st_count(f); i++) {
     const df_st_tensor *t = df_st_at(f, i);
-    if (is_adam_moment(t)) {
+    if (!strncmp(t->name, "adam.", 5)) {
       adam += tensor_values(t);
       continue;
     }
@@ -292,7 +280,7 @@ static void print_checkpoints(const char *run) {
     duration_text(st.elapsed_seconds, trained, sizeof trained);
     printf("  newest valid: step %lld (%.1f MiB, trained for %s%s%s)\n", (long long)st.step, file_mib(path), trained,
            st.compute[0] ? " on " : "", st.compute);
-    if (!has_optimizer_state(path))
+    if (!st.has_optimizer_state)
       printf("  %s has no optimiser state (an inference checkpoint, e.g. from import): train cannot resume "
              "from it\n", path);
     df_checkpoint_state_free(&st);

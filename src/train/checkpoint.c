@@ -311,6 +311,8 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
   DF_TRY(parse_class_examples(f, path, st));
   const char *compute = df_st_metadata(f, "compute"); /* optional */
   snprintf(st->compute, sizeof st->compute, "%s", compute ? compute : "");
+  for (int i = 0; !st->has_optimizer_state && i < df_st_count(f); i++)
+    st->has_optimizer_state = !strncmp(df_st_at(f, i)->name, "adam.", 5);
   DF_TRY(need(f, path, "config", &v));
   st->config_text = strdup(v);
   if (!st->config_text) return DF_FAIL(DF_ERR_OOM, "checkpoint config");

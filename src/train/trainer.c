@@ -220,22 +220,21 @@ static df_status restore(trainer *t, const char *path) {
   return s;
 }
 
-/* The newest checkpoint that verifies; corrupt ones are reported, skipped and listed in
- * t->unusable. *state gets its state (config text included). DF_ERR_NOT_FOUND when there is
- * none. */
+/* A checkpoint resume skips is reported; a corrupt one (not another format version) is noted
+ * in t->unusable to be set aside later (not noted when memory runs out: it then stays). */
 static void skipped_checkpoint(void *ctx, int64_t step, df_status why) {
   trainer *t = ctx;
   notice(t, "skipping unusable checkpoint: %s", df_last_error());
-  if (why == DF_ERR_FORMAT) t->unusable[t->n_unusable++] = step; /* corrupt, not another version */
+  if (why != DF_ERR_FORMAT) return;
+  int64_t *grown = realloc(t->unusable, sizeof *grown * (size_t)(t->n_unusable + 1));
+  if (!grown) return;
+  t->unusable = grown;
+  t->unusable[t->n_unusable++] = step;
 }
 
+/* The newest checkpoint that verifies; *state gets its state (config text included).
+ * DF_ERR_NOT_FOUND when there is none. */
 static df_status newest_valid(trainer *t, char *path, size_t len, df_checkpoint_state *state) {
-  int64_t *steps;
-  int n;
-  DF_TRY(df_run_list_checkpoints(t->opt->run_dir, &steps, &n));
-  free(steps);
-  t->unusable = malloc(sizeof *t->unusable * (size_t)(n ? n : 1));
-  if (!t->unusable) return DF_FAIL(DF_ERR_OOM, "checkpoint list");
   df_status s = df_run_newest_valid(t->opt->run_dir, path, len, state, skipped_checkpoint, t);
   if (s == DF_ERR_NOT_FOUND) return DF_FAIL(s, "%s: no valid checkpoint to resume from", t->opt->run_dir);
   return s;
