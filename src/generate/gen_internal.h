@@ -22,6 +22,7 @@ typedef struct gen_run {
   int has_lowpass;
   df_butter lowpass;
   int name_width;          /* digits of the positions in file names */
+  char ext[8];             /* the files' extension: the format in lower case */
   char checkpoint[4200];   /* absolute path */
 } gen_run;
 
@@ -69,6 +70,16 @@ int64_t gen_manifest_put(gen_manifest *mf, int64_t number, char *line);
 /* Writes what still waits (in order, past any gaps), syncs and closes. */
 df_status gen_manifest_finish(gen_manifest *mf);
 void gen_manifest_free(gen_manifest *mf);
+
+/* Prepares the output folder (created if missing) and locks it for the run (*lock_fd, to be
+ * closed at the end): refused when another run holds it, or, without overwrite, when it holds
+ * a manifest, latents.npy or files named as generate names them. Removes the temporary files
+ * killed runs left. */
+df_status gen_out_dir_open(const gen_run *run, int *lock_fd);
+/* overwrite: after a run that wrote its first `written` items (and replaced the manifest),
+ * removes the files of earlier runs: those named as generate names them that this run did not
+ * write, and latents.npy unless this run wrote it. Other files are never touched. */
+df_status gen_out_dir_replace(const gen_run *run, int64_t written);
 
 /* Copies a failure's message from another thread into this one's df_last_error. */
 df_status gen_relay_error(df_status s, const char *msg);

@@ -1,8 +1,7 @@
 /* A generation run (include/drumforge/generate.h): the calling thread decodes batches into a
  * few host buffers ("slots"), worker threads turn each buffered sound into a file. */
-#include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -127,26 +126,6 @@ static df_status check_options(const df_generate_options *o, const df_loaded_mod
   return df_generate_check_settings(o);
 }
 
-/* The folder exists and takes files, and holds no earlier run's manifest (unless allowed). */
-static df_status check_out_dir(const df_generate_options *o) {
-  if (!o->out_dir || !o->out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
-  DF_TRY(df_mkdirs(o->out_dir));
-  char path[4300];
-  snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
-  if (!o->overwrite && access(path, F_OK) == 0)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
-                   o->out_dir, DF_GENERATE_MANIFEST);
-  /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
-  static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
-  df_remove_stale_temporaries(o->out_dir, kinds, 4);
-  snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
-  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot write files there: %s", o->out_dir, strerror(errno));
-  close(fd);
-  unlink(path);
-  return DF_OK;
-}
-
 static df_status setup_run(const df_generate_options *o, gen_run *run) {
   memset(run, 0, sizeof *run);
   run->o = o;
@@ -156,6 +135,7 @@ static df_status setup_run(const df_generate_options *o, gen_run *run) {
   m->type->audio_shape(m->model, &run->channels, &run->length);
   run->model_rate = m->sample_rate;
   run->out_rate = o->rate ? o->rate : m->sample_rate;
+  for (size_t i = 0; i < sizeof run->ext - 1 && o->format[i]; i++) run->ext[i] = (char)tolower((unsigned char)o->format[i]);
   run->letters = 1;
   if (o->tile.pattern && o->tile.pattern[0]) {
     DF_TRY(df_tile_pattern_check(o->tile.pattern, &run->letters));
@@ -381,6 +361,10 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   pl->total = o->count * (o->n_classes ? o->n_classes : 1);
   result->total = pl->total;
   pl->items_per_batch = o->batch / run->letters > 0 ? o->batch / run->letters : 1;
+  /* No batch larger than the run: --count 1 decodes one sound, not a batch of padding. The
+   * same command still decodes the same batches, and batch-invariant sounds do not depend
+   * on them. */
+  if (pl->items_per_batch > pl->total) pl->items_per_batch = (int)pl->total;
   pl->be = df_backend_for(o->model->device);
   if (!s && !pl->be) s = DF_FAIL(DF_ERR_INVALID_ARG, "generate: the model's device is not initialised");
   const size_t rows = (size_t)pl->items_per_batch * (size_t)run->letters;
@@ -390,7 +374,8 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
     pl->slots[k].latents = s ? NULL : malloc(sizeof(float) * rows * (size_t)run->dim);
     if (!s && !pl->slots[k].latents) s = DF_FAIL(DF_ERR_OOM, "latent buffers");
   }
-  if (!s) s = check_out_dir(o);
+  int lock_fd = -1;
+  if (!s) s = gen_out_dir_open(run, &lock_fd);
   if (s) {
     free_slots(pl);
     free(pl);
@@ -435,10 +420,13 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   /* Whatever happened, the manifest lists exactly the files written. */
   df_status ms = gen_manifest_finish(&pl->manifest);
   if (!s) s = ms;
+  /* A run that wrote nothing leaves the folder as it was (an earlier manifest included). */
   if (latents_out) {
-    if (!s) s = df_npy_writer_commit(latents_out);
+    if (!s && pl->written > 0) s = df_npy_writer_commit(latents_out);
     else df_npy_writer_abort(latents_out);
   }
+  /* Finished or stopped, it wrote items 0 .. written - 1: what else an earlier run left goes. */
+  if (!s && o->overwrite && pl->written > 0) s = gen_out_dir_replace(run, pl->written);
   if (!s && pl->written > 0) s = df_sync_filesystem(o->out_dir);
   result->files = pl->written;
   result->seconds = df_monotonic_seconds() - t0;
@@ -457,5 +445,6 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   }
   free_slots(pl);
   free(pl);
+  if (lock_fd >= 0) close(lock_fd);
   return s;
 }

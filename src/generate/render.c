@@ -19,7 +19,7 @@ void gen_file_name(const gen_run *run, const gen_item *it, char *buf, size_t len
     safe[n] = isalnum(c) || c == '-' || c == '_' || c == '.' ? (char)c : '_';
   }
   safe[n] = '\0';
-  snprintf(buf, len, "%s_%0*lld.%s", safe, run->name_width, (long long)it->position, run->o->format);
+  snprintf(buf, len, "%s_%0*lld.%s", safe, run->name_width, (long long)it->position, run->ext);
 }
 
 /* Decoded sound k of the item as its own buffer, post-processed at the model's rate and

@@ -1,0 +1,114 @@
+/* The output folder of a generation run: what may already be there, one run at a time, and
+ * what --overwrite removes of an earlier run (README "Generating"). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "drumforge/fileio.h"
+#include "generate/gen_internal.h"
+
+/* A name generate writes: "<stem>_<6 to 19 digits>.wav|flac" (any case). *digits: where the
+ * position starts, *ext: the extension after the dot. */
+static int generated_name(const char *name, const char **digits, const char **ext) {
+  const char *dot = strrchr(name, '.');
+  if (!dot || (strcasecmp(dot + 1, "wav") && strcasecmp(dot + 1, "flac"))) return 0;
+  const char *d = dot;
+  while (d > name && isdigit((unsigned char)d[-1])) d--;
+  if (dot - d < 6 || dot - d > 19 || d - name < 2 || d[-1] != '_') return 0;
+  *digits = d;
+  *ext = dot + 1;
+  return 1;
+}
+
+/* Whether a file of the folder is one of the first `written` items of this run. */
+static int written_by_run(const gen_run *run, const char *name, int64_t written) {
+  const char *digits, *ext;
+  if (!generated_name(name, &digits, &ext) || strcmp(ext, run->ext)) return 0;
+  const df_generate_options *o = run->o;
+  const int64_t position = strtoll(digits, NULL, 10);
+  if (position < o->start || position - o->start >= o->count) return 0;
+  const int n_classes = o->n_classes ? o->n_classes : 1;
+  for (int c = 0; c < n_classes; c++) {
+    gen_item it = {.number = (int64_t)c * o->count + (position - o->start), .position = position,
+                   .class_id = o->n_classes ? o->classes[c] : -1};
+    char expected[256];
+    gen_file_name(run, &it, expected, sizeof expected);
+    if (it.number < written && !strcmp(expected, name)) return 1;
+  }
+  return 0;
+}
+
+df_status gen_out_dir_open(const gen_run *run, int *lock_fd) {
+  const df_generate_options *o = run->o;
+  *lock_fd = -1;
+  if (!o->out_dir || !o->out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
+  DF_TRY(df_mkdirs(o->out_dir));
+  /* Two runs into one folder would truncate each other's manifest and replace each other's
+   * files: the folder itself is locked (released however the process ends). */
+  int fd = open(o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open the folder: %s", o->out_dir, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    close(fd);
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: another drumforge generate is writing into this folder", o->out_dir);
+  }
+  char path[4300];
+  snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
+  df_status s = DF_OK;
+  if (!o->overwrite && access(path, F_OK) == 0)
+    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
+                o->out_dir, DF_GENERATE_MANIFEST);
+  /* Without a manifest, files named as generate names them (a run killed before its first
+   * manifest line, or the user's own) would be replaced or sit unlisted beside the new ones. */
+  DIR *d = s || o->overwrite ? NULL : opendir(o->out_dir);
+  for (struct dirent *e; d && !s && (e = readdir(d));) {
+    const char *digits, *ext;
+    if (!strcmp(e->d_name, DF_GENERATE_LATENTS) || generated_name(e->d_name, &digits, &ext))
+      s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds %s, named like generated files; use another folder or "
+                  "--overwrite", o->out_dir, e->d_name);
+  }
+  if (d) closedir(d);
+  if (s) {
+    close(fd);
+    return s;
+  }
+  /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
+  static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
+  df_remove_stale_temporaries(o->out_dir, kinds, 4);
+  snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
+  int probe = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (probe < 0) {
+    s = DF_FAIL(DF_ERR_IO, "%s: cannot write files there: %s", o->out_dir, strerror(errno));
+    close(fd);
+    return s;
+  }
+  close(probe);
+  unlink(path);
+  *lock_fd = fd;
+  return DF_OK;
+}
+
+df_status gen_out_dir_replace(const gen_run *run, int64_t written) {
+  const df_generate_options *o = run->o;
+  DIR *d = opendir(o->out_dir);
+  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list the folder: %s", o->out_dir, strerror(errno));
+  df_status s = DF_OK;
+  for (struct dirent *e; (e = readdir(d));) {
+    const char *digits, *ext;
+    int earlier = !o->save_latents && !strcmp(e->d_name, DF_GENERATE_LATENTS);
+    earlier |= generated_name(e->d_name, &digits, &ext) && !written_by_run(run, e->d_name, written);
+    if (!earlier) continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
+    if (unlink(path) != 0 && errno != ENOENT && !s)
+      s = DF_FAIL(DF_ERR_IO, "%s: cannot remove this file of an earlier run: %s", path, strerror(errno));
+  }
+  closedir(d);
+  return s;
+}
