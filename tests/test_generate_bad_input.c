@@ -1,7 +1,8 @@
 /* `drumforge generate` on bad input: a missing, corrupt or truncated checkpoint, an empty
  * run folder, a class the model lacks (the message lists its classes), classes for an
  * unconditional model, latent files of the wrong width, dtype or kind or too few rows, count
- * 0, an unwritable folder, a folder holding an earlier run, NaN weights; and a model decoding
+ * 0, an unwritable folder, a folder holding an earlier run or files named like generated
+ * ones, a folder another run is writing, NaN weights; and a model decoding
  * NaN (df_generate, in-process). Each must
  * exit non-zero with one line on stderr naming the problem and write nothing. Bad options
  * (patterns, interpolation ends, formats, post-processing values, seeds, a class named
@@ -10,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/datafiles.h"
 #include "common/gen_fixture.h"
@@ -176,6 +180,15 @@ int main(void) {
   expect_usage("a trim threshold above 0 dBFS", "--trim 10", "trim threshold 10");
   expect_usage("truncation 0", "--truncation 0", "truncation 0");
   expect_usage("tempo 0", "--tile AB --bpm 0", "tempo 0");
+  /* Options that only shape another one are not ignored silently when it is missing. */
+  expect_usage("--bpm without --tile", "--bpm 90", "--bpm needs --tile");
+  expect_usage("--bars without --tile", "--bars 2", "--bars needs --tile");
+  expect_usage("--variation without --tile", "--variation 0", "--variation needs --tile");
+  expect_usage("--steps without --interpolate", "--steps 3", "--steps needs --interpolate");
+  expect_usage("--slerp without --interpolate", "--slerp", "--slerp needs --interpolate");
+  expect_usage("--lowpass-order without --lowpass", "--lowpass-order 2", "--lowpass-order needs --lowpass");
+  expect_usage("--fade without --trim or --tile", "--fade 3", "--fade needs --trim or --tile");
+  expect_usage("--interpolate with one end", "--interpolate 3 --count 2", "needs two ends");
   expect_usage("a seed beyond 64 bits (not clamped)", "--seed 99999999999999999999999", "--seed");
   expect_usage("a negative seed", "--seed -1", "--seed");
   expect_usage("an infinite level", "--peak inf", "--peak needs a finite number");
@@ -210,5 +223,47 @@ int main(void) {
   df_expect_true(df_test_drumforge(dir, args, &err) == 0 && df_test_count_lines(manifest) == 3,
                  "--overwrite replaces the manifest");
   free(err);
+
+  /* --overwrite replaces the earlier run whole: its files this run does not write again (and
+   * its latents.npy) go, files of other names stay; extensions are lower case. */
+  char notes[4400];
+  snprintf(notes, sizeof notes, "%s/notes.txt", out);
+  df_test_write_text(notes, "mine");
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 3 --save-latents --device cpu --quiet "
+           "--overwrite", uncond, out);
+  df_expect_true(df_test_drumforge(dir, args, &err) == 0, "an earlier run with latents.npy");
+  free(err);
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 1 --format FLAC --device cpu --quiet "
+           "--overwrite", uncond, out);
+  df_expect_true(df_test_drumforge(dir, args, &err) == 0, "--overwrite with fewer files in another format");
+  free(err);
+  snprintf(path, sizeof path, "%s/sound_000000.flac", out);
+  df_expect_true(df_test_count_files(out, "") == 3 && access(notes, F_OK) == 0 && access(path, F_OK) == 0 &&
+                     df_test_count_lines(manifest) == 1,
+                 "the folder then holds the manifest, its one file (.flac) and the user's notes.txt, nothing else");
+
+  /* Without a manifest, a file named as generate names them is not replaced or mixed in. */
+  snprintf(out, sizeof out, "%s/users", dir);
+  mkdir(out, 0777);
+  snprintf(path, sizeof path, "%s/sound_000001.wav", out);
+  df_test_write_text(path, "mine");
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 3 --device cpu --quiet", uncond, out);
+  rc = df_test_drumforge(dir, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "sound_000001.wav") && strchr(err, '\n') == err + strlen(err) - 1 &&
+                     df_test_count_files(out, "") == 1,
+                 "a folder holding a file named like a generated one is refused in one line, naming it");
+  free(err);
+
+  /* One run at a time per folder. */
+  snprintf(out, sizeof out, "%s/locked", dir);
+  mkdir(out, 0777);
+  int fd = open(out, O_RDONLY | O_DIRECTORY);
+  df_expect_true(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "lock a folder as a running generate does");
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 3 --device cpu --quiet", uncond, out);
+  rc = df_test_drumforge(dir, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "another drumforge generate") && df_test_count_files(out, "") == 0,
+                 "a second run into a folder being written is refused");
+  free(err);
+  if (fd >= 0) close(fd);
   return df_test_finish();
 }

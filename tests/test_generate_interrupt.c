@@ -3,7 +3,8 @@
  * complete, the manifest lists exactly the files present, in position order, latents.npy has
  * one row per file, and no temporary file is left. After SIGKILL every file under its final
  * name is still complete and every manifest line names a file that exists, and the next run
- * into the folder removes the temporary files of dead processes. */
+ * into the folder (--overwrite) removes the temporary files of dead processes and the files the
+ * killed run left unlisted. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <signal.h>
@@ -150,6 +151,20 @@ static void killed(void) {
   l = inspect(out);
   df_expect_true(access(stale, F_OK) != 0 && access(live, F_OK) == 0 && access(other, F_OK) == 0 && l.temporaries == 2,
                  "it removed the dead processes' temporary files and only those");
+  df_expect_true(l.files == 2 && l.listed == 2 && l.unlisted == 0 && l.missing == 0,
+                 "and the files the killed run left unlisted: the folder holds exactly the 2 files listed");
+
+  /* Without --overwrite a folder the killed run left without a manifest line is refused. */
+  char manifest[4400];
+  snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out);
+  unlink(manifest);
+  char *err;
+  char args[9000];
+  snprintf(args, sizeof args, "generate --checkpoint '%s' --out '%s' --count 2 --device cpu --quiet", ckpt, out);
+  int rc = df_test_drumforge(dir, args, &err);
+  df_expect_true(rc == 1 && strstr(err, "named like generated files") && df_test_count_files(out, ".wav") == 2,
+                 "a run into a folder of unlisted generated files without --overwrite is refused");
+  free(err);
 }
 
 int main(void) {

@@ -1,6 +1,7 @@
 /* Streaming keeps memory flat: the peak resident memory of `generate` for 1000 sounds is
  * within 8 MiB of that for 100 (same model, batch and threads), so nothing grows with the
- * count (buffers, manifest lines, latents). */
+ * count (buffers, manifest lines, latents). And a run smaller than --batch decodes no padding:
+ * --count 1 --batch 512 takes about the memory of --count 1 --batch 1. */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -12,11 +13,11 @@
 static char dir[4096], ckpt[4200];
 
 /* Peak RSS in KiB of one run, or -1. */
-static long peak_kib(const char *out, const char *count) {
+static long peak_kib(const char *out, const char *count, const char *batch) {
   pid_t pid = fork();
   if (pid == 0) {
     execl(DF_DRUMFORGE_EXE, DF_DRUMFORGE_EXE, "generate", "--checkpoint", ckpt, "--out", out, "--count", count,
-          "--batch", "16", "--workers", "2", "--save-latents", "--device", "cpu", "--quiet", (char *)NULL);
+          "--batch", batch, "--workers", "2", "--save-latents", "--device", "cpu", "--quiet", (char *)NULL);
     _exit(127);
   }
   int status;
@@ -36,10 +37,19 @@ int main(void) {
   char small[4300], large[4300];
   snprintf(small, sizeof small, "%s/small", dir);
   snprintf(large, sizeof large, "%s/large", dir);
-  long a = peak_kib(small, "100"), b = peak_kib(large, "1000");
+  long a = peak_kib(small, "100", "16"), b = peak_kib(large, "1000", "16");
   printf("peak resident memory: %ld KiB for 100 sounds, %ld KiB for 1000\n", a, b);
   df_expect_true(a > 0 && b > 0 && df_test_count_files(large, ".wav") == 1000, "both runs complete");
   if (b - a <= 8 * 1024) df_test_pass("memory does not grow with the count");
   else df_test_fail("memory does not grow with the count", "%ld KiB more for 10x the sounds", b - a);
+
+  char one[4300], padded[4300];
+  snprintf(one, sizeof one, "%s/one", dir);
+  snprintf(padded, sizeof padded, "%s/padded", dir);
+  a = peak_kib(one, "1", "1");
+  b = peak_kib(padded, "1", "512");
+  printf("peak resident memory for one sound: %ld KiB with --batch 1, %ld KiB with --batch 512\n", a, b);
+  if (a > 0 && b > 0 && b - a <= 8 * 1024) df_test_pass("--count 1 decodes one sound, not a padded batch");
+  else df_test_fail("--count 1 decodes one sound, not a padded batch", "%ld KiB more with --batch 512", b - a);
   return df_test_finish();
 }

@@ -48,7 +48,8 @@ static void usage(FILE *f) {
           "  --format wav|flac     (default wav)\n"
           "  --bits 16|24|float    sample format (default 16; float is WAV only)\n"
           "  --rate HZ             resample to this rate, e.g. 44100 or 48000 (default: the model's)\n"
-          "  --overwrite           write into a folder that holds an earlier run's manifest\n"
+          "  --overwrite           replace the generation run in that folder: the files named like\n"
+          "                        generated ones that this run does not write again are deleted\n"
           "post-processing (in this order):\n"
           "  --lowpass F           zero-phase Butterworth low-pass at F x Nyquist, F in [1e-6, 1)\n"
           "  --lowpass-order N     its order, 1..16 (default 4)\n"
@@ -242,9 +243,19 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   o.tile.variation = 0.25f;
   cli_progress ps;
   cli_progress_init(&ps, 0);
+  /* Options that only shape another one: given alone they would be ignored without a word. */
+  static const struct {
+    int opt, needs;
+    const char *name, *needed;
+  } shaping[] = {{OPT_BPM, OPT_TILE, "--bpm", "--tile"},         {OPT_BARS, OPT_TILE, "--bars", "--tile"},
+                 {OPT_VARIATION, OPT_TILE, "--variation", "--tile"}, {OPT_STEPS, OPT_INTERP, "--steps", "--interpolate"},
+                 {OPT_SLERP, OPT_INTERP, "--slerp", "--interpolate"}, {OPT_ORDER, OPT_LOWPASS, "--lowpass-order", "--lowpass"},
+                 {OPT_FADE, OPT_TRIM, "--fade", "--trim or --tile"}};
+  int given[OPT_QUIET + 1] = {0};
   int c, rc = CLI_OK;
   optind = 1;
   while (rc == CLI_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c >= OPT_RUN && c <= OPT_QUIET) given[c] = 1;
     switch (c) {
       case OPT_RUN:
       case OPT_CKPT:
@@ -264,8 +275,9 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
       case OPT_LATENTS: latents_path = optarg; break;
       case OPT_SAVE: o.save_latents = 1; break;
       case OPT_INTERP:
-        if (optind >= argc) {
-          rc = cli_usage_error(cmd, "--interpolate needs two ends: A B");
+        /* "--interpolate 3 --out x" would take --out for B and x for a stray argument. */
+        if (optind >= argc || (argv[optind][0] == '-' && argv[optind][1] == '-')) {
+          rc = cli_usage_error(cmd, "--interpolate needs two ends: A B, each SEED[:POSITION] or FILE.npy[:ROW]");
           break;
         }
         interp[0] = optarg;
@@ -327,6 +339,9 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   }
   if (rc != CLI_OK) return rc;
   if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+  for (size_t k = 0; k < sizeof shaping / sizeof shaping[0]; k++)
+    if (given[shaping[k].opt] && !given[shaping[k].needs] && !(shaping[k].opt == OPT_FADE && given[OPT_TILE]))
+      return cli_usage_error(cmd, "%s needs %s", shaping[k].name, shaping[k].needed);
   if (!model_path) return cli_usage_error(cmd, "--run DIR or --checkpoint FILE is required");
   if (count == 0) return cli_usage_error(cmd, "--count 0: nothing to generate");
   if (latents_path && interp[0]) return cli_usage_error(cmd, "give one of --latents and --interpolate");
