@@ -121,6 +121,10 @@ int main(void) {
   memcpy(nan_data, data, sizeof data);
   nan_data[7] = 0.0f / 0.0f;
   expect_bad("nan.npy", 1, f4, nan_data, sizeof nan_data, "row 1, column 2", "a NaN value, with its place");
+  double huge[15];
+  for (int i = 0; i < 15; i++) huge[i] = i == 4 ? 1e300 : 0.5;
+  expect_bad("huge.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 5), }", huge, sizeof huge,
+             "column 4) is 1e+300, not a finite float32", "a float64 beyond float32, said so");
   snprintf(path, sizeof path, "%s/text.npy", scratch);
   df_write_file_atomic(path, "hello, world\n", 13);
   df_status s = df_npy_read_f32(path, &back, &rows, &cols);

@@ -246,8 +246,8 @@ df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t
         v = f;
       }
       if (!isfinite(v) || fabs(v) > FLT_MAX)
-        s = DF_FAIL(DF_ERR_FORMAT, "%s: value %zu (row %zu, column %zu) is %g", path, i, i / (size_t)*cols,
-                    i % (size_t)*cols, v);
+        s = DF_FAIL(DF_ERR_FORMAT, "%s: value %zu (row %zu, column %zu) is %g, not a finite float32", path, i,
+                    i / (size_t)*cols, i % (size_t)*cols, v);
       else
         out[i] = (float)v;
     }
