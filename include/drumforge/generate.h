@@ -142,6 +142,8 @@ typedef struct df_generate_result {
   char manifest[4200];
   char latents[4200];      /* "" unless save_latents */
   double seconds;
+  int64_t unlisted;        /* overwrite: files in out_dir named like generated ones that no
+                              manifest lists (a killed run's last files?), kept */
 } df_generate_result;
 
 /* The settings that need no model (truncation, format and sample format, rate,

@@ -418,6 +418,10 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
     fprintf(stderr, "drumforge %s: %s\n", cmd, df_last_error());
     return CLI_FAILED;
   }
+  if (res.unlisted)
+    fprintf(stderr, "drumforge %s: note: %s holds %lld file%s named like generated ones that %s does not list "
+            "(left by a killed run?); kept\n", cmd, o.out_dir, (long long)res.unlisted, res.unlisted == 1 ? "" : "s",
+            DF_GENERATE_MANIFEST);
   printf("wrote %lld file%s to %s (manifest: %s%s%s)\n", (long long)res.files, res.files == 1 ? "" : "s", o.out_dir, res.manifest,
          res.latents[0] ? ", latents: " : "", res.latents);
   return CLI_OK;

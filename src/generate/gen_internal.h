@@ -71,15 +71,25 @@ int64_t gen_manifest_put(gen_manifest *mf, int64_t number, char *line);
 df_status gen_manifest_finish(gen_manifest *mf);
 void gen_manifest_free(gen_manifest *mf);
 
+/* What --overwrite replaces of the run found in the output folder. */
+typedef struct gen_earlier {
+  char **files; /* the files its manifest lists (names generate makes only) */
+  int64_t n;
+  int latents;  /* its latents.npy is there (and is not an input of this run) */
+} gen_earlier;
+void gen_earlier_free(gen_earlier *earlier);
+
 /* Prepares the output folder (created if missing) and locks it for the run (*lock_fd, to be
  * closed at the end): refused when another run holds it, or, without overwrite, when it holds
- * a manifest, latents.npy or files named as generate names them. Removes the temporary files
- * killed runs left. */
-df_status gen_out_dir_open(const gen_run *run, int *lock_fd);
+ * a manifest, latents.npy or files named as generate names them. With overwrite, *earlier
+ * receives the earlier run's files. Removes the temporary files killed runs left. */
+df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_fd);
 /* overwrite: after a run that wrote its first `written` items (and replaced the manifest),
- * removes the files of earlier runs: those named as generate names them that this run did not
- * write, and latents.npy unless this run wrote it. Other files are never touched. */
-df_status gen_out_dir_replace(const gen_run *run, int64_t written);
+ * removes the earlier run's files that this run did not write again, and its latents.npy
+ * unless this run wrote one. *unlisted: the files named like generated ones that neither
+ * manifest lists (a killed run's last files, or the user's), which are kept. */
+df_status gen_out_dir_replace(const gen_run *run, const gen_earlier *earlier, int64_t written,
+                              int64_t *unlisted);
 
 /* Copies a failure's message from another thread into this one's df_last_error. */
 df_status gen_relay_error(df_status s, const char *msg);

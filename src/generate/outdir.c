@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "drumforge/fileio.h"
 #include "generate/gen_internal.h"
@@ -45,9 +48,58 @@ static int written_by_run(const gen_run *run, const char *name, int64_t written)
   return 0;
 }
 
-df_status gen_out_dir_open(const gen_run *run, int *lock_fd) {
+/* Whether an input named in the options ("FILE.npy" or "FILE.npy:ROW") is the file at path. */
+static int input_is(const char *origin, const char *path) {
+  if (!origin) return 0;
+  char file[4200];
+  snprintf(file, sizeof file, "%s", origin);
+  for (char *npy = strstr(file, ".npy"), *next; npy; npy = next)
+    if (!(next = strstr(npy + 4, ".npy"))) npy[4] = '\0';
+  struct stat a, b;
+  return stat(file, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The earlier run's files, as its manifest lists them (only names generate makes: a manifest
+ * edited to name other files never gets them deleted). Lines that do not parse (a kill in the
+ * middle of one) are passed over. */
+static df_status read_earlier(const char *manifest, gen_earlier *earlier) {
+  FILE *f = fopen(manifest, "r");
+  if (!f) return errno == ENOENT ? DF_OK : DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", manifest, strerror(errno));
+  char *line = NULL;
+  size_t cap = 0;
+  df_status s = DF_OK;
+  while (!s && getline(&line, &cap, f) > 0) {
+    cJSON *j = cJSON_Parse(line);
+    const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "file"));
+    const char *digits, *ext;
+    if (file && !strchr(file, '/') && generated_name(file, &digits, &ext)) {
+      char **grown = realloc(earlier->files, sizeof *grown * (size_t)(earlier->n + 1));
+      char *copy = strdup(file);
+      if (grown) earlier->files = grown;
+      if (!grown || !copy) {
+        free(copy);
+        s = DF_FAIL(DF_ERR_OOM, "%s: the earlier run's file list", manifest);
+      } else {
+        grown[earlier->n++] = copy;
+      }
+    }
+    cJSON_Delete(j);
+  }
+  free(line);
+  fclose(f);
+  return s;
+}
+
+void gen_earlier_free(gen_earlier *earlier) {
+  for (int64_t i = 0; i < earlier->n; i++) free(earlier->files[i]);
+  free(earlier->files);
+  memset(earlier, 0, sizeof *earlier);
+}
+
+df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_fd) {
   const df_generate_options *o = run->o;
   *lock_fd = -1;
+  memset(earlier, 0, sizeof *earlier);
   if (!o->out_dir || !o->out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
   DF_TRY(df_mkdirs(o->out_dir));
   /* Two runs into one folder would truncate each other's manifest and replace each other's
@@ -64,6 +116,14 @@ df_status gen_out_dir_open(const gen_run *run, int *lock_fd) {
   if (!o->overwrite && access(path, F_OK) == 0)
     s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
                 o->out_dir, DF_GENERATE_MANIFEST);
+  if (!s && o->overwrite) {
+    int had_manifest = access(path, F_OK) == 0;
+    s = read_earlier(path, earlier);
+    /* The earlier run's latents, unless this run reads its own input from that file. */
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_LATENTS);
+    earlier->latents = had_manifest && access(path, F_OK) == 0 && !input_is(o->rows_origin, path) &&
+                       !input_is(o->interp_a_origin, path) && !input_is(o->interp_b_origin, path);
+  }
   /* Without a manifest, files named as generate names them (a run killed before its first
    * manifest line, or the user's own) would be replaced or sit unlisted beside the new ones. */
   DIR *d = s || o->overwrite ? NULL : opendir(o->out_dir);
@@ -74,41 +134,46 @@ df_status gen_out_dir_open(const gen_run *run, int *lock_fd) {
                   "--overwrite", o->out_dir, e->d_name);
   }
   if (d) closedir(d);
+  if (!s) {
+    /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
+    static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
+    df_remove_stale_temporaries(o->out_dir, kinds, 4);
+    snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
+    int probe = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (probe < 0) s = DF_FAIL(DF_ERR_IO, "%s: cannot write files there: %s", o->out_dir, strerror(errno));
+    else close(probe), unlink(path);
+  }
   if (s) {
     close(fd);
+    gen_earlier_free(earlier);
     return s;
   }
-  /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
-  static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
-  df_remove_stale_temporaries(o->out_dir, kinds, 4);
-  snprintf(path, sizeof path, "%s/.drumforge-probe.%ld", o->out_dir, (long)getpid());
-  int probe = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
-  if (probe < 0) {
-    s = DF_FAIL(DF_ERR_IO, "%s: cannot write files there: %s", o->out_dir, strerror(errno));
-    close(fd);
-    return s;
-  }
-  close(probe);
-  unlink(path);
   *lock_fd = fd;
   return DF_OK;
 }
 
-df_status gen_out_dir_replace(const gen_run *run, int64_t written) {
+df_status gen_out_dir_replace(const gen_run *run, const gen_earlier *earlier, int64_t written,
+                              int64_t *unlisted) {
   const df_generate_options *o = run->o;
-  DIR *d = opendir(o->out_dir);
-  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list the folder: %s", o->out_dir, strerror(errno));
+  char path[4600];
   df_status s = DF_OK;
-  for (struct dirent *e; (e = readdir(d));) {
-    const char *digits, *ext;
-    int earlier = !o->save_latents && !strcmp(e->d_name, DF_GENERATE_LATENTS);
-    earlier |= generated_name(e->d_name, &digits, &ext) && !written_by_run(run, e->d_name, written);
-    if (!earlier) continue;
-    char path[4600];
-    snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
+  *unlisted = 0;
+  for (int64_t i = 0; i < earlier->n; i++) {
+    if (written_by_run(run, earlier->files[i], written)) continue;
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, earlier->files[i]);
     if (unlink(path) != 0 && errno != ENOENT && !s)
-      s = DF_FAIL(DF_ERR_IO, "%s: cannot remove this file of an earlier run: %s", path, strerror(errno));
+      s = DF_FAIL(DF_ERR_IO, "%s: cannot remove this file of the earlier run: %s", path, strerror(errno));
   }
-  closedir(d);
+  snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_LATENTS);
+  if (earlier->latents && !o->save_latents && unlink(path) != 0 && errno != ENOENT && !s)
+    s = DF_FAIL(DF_ERR_IO, "%s: cannot remove the earlier run's latents: %s", path, strerror(errno));
+  /* Files named like generated ones that no manifest lists (a killed run's last files, or the
+   * user's): kept, and counted for the caller to say so. */
+  DIR *d = opendir(o->out_dir);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    const char *digits, *ext;
+    *unlisted += generated_name(e->d_name, &digits, &ext) && !written_by_run(run, e->d_name, written);
+  }
+  if (d) closedir(d);
   return s;
 }

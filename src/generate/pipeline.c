@@ -375,7 +375,8 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
     if (!s && !pl->slots[k].latents) s = DF_FAIL(DF_ERR_OOM, "latent buffers");
   }
   int lock_fd = -1;
-  if (!s) s = gen_out_dir_open(run, &lock_fd);
+  gen_earlier earlier = {0};
+  if (!s) s = gen_out_dir_open(run, &earlier, &lock_fd);
   if (s) {
     free_slots(pl);
     free(pl);
@@ -425,8 +426,9 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
     if (!s && pl->written > 0) s = df_npy_writer_commit(latents_out);
     else df_npy_writer_abort(latents_out);
   }
-  /* Finished or stopped, it wrote items 0 .. written - 1: what else an earlier run left goes. */
-  if (!s && o->overwrite && pl->written > 0) s = gen_out_dir_replace(run, pl->written);
+  /* Finished or stopped, it wrote items 0 .. written - 1: the earlier run's other files go. */
+  if (!s && o->overwrite && pl->written > 0) s = gen_out_dir_replace(run, &earlier, pl->written, &result->unlisted);
+  gen_earlier_free(&earlier);
   if (!s && pl->written > 0) s = df_sync_filesystem(o->out_dir);
   result->files = pl->written;
   result->seconds = df_monotonic_seconds() - t0;
