@@ -9,8 +9,10 @@
 
 #include "common/testlib.h"
 #include "drumforge/checkpoint.h"
+#include "drumforge/dsp.h"
 #include "drumforge/generate.h"
 #include "drumforge/nn.h"
+#include "drumforge/ops.h"
 
 /* The status must be `want` and the message must mention `needle`. */
 static void expect_error(df_status got, df_status want, const char *needle, const char *what) {
@@ -62,6 +64,20 @@ static void tensors(void) {
   expect_error(df_copy_band(&a, INT64_MAX, &b, 0, 2), DF_ERR_INVALID_ARG, "band",
                "copy_band: column + count wraps");
   df_expect_ok(df_copy_band(&a, 0, &b, 0, 2), "copy_band: usable after the error");
+  /* Int32 id tensors are checked like the others: a struct without data was read (on the
+   * GPU, a kernel fault that ends the process's CUDA context). */
+  df_tensor no_ids = df_tensor_wrap(NULL, DF_DEVICE_CPU, DF_I32, 1, (int64_t[]){4}, "ids");
+  expect_error(df_embedding_forward(&b, &no_ids, &a), DF_ERR_INVALID_ARG, "'ids' is missing",
+               "embedding_forward: ids without data");
+  expect_error(df_embedding_backward(&no_ids, &a, &b), DF_ERR_INVALID_ARG, "'ids' is missing",
+               "embedding_backward: ids without data");
+  df_tensor stats, lo4;
+  df_expect_ok(df_tensor_new(&stats, DF_DEVICE_CPU, "stats", 2, 3), "alloc stats [2, 3]");
+  df_expect_ok(df_tensor_new(&lo4, DF_DEVICE_CPU, "lo", 4), "alloc lo [4]");
+  expect_error(df_minmax_range_update(&stats, &lo4, &lo4, &no_ids), DF_ERR_INVALID_ARG,
+               "'ids' is missing", "minmax_range_update: classes without data");
+  df_tensor_free(&stats);
+  df_tensor_free(&lo4);
   df_tensor_free(&a);
   df_tensor_free(&a); /* twice: a no-op */
   df_tensor_free(NULL);

@@ -66,11 +66,10 @@ struct moments_finish {
     invstd[c] = invstd_f;
     if (save_mean) save_mean[c] = mean_f;
     if (save_invstd) save_invstd[c] = invstd_f;
-    if (running_mean) running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean_f;
-    if (running_var) {
-      const float unbiased = (float)(m > 1.0 ? var * m / (m - 1.0) : var);
-      running_var[c] = (1.0f - momentum) * running_var[c] + momentum * unbiased;
-    }
+    /* In double from the double statistics, as the CPU (src/ops/cpu/batchnorm_cpu.c). */
+    const double mom = momentum;
+    if (running_mean) running_mean[c] = (float)((1.0 - mom) * running_mean[c] + mom * mu);
+    if (running_var) running_var[c] = (float)((1.0 - mom) * running_var[c] + mom * var * m / (m - 1.0));
   }
 };
 

@@ -66,10 +66,13 @@ df_status df_cuda_conv_transpose2d_forward(const df_tensor *x, const df_tensor *
                                            const df_tensor *b, const int stride[2],
                                            const int pad[2], df_tensor *y) {
   if (df_tensor_numel(y) == 0) return DF_OK;
-  if (df_tensor_numel(x) == 0) return df_cuda_fill(y, 0.0f); /* then only the bias */
-  df_conv_geometry g;
-  DF_TRY(geometry(y, w, x, stride, pad, &g));
-  DF_TRY(df_cudnn_conv_backward_data(&g, df_cf32(w), df_cf32(x), df_f32(y)));
+  if (df_tensor_numel(x) == 0) { /* then only the bias */
+    DF_TRY(df_cuda_fill(y, 0.0f));
+  } else {
+    df_conv_geometry g;
+    DF_TRY(geometry(y, w, x, stride, pad, &g));
+    DF_TRY(df_cudnn_conv_backward_data(&g, df_cf32(w), df_cf32(x), df_f32(y)));
+  }
   if (b) DF_TRY(df_cuda_bias_add(df_f32(y), df_cf32(b), y->shape[0], y->shape[1], df_spatial(y)));
   return DF_OK;
 }

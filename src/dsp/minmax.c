@@ -40,6 +40,7 @@ df_status df_minmax_range_update(df_tensor *stats, const df_tensor *lo, const df
   DF_TRY(df_check_shape(fn, stats, 2, (int64_t[]){k, 3}));
   DF_TRY(df_check_shape(fn, hi, 1, b));
   if (k < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor '%s' has no rows", fn, stats->name);
+  if (classes) DF_TRY(df_check_tensor(fn, classes));
   if (classes && (classes->dtype != DF_I32 || classes->ndim != 1 || classes->shape[0] != b[0]))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: '%s' must be int32 [%lld]", fn, classes->name, (long long)b[0]);
   df_device dev;

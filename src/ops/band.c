@@ -28,6 +28,7 @@ df_status df_copy_band(const df_tensor *src, int64_t src_col, df_tensor *dst, in
 
 static df_status check_ids(const char *fn, const df_tensor *ids, int64_t n) {
   if (!ids) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: tensor argument 'ids' is NULL", fn);
+  DF_TRY(df_check_tensor(fn, ids)); /* a hand-filled struct without data: a GPU kernel would fault */
   if (ids->dtype != DF_I32 || ids->ndim != 1 || ids->shape[0] != n)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: '%s' must be int32 [%lld]", fn, ids->name, (long long)n);
   return DF_OK;
