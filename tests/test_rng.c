@@ -121,12 +121,32 @@ int main(void) {
     df_expect_ok(df_rng_uniform(&rng, &u, -0.05f, 0.07f), "cpu uniform (-0.05, 0.07)");
     df_expect_ok(df_tensor_copy(&hu, &du), "copy");
     df_expect_equal_bytes("cuda uniform (-0.05, 0.07) equals cpu", hu.data, u.data, (size_t)n * 4);
+    /* 7 values, twice (the second fill starts at word 8): the CPU computes each Philox block
+     * once for its four words and stops inside the last one, the GPU computes one per word. */
+    df_tensor c7, g7, h7;
+    df_rng rc, rg;
+    df_rng_init(&rc, 13);
+    df_rng_init(&rg, 13);
+    df_expect_ok(df_tensor_new(&c7, DF_DEVICE_CPU, "cpu 7", 7), "alloc");
+    df_expect_ok(df_tensor_new(&g7, DF_DEVICE_CUDA, "cuda 7", 7), "alloc");
+    df_expect_ok(df_tensor_new(&h7, DF_DEVICE_CPU, "host 7", 7), "alloc");
+    int same7 = 1;
+    for (int k = 0; k < 2; k++) {
+      df_expect_ok(df_rng_uniform(&rc, &c7, -1.f, 1.f), "cpu uniform of 7");
+      df_expect_ok(df_rng_uniform(&rg, &g7, -1.f, 1.f), "cuda uniform of 7");
+      df_expect_ok(df_tensor_copy(&h7, &g7), "copy");
+      same7 &= memcmp(h7.data, c7.data, 7 * sizeof(float)) == 0;
+    }
+    df_expect_true(same7, "cuda uniform of 7 values (twice) equals cpu");
+    df_tensor_free(&c7);
+    df_tensor_free(&g7);
+    df_tensor_free(&h7);
     df_tensor_free(&du);
     df_tensor_free(&dg);
     df_tensor_free(&hu);
     df_tensor_free(&hg);
   } else {
-    df_test_skip_gpu(3, "cuda rng fills");
+    df_test_skip_gpu(4, "cuda rng fills");
   }
   df_tensor_free(&u);
   df_tensor_free(&g);
