@@ -164,6 +164,12 @@ int main(void) {
   df_expect_status(s, DF_ERR_CONFIG, "a hop (default 128) not below n_fft is refused");
   df_expect_true(mentions("fft.ini:4: spectrogram.n_fft"), "the key given is named, not the default");
   df_model_unload(&model);
+  /* An odd FFT size has no Nyquist bin to drop and one frame fewer than 1 + length / hop. */
+  s = df_model_create("[model]\ntype = specvae\n[spectrogram]\nn_fft = 257\nhop = 64\n", "odd.ini", 0, NULL, 16000,
+                      DF_DEVICE_CPU, &model);
+  df_expect_status(s, DF_ERR_CONFIG, "an odd n_fft is refused");
+  df_expect_true(mentions("odd.ini:4: spectrogram.n_fft: 257 is odd"), "... naming the key, not the inverse STFT");
+  df_model_unload(&model);
   s = df_config_load("/nonexistent/exp.ini", &cfg);
   df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
 

@@ -4,7 +4,8 @@
  * walk between two sounds or two latents with its manifest and endpoints; and bad input: an
  * unreadable or missing file named, a model without an encoder (WaveGAN) refused for sounds
  * but walking between latents, a conditional model without --class told its classes, a bad
- * --reconstruction refused with an earlier Z.npy left as it was. */
+ * --reconstruction refused with an earlier Z.npy left as it was, no output over an input
+ * (sound, or the endpoints.npy a latent end reads). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,22 @@ int main(void) {
                  "the failed encodes left the earlier Z.npy as it was");
   free(z_before);
   free(z_after);
+  /* No output replaces an input sound: latents need a .npy name, and a reconstruction (a
+   * file, or NN_<name>.wav in a folder) may not be one of the inputs, under any spelling. */
+  char *wav_before = NULL, *wav_after = NULL, wav_path[4300];
+  snprintf(wav_path, sizeof wav_path, "%s/recon/00_tone16k.wav", scratch);
+  df_read_file(wav_path, &wav_before, &nb);
+  expect_run("encode --run vae -i recon/00_tone16k.wav -o recon/00_tone16k.wav", 2, "give a .npy file name",
+             "latents over a sound (--out without .npy)");
+  expect_run("encode --run vae -i recon/00_tone16k.wav -o zr.npy --reconstruction ./recon/../recon/00_tone16k.wav", 2,
+             "would overwrite the input", "a reconstruction over its own input");
+  expect_run("encode --run vae -i tone16k.wav -i recon/00_tone16k.wav -o zr.npy --reconstruction recon", 2,
+             "recon/00_tone16k.wav would overwrite the input", "a reconstruction folder's file over another input");
+  df_read_file(wav_path, &wav_after, &na);
+  df_expect_true(wav_before && wav_after && nb == na && !memcmp(wav_before, wav_after, nb),
+                 "the input sound is left as it was");
+  free(wav_before);
+  free(wav_after);
 
   /* interpolate */
   expect_run("interpolate --run vae --from tone16k.wav --to audio/kick/kick_00.wav --steps 4 --out walk --quiet", 0,
@@ -204,6 +221,12 @@ int main(void) {
   df_expect_true(access(path, F_OK) == 0, "the walk has a manifest");
   expect_run("interpolate --run vae --from tone16k.wav --to 3 --out walk --quiet", 2, "--overwrite",
              "an earlier walk is not overwritten without --overwrite");
+  /* A latent end from the endpoints.npy that audio ends replace would read their rows. */
+  expect_run("interpolate --run vae --from walk/endpoints.npy:0 --to audio/kick/kick_01.wav --out ./walk/ --overwrite "
+             "--quiet", 2, "replaces ./walk//endpoints.npy", "a latent end in the endpoints.npy the walk replaces");
+  ends = read_npy("walk/endpoints.npy", &re, &ce);
+  df_expect_true(ends && re == 2, "the earlier endpoints.npy is left as it was");
+  free(ends);
   expect_run("interpolate --run vae --from z3.npy:1 --to 7:2 --steps 3 --slerp --out walk2 --quiet", 0,
              "wrote 3 files", "a walk between a latent row and a generated sound's latent");
   expect_run("interpolate --run wavegan --from 1 --to 2 --steps 3 --out walk3 --quiet", 0, "wrote 3 files",

@@ -48,9 +48,31 @@ static void reconstruction_path(const char *path, int n, int i, const char *inpu
   snprintf(out, len, "%s/%02d_%s.wav", path, i, name);
 }
 
+/* Z.npy is a .npy file name: a slip such as `-o kick.wav` would otherwise write latents over
+ * a sound, and `interpolate` tells latent ends by the .npy in their name. */
+static int check_out(const char *path) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash) || strcasecmp(dot, ".npy"))
+    return cli_usage_error("encode", "--out %s: give a .npy file name for the latents", path);
+  return cli_check_output_file("encode", "--out", path);
+}
+
+/* No reconstruction may replace one of the sounds it comes from. */
+static int check_not_input(const char *path, int n, const char *const *inputs) {
+  for (int i = 0; i < n; i++) {
+    char file[4400];
+    reconstruction_path(path, n, i, inputs[i], file, sizeof file);
+    for (int k = 0; k < n; k++)
+      if (cli_same_file(file, inputs[k]))
+        return cli_usage_error("encode", "--reconstruction %s: %s would overwrite the input %s", path, file,
+                               inputs[k]);
+  }
+  return CLI_OK;
+}
+
 /* The reconstruction path suits the inputs: one input writes a .wav or .flac file, several
  * a folder. Checked before anything is computed or written. */
-static int check_reconstruction(const char *path, int n) {
+static int check_reconstruction(const char *path, int n, const char *const *inputs) {
   struct stat st;
   int exists = stat(path, &st) == 0, is_dir = exists && S_ISDIR(st.st_mode);
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
@@ -58,10 +80,10 @@ static int check_reconstruction(const char *path, int n) {
   if (n == 1 && (is_dir || !audio_name))
     return cli_usage_error("encode", "--reconstruction %s: with one input, give a .wav or .flac file name%s", path,
                            is_dir ? " (that is a folder)" : "");
-  if (n == 1) return cli_check_output_file("encode", "--reconstruction", path);
+  if (n == 1 && cli_check_output_file("encode", "--reconstruction", path) != CLI_OK) return CLI_USAGE;
   if (n > 1 && exists && !is_dir)
     return cli_usage_error("encode", "--reconstruction %s: with %d inputs, give a folder (that is a file)", path, n);
-  return CLI_OK;
+  return check_not_input(path, n, inputs);
 }
 
 static df_status write_reconstructions(const df_loaded_model *m, const cli_inputs *in, const char *path,
@@ -129,8 +151,8 @@ int cmd_encode(int argc, char **argv) {
   if (rc == CLI_OK && !model_path) rc = cli_usage_error("encode", "--run DIR or --checkpoint FILE is required");
   if (rc == CLI_OK && n == 0) rc = cli_usage_error("encode", "give at least one --input FILE");
   if (rc == CLI_OK && !out_path) rc = cli_usage_error("encode", "--out Z.npy is required");
-  if (rc == CLI_OK) rc = cli_check_output_file("encode", "--out", out_path);
-  if (rc == CLI_OK && recon) rc = check_reconstruction(recon, n);
+  if (rc == CLI_OK) rc = check_out(out_path);
+  if (rc == CLI_OK && recon) rc = check_reconstruction(recon, n, inputs);
   if (rc == CLI_OK && classes) { /* one class for all the inputs, or one each */
     char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
     int k;

@@ -45,6 +45,23 @@ static int is_latent_spec(const char *spec) {
                                                  strspn(spec + digits + 1, "0123456789") == strlen(spec + digits + 1)));
 }
 
+/* A latent end read from the endpoints.npy that the audio ends are about to replace would
+ * read the new rows instead of its own: refused. */
+static int check_ends_file(const char *const spec[2], const char *out_dir) {
+  char endpoints[4300];
+  snprintf(endpoints, sizeof endpoints, "%s/endpoints.npy", out_dir);
+  for (int k = 0; k < 2; k++) {
+    const char *npy = strstr(spec[k], ".npy");
+    if (!npy) continue;
+    char file[4096]; /* the file part of FILE.npy[:ROW], as generate reads it */
+    snprintf(file, sizeof file, "%.*s", (int)(npy + 4 - spec[k]), spec[k]);
+    if (cli_same_file(file, endpoints))
+      return cli_usage_error("interpolate", "%s %s: this walk replaces %s with its audio ends; copy it elsewhere or "
+                             "use another --out", k ? "--to" : "--from", spec[k], endpoints);
+  }
+  return CLI_OK;
+}
+
 /* Encodes the audio ends into out_dir/endpoints.npy and points ends[] at its rows. */
 static int encode_ends(const char *model_path, df_device dev, const char *classes, int trim, const char *out_dir,
                        const char *const spec[2], char ends[2][4400], char *checkpoint, size_t checkpoint_len) {
@@ -149,6 +166,8 @@ int cmd_interpolate(int argc, char **argv) {
     snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out_dir);
     if (!overwrite && access(manifest, F_OK) == 0)
       return cli_usage_error("interpolate", "%s holds an earlier manifest: use --overwrite or another --out", out_dir);
+    rc = check_ends_file(spec, out_dir);
+    if (rc != CLI_OK) return rc;
     df_device dev;
     rc = cli_select_device("interpolate", device, &dev);
     if (rc != CLI_OK) return rc;

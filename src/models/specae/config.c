@@ -66,6 +66,11 @@ static df_status read_frontend(df_config *cfg, int sample_rate, sa_config *c) {
   c->length = v;
   DF_TRY(df_config_int(cfg, "spectrogram.n_fft", 512, 16, 65536, &v));
   c->n_fft = (int)v;
+  /* The front end drops the Nyquist bin and counts 1 + length / hop frames: both need an even
+   * FFT size. */
+  if (c->n_fft % 2)
+    return DF_CONFIG_FAIL(cfg, "spectrogram.n_fft", "%d is odd: an even FFT size is needed (e.g. %d)", c->n_fft,
+                          c->n_fft + 1);
   DF_TRY(df_config_int(cfg, "spectrogram.hop", 128, 1, 65536, &v));
   c->hop = (int)v;
   if (c->hop >= c->n_fft)
