@@ -51,10 +51,11 @@ static void reconstruction_path(const char *path, int n, int i, const char *inpu
 /* Z.npy is a .npy file name: a slip such as `-o kick.wav` would otherwise write latents over
  * a sound, and `interpolate` tells latent ends by the .npy in their name. */
 static int check_out(const char *path) {
+  if (cli_check_output_file("encode", "--out", path) != CLI_OK) return CLI_USAGE;
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
   if (!dot || (slash && dot < slash) || strcasecmp(dot, ".npy"))
     return cli_usage_error("encode", "--out %s: give a .npy file name for the latents", path);
-  return cli_check_output_file("encode", "--out", path);
+  return CLI_OK;
 }
 
 /* No reconstruction may replace one of the sounds it comes from. */
