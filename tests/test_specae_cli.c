@@ -123,6 +123,14 @@ int main(void) {
   /* encode */
   expect_run("encode --run vae --input tone16k.wav --out z16.npy --reconstruction r16.wav", 0, "[1 x 8]",
              "encode one sound, with its reconstruction");
+  char *log = NULL;
+  size_t log_len;
+  df_read_file(log_path, &log, &log_len);
+  const char *sc_line = log ? strstr(log, "tone16k.wav: spectral convergence ") : NULL;
+  double sc = sc_line ? atof(sc_line + strlen("tone16k.wav: spectral convergence ")) : -1;
+  printf("     spectral convergence of the (3-step) model's reconstruction: %.3f\n", sc);
+  df_expect_true(sc > 0 && sc < 1.5, "the reconstruction's spectral convergence is reported, and plausible");
+  free(log);
   expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3.npy "
              "--reconstruction recon", 0, "encoded 3 sound(s)", "encode three sounds (one at 44.1 kHz, stereo FLAC)");
   expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3b.npy", 0, NULL,
