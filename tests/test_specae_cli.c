@@ -88,6 +88,16 @@ static int count_wavs(const char *dir) {
   return n;
 }
 
+/* The file at path still holds the n bytes of before (which is freed). */
+static void expect_unchanged(const char *path, char *before, size_t n, const char *what) {
+  char *after = NULL;
+  size_t len = 0;
+  df_read_file(path, &after, &len);
+  df_expect_true(before && after && len == n && !memcmp(before, after, n), what);
+  free(before);
+  free(after);
+}
+
 /* The test sounds: a decaying tone at 16 kHz, the same at 44.1 kHz in stereo FLAC, a corrupt file. */
 static void write_sounds(void) {
   char path[4300];
@@ -177,8 +187,8 @@ int main(void) {
   expect_run("encode --run vae -i tone16k.wav", 2, "--out", "--out is required");
   /* A bad --reconstruction is refused before anything is written: an earlier Z.npy stays
    * (the attempts encode another sound, so a replaced file would differ). */
-  char *z_before = NULL, *z_after = NULL, z_path[4300];
-  size_t nb = 0, na = 0;
+  char *z_before = NULL, z_path[4300];
+  size_t nb = 0;
   snprintf(z_path, sizeof z_path, "%s/z16.npy", scratch);
   df_read_file(z_path, &z_before, &nb);
   expect_run("encode --run vae -i tone44k.flac -o z16.npy --reconstruction r.txt", 2, ".wav or .flac",
@@ -189,14 +199,10 @@ int main(void) {
              "a reconstruction inside a file");
   expect_run("encode --run vae -i tone44k.flac -i tone16k.wav -o z16.npy --reconstruction tone16k.wav/sub", 1,
              "tone16k.wav/sub", "a reconstruction folder inside a file");
-  df_read_file(z_path, &z_after, &na);
-  df_expect_true(z_before && z_after && nb == na && !memcmp(z_before, z_after, nb),
-                 "the failed encodes left the earlier Z.npy as it was");
-  free(z_before);
-  free(z_after);
+  expect_unchanged(z_path, z_before, nb, "the failed encodes left the earlier Z.npy as it was");
   /* No output replaces an input sound: latents need a .npy name, and a reconstruction (a
    * file, or NN_<name>.wav in a folder) may not be one of the inputs, under any spelling. */
-  char *wav_before = NULL, *wav_after = NULL, wav_path[4300];
+  char *wav_before = NULL, wav_path[4300];
   snprintf(wav_path, sizeof wav_path, "%s/recon/00_tone16k.wav", scratch);
   df_read_file(wav_path, &wav_before, &nb);
   expect_run("encode --run vae -i recon/00_tone16k.wav -o recon/00_tone16k.wav", 2, "give a .npy file name",
@@ -205,11 +211,7 @@ int main(void) {
              "would overwrite the input", "a reconstruction over its own input");
   expect_run("encode --run vae -i tone16k.wav -i recon/00_tone16k.wav -o zr.npy --reconstruction recon", 2,
              "recon/00_tone16k.wav would overwrite the input", "a reconstruction folder's file over another input");
-  df_read_file(wav_path, &wav_after, &na);
-  df_expect_true(wav_before && wav_after && nb == na && !memcmp(wav_before, wav_after, nb),
-                 "the input sound is left as it was");
-  free(wav_before);
-  free(wav_after);
+  expect_unchanged(wav_path, wav_before, nb, "the input sound is left as it was");
 
   /* interpolate */
   expect_run("interpolate --run vae --from tone16k.wav --to audio/kick/kick_00.wav --steps 4 --out walk --quiet", 0,
