@@ -98,18 +98,21 @@ static void expect_unchanged(const char *path, char *before, size_t n, const cha
   free(after);
 }
 
-/* The test sounds: a decaying tone at 16 kHz, the same at 44.1 kHz in stereo FLAC, a corrupt file. */
+/* The test sounds: a decaying tone at 16 kHz, the same at 44.1 kHz in stereo FLAC and 8 times
+ * louder than full scale in a float file, a corrupt file. */
 static void write_sounds(void) {
   char path[4300];
-  int rates[2] = {16000, 44100};
-  for (int k = 0; k < 2; k++) {
+  int rates[3] = {16000, 44100, 16000};
+  const char *names[3] = {"tone16k.wav", "tone44k.flac", "loud.wav"};
+  for (int k = 0; k < 3; k++) {
     int64_t frames = rates[k] / 2;
     float *buf = calloc((size_t)(2 * frames), sizeof(float));
     for (int64_t t = 0; t < frames; t++)
-      buf[t] = buf[frames + t] = (float)(0.5 * sin(2 * M_PI * 180.0 * t / rates[k]) * exp(-8.0 * t / rates[k]));
-    df_audio a = {buf, frames, k ? 2 : 1, rates[k]};
-    snprintf(path, sizeof path, "%s/%s", scratch, k ? "tone44k.flac" : "tone16k.wav");
-    df_expect_ok(df_audio_write(path, &a, k ? DF_AUDIO_PCM24 : DF_AUDIO_FLOAT32), "write a test sound");
+      buf[t] = buf[frames + t] =
+          (float)((k == 2 ? 4.0 : 0.5) * sin(2 * M_PI * 180.0 * t / rates[k]) * exp(-8.0 * t / rates[k]));
+    df_audio a = {buf, frames, k == 1 ? 2 : 1, rates[k]};
+    snprintf(path, sizeof path, "%s/%s", scratch, names[k]);
+    df_expect_ok(df_audio_write(path, &a, k == 1 ? DF_AUDIO_PCM24 : DF_AUDIO_FLOAT32), "write a test sound");
     free(buf);
   }
   snprintf(path, sizeof path, "%s/corrupt.wav", scratch);
@@ -141,6 +144,8 @@ int main(void) {
   printf("     spectral convergence of the (3-step) model's reconstruction: %.3f\n", sc);
   df_expect_true(sc > 0 && sc < 1.5, "the reconstruction's spectral convergence is reported, and plausible");
   free(log);
+  expect_run("encode --run vae -i loud.wav -o zl.npy --reconstruction rl.wav", 0, "rl.wav: peaks at +",
+             "a reconstruction above full scale (at a float input's level) says it is clipped");
   expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3.npy "
              "--reconstruction recon", 0, "encoded 3 sound(s)", "encode three sounds (one at 44.1 kHz, stereo FLAC)");
   expect_run("encode --run vae -i tone16k.wav -i tone44k.flac -i audio/kick/kick_00.wav -o z3b.npy", 0, NULL,
