@@ -153,8 +153,28 @@ static void cpu_vs_gpu(void) {
   df_stft_plan_free(gpu);
 }
 
+/* df_spectral_convergence: 0 for the same sound, the scale's distance for a scaled one (the
+ * magnitudes scale with it), 1 against silence, 0 for a silent reference; any length. */
+static void spectral_convergence(void) {
+  const int64_t len = 3001;
+  float *ref = malloc(sizeof(float) * 4 * len), *test = malloc(sizeof(float) * 4 * len), sc[4];
+  df_test_fill_uniform(ref, 3 * len, 7, -1.0f, 1.0f);
+  memset(ref + 3 * len, 0, sizeof(float) * len);
+  for (int64_t k = 0; k < 4 * len; k++) test[k] = ref[k];
+  for (int64_t k = len; k < 2 * len; k++) test[k] = 0.25f * ref[k];
+  memset(test + 2 * len, 0, sizeof(float) * len);
+  float want[4] = {0.0f, 0.75f, 1.0f, 0.0f};
+  if (df_expect_ok(df_spectral_convergence(ref, test, 4, len, 1024, 256, sc), "spectral convergence"))
+    df_expect_close("spectral convergence: same, x0.25, silent test, silent reference", sc, want, 4, 1e-5, 1e-6);
+  if (df_expect_ok(df_spectral_convergence(ref, test, 1, 100, 1024, 256, sc), "spectral convergence of 100 samples"))
+    df_expect_close("spectral convergence of a sound shorter than n_fft", sc, want, 1, 1e-5, 1e-6);
+  free(ref);
+  free(test);
+}
+
 int main(void) {
   df_test_begin("test_dsp_stft");
+  spectral_convergence();
   int64_t xs[2] = {B, L};
   float *signal = df_dsp_fixture("stft_signal", 2, xs);
   if (signal)

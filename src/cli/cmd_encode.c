@@ -89,38 +89,6 @@ static int check_reconstruction(const char *path, int n, const char *const *inpu
   return check_not_input(path, n, inputs);
 }
 
-/* How far each reconstruction y is from its input x as the model saw it: the spectral
- * convergence ||S(x) - S(y)|| / ||S(x)|| of 1024-point STFT magnitudes (hop 256), on the CPU,
- * into sc[n] (0: the same spectrogram; 1: as far as silence is). */
-static df_status spectral_convergence(const float *x, const float *y, int n, int64_t length, float *sc) {
-  df_stft_config c = df_stft_config_default(1024);
-  c.hop = 256;
-  c.pad_mode = DF_PAD_CONSTANT; /* any length, however short */
-  df_stft_plan *plan;
-  DF_TRY(df_stft_plan_create(&c, DF_DEVICE_CPU, 2, length, &plan));
-  int64_t per = (int64_t)df_stft_plan_bins(plan) * df_stft_plan_frames(plan);
-  float *mag = malloc(sizeof(float) * (size_t)(2 * per)), *pair = malloc(sizeof(float) * (size_t)(2 * length));
-  df_status s = mag && pair ? DF_OK : DF_FAIL(DF_ERR_OOM, "spectral convergence");
-  for (int i = 0; !s && i < n; i++) {
-    memcpy(pair, x + length * i, sizeof(float) * (size_t)length);
-    memcpy(pair + length, y + length * i, sizeof(float) * (size_t)length);
-    df_tensor sig = df_tensor_wrap(pair, DF_DEVICE_CPU, DF_F32, 2, (int64_t[]){2, length}, "sounds");
-    df_tensor spec = df_tensor_wrap(mag, DF_DEVICE_CPU, DF_F32, 3,
-                                    (int64_t[]){2, df_stft_plan_bins(plan), df_stft_plan_frames(plan)}, "magnitudes");
-    s = df_stft_magnitude(plan, &sig, 1.0f, &spec);
-    double num = 0, den = 0;
-    for (int64_t k = 0; !s && k < per; k++) {
-      num += ((double)mag[k] - mag[per + k]) * ((double)mag[k] - mag[per + k]);
-      den += (double)mag[k] * mag[k];
-    }
-    sc[i] = den > 0 ? (float)sqrt(num / den) : 0.0f;
-  }
-  free(mag);
-  free(pair);
-  df_stft_plan_free(plan);
-  return s;
-}
-
 static df_status write_reconstructions(const df_loaded_model *m, const cli_inputs *in, const char *path,
                                        const char *const *inputs, float *sc) {
   int channels;
@@ -142,7 +110,8 @@ static df_status write_reconstructions(const df_loaded_model *m, const cli_input
   if (!s && !host) s = DF_FAIL(DF_ERR_OOM, "reconstructions");
   if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
   if (!s) s = df_tensor_to_host(&in->audio, sound, df_tensor_numel(&in->audio));
-  if (!s) s = spectral_convergence(sound, host, in->n * channels, length, sc);
+  /* How far each reconstruction is from its input as the model saw it (1024-point STFT). */
+  if (!s) s = df_spectral_convergence(sound, host, in->n, (int64_t)channels * length, 1024, 256, sc);
   if (!s && in->n > 1) s = df_mkdirs(path);
   for (int i = 0; !s && i < in->n; i++) {
     char file[4400];
