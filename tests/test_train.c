@@ -30,14 +30,18 @@
 static char scratch[4096], dataset[4200];
 
 static int moved_notices; /* resume notices about another device or thread count */
+static char notices[16384]; /* every notice since it was last emptied */
 
 static void quiet_log(void *ctx, const char *line) {
   printf("     [train] %s\n", line);
   if (strstr(line, "may not match an uninterrupted run bit for bit")) moved_notices++;
+  size_t used = strlen(notices);
+  snprintf(notices + used, sizeof notices - used, "%s\n", line);
 }
 
-static df_status train_on(const char *config, const char *data, const char *run, int64_t steps,
-                          df_train_result *res) {
+/* overrides: "section.key=value" entries, NULL-terminated (or NULL). */
+static df_status train_with(const char *config, const char *data, const char *run, int64_t steps,
+                            const char *const *overrides, df_train_result *res) {
   df_train_options o = {0};
   o.config_path = config;
   o.data_path = data;
@@ -45,7 +49,36 @@ static df_status train_on(const char *config, const char *data, const char *run,
   o.device = DF_DEVICE_CPU;
   o.steps = steps;
   o.log = quiet_log;
+  o.overrides = overrides;
+  while (overrides && overrides[o.n_overrides]) o.n_overrides++;
   return df_train_run(&o, res);
+}
+
+static df_status train_on(const char *config, const char *data, const char *run, int64_t steps,
+                          df_train_result *res) {
+  return train_with(config, data, run, steps, NULL, res);
+}
+
+/* 1 when every line of run/metrics.jsonl has a step above the previous line's (no step
+ * logged twice); eval lines share their checkpoint's step and are not used here. */
+static int metrics_steps_increase(const char *run, int *lines) {
+  char path[4400], *text;
+  size_t len;
+  snprintf(path, sizeof path, "%s/metrics.jsonl", run);
+  *lines = 0;
+  if (df_read_file(path, &text, &len) != DF_OK) return 0;
+  long long prev = -1, step;
+  int ok = 1;
+  for (char *line = text; ok && *line;) {
+    ok = sscanf(line, "{\"step\": %lld", &step) == 1 && step > prev;
+    prev = step;
+    (*lines)++;
+    char *end = strchr(line, '\n');
+    if (!end) break;
+    line = end + 1;
+  }
+  free(text);
+  return ok;
 }
 
 static df_status train(const char *config, const char *run, int64_t steps, df_train_result *res) {
@@ -117,6 +150,18 @@ static int count_checkpoints(const char *run) {
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
+}
+
+/* 1 when the run's TensorBoard files read back (an independent reader) with no scalar of a
+ * step logged twice. */
+static int tb_steps_unique(const char *run) {
+  const char *py = getenv("DF_PYTHON");
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd,
+           "set -e; for f in '%s'/events.out.tfevents.*; do %s '%s/python/read_tfevents.py' \"$f\"; done > '%s/tb.txt'; "
+           "test -s '%s/tb.txt'; ! grep '^scalar' '%s/tb.txt' | cut -d' ' -f2,3 | sort | uniq -d | grep -q .",
+           run, py && py[0] ? py : "python3", DF_TEST_SOURCE_DIR, run, run, run);
+  return system(cmd) == 0;
 }
 
 int main(void) {
@@ -191,6 +236,20 @@ int main(void) {
   df_expect_ok(train(NULL, run_b, 6, &res), "resumed second half (no --config)");
   ckpt_path(run_b, 6, path, sizeof path);
   df_test_same_checkpoints(path, p6, "resume reproduces the uninterrupted run bit for bit");
+
+  /* 2a. A session killed after step 6 whose last checkpoints never made it to the disk: the
+   * resume from step 3 drops what metrics.jsonl and the TensorBoard file hold past it, so each
+   * step is logged once. */
+  char run_a2[4300];
+  snprintf(run_a2, sizeof run_a2, "%s/run_a2", scratch);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s' && rm '%s'/checkpoints/ckpt-00000000[456].safetensors", run_a2,
+           run_a, run_a2, run_a2);
+  if (df_expect_true(system(cmd) == 0, "a copy of the run without its last three checkpoints")) {
+    df_expect_ok(train(NULL, run_a2, 6, &res), "resume from step 3");
+    int lines;
+    df_expect_true(metrics_steps_increase(run_a2, &lines), "metrics.jsonl has each logged step once after the resume");
+    df_expect_true(tb_steps_unique(run_a2), "... and so have the TensorBoard files");
+  }
 
   /* 2b. Checkpoints name the device, thread count and BLAS kernels they were written with; a
    * resume with another thread count (CPU results are bitwise reproducible per thread count
@@ -347,6 +406,40 @@ int main(void) {
                  "a dead process's temporary files are removed, a live one's kept");
   unlink(live_tmp);
 
+  /* 5f. A resume keeps the run's sample rate and classes: the same sounds at another rate, or
+   * with other class ids, fit the loader's position but would train another model. */
+  const char *const other_data[][2] = {{"rate22050", "--rate 22050"}, {"folders", "--labels folder"}};
+  for (int k = 0; k < 2; k++) {
+    char other[4300];
+    snprintf(other, sizeof other, "%s/%s", scratch, other_data[k][0]);
+    snprintf(cmd, sizeof cmd, "'%s' prepare --input '%s/audio' --out '%s' %s -q > /dev/null", DF_DRUMFORGE_EXE,
+             scratch, other, other_data[k][1]);
+    if (!df_expect_true(system(cmd) == 0, other_data[k][1])) continue;
+    s = train_on(NULL, other, run_b, 10, &res);
+    char what[1400];
+    snprintf(what, sizeof what, "resuming on the sounds prepared with %s is refused (%s)", other_data[k][1], df_last_error());
+    df_expect_true(s == DF_ERR_INVALID_ARG && strstr(df_last_error(), k ? "classes" : "22050 Hz"), what);
+  }
+
+  /* 5g. --steps is recorded as train.steps: a resume without it (after a preemption) trains
+   * to it, not to the experiment file's limit; a limit below the run's step is refused; a
+   * train.* change on resume is said. */
+  snprintf(path, sizeof path, "%s/config.ini", run_b);
+  if (df_expect_ok(df_read_file(path, &text, &len), "config.ini")) {
+    df_expect_true(strstr(text, "steps = 9\n") != NULL, "config.ini records --steps as train.steps");
+    free(text);
+  }
+  df_expect_ok(train(NULL, run_b, 0, &res), "resume without --steps");
+  df_expect_true(res.step == 9, "... stays at the --steps given before, not the experiment's train.steps");
+  s = train(NULL, run_b, 5, &res);
+  df_expect_true(s == DF_ERR_INVALID_ARG && strstr(df_last_error(), "past the step limit 5"),
+                 "--steps below the run's step is refused");
+  static const char *const keep_four[] = {"train.keep_last=4", NULL};
+  notices[0] = '\0';
+  df_expect_ok(train_with(NULL, dataset, run_b, 10, keep_four, &res), "resume with --set train.keep_last=4");
+  df_expect_true(strstr(notices, "resuming with train.keep_last = 4 (--set; the run had 2)") != NULL,
+                 "a train.* key changed on resume is said, with the value it had");
+
   /* 6. An unknown config key. */
   char run_typo[4300];
   s = train_smoke_with("typo", "train.bacth=4", run_typo, sizeof run_typo);
@@ -398,6 +491,20 @@ int main(void) {
     df_expect_true(strstr(df_last_error(), "step ") && strstr(df_last_error(), "checkpoint"),
                    "the error names the step and the last good checkpoint");
   }
+
+  /* 7b. train.on_nan = rollback with a learning rate that diverges every time: the run goes
+   * back to its last checkpoint three times, then stops; metrics.jsonl and the TensorBoard
+   * file hold each step once (what was logged past the checkpoint is dropped at each rollback). */
+  char run_roll[4300];
+  snprintf(run_roll, sizeof run_roll, "%s/run_rollback", scratch);
+  static const char *const diverge[] = {"optim.lr_g=1", "optim.lr_d=1", "train.on_nan=rollback", "train.log_every=1",
+                                        "train.checkpoint_every_steps=2", NULL};
+  notices[0] = '\0';
+  s = train_with(config, dataset, run_roll, 40, diverge, &res);
+  df_expect_true(s == DF_ERR_NUMERIC && strstr(notices, "(rollback 3 of 3)"), "a run that keeps diverging rolls back 3 times, then stops");
+  int lines;
+  df_expect_true(metrics_steps_increase(run_roll, &lines) && lines > 2, "... and metrics.jsonl has one line per logged step");
+  df_expect_true(tb_steps_unique(run_roll), "... and so has the TensorBoard file");
 
   /* 8. Finite losses but a non-finite Adam moment (gradients beyond 1.8e19 square to Inf): the
    * checkpoint that loading would refuse is not written; the run stops naming the tensor. */

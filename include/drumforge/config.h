@@ -31,6 +31,9 @@ df_status df_config_set(df_config *cfg, const char *key, const char *value, cons
 df_status df_config_set_assignment(df_config *cfg, const char *assignment, const char *origin);
 /* 1 when the key was given (in the file or by df_config_set). */
 int df_config_has(const df_config *cfg, const char *key);
+/* The value of key as text, without reading it (the resolved text and the unused-key check
+ * see no difference); NULL when absent. Valid until the key is set again. */
+const char *df_config_peek(const df_config *cfg, const char *key);
 
 /* Typed getters. A missing key takes the default; a value that does not parse or is out of
  * range is DF_ERR_CONFIG naming the origin, line, key and the problem. */

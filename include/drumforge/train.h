@@ -155,7 +155,7 @@ typedef struct df_train_options {
   const char *data_path;   /* dataset folder; overrides data.path */
   const char *run_dir;
   df_device device;
-  int64_t steps;           /* > 0: stop at this step (overrides train.steps) */
+  int64_t steps;           /* > 0: stop at this step (recorded as train.steps) */
   df_resume_mode resume;
   const char *const *overrides; /* "section.key=value" (on resume: train.* keys only) */
   int n_overrides;

@@ -261,6 +261,11 @@ int df_config_has(const df_config *cfg, const char *key) {
   return e && e->given;
 }
 
+const char *df_config_peek(const df_config *cfg, const char *key) {
+  const entry *e = cfg && key ? find(cfg, key) : NULL;
+  return e ? e->value : NULL;
+}
+
 /* Where a value came from, for messages: "file:line" or the origin alone. */
 static const char *where(const entry *e, char *buf, size_t len) {
   if (e->line) snprintf(buf, len, "%s:%d", e->origin, e->line);

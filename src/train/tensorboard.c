@@ -8,6 +8,9 @@
  * CRC-32C of the data (mask: rotate right 15, add 0xa282ead8). */
 #include "train/tensorboard.h"
 
+#include "drumforge/fileio.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,4 +197,90 @@ df_status df_tb_audio(df_tb_writer *w, int64_t step, const char *tag, const void
 df_status df_tb_flush(df_tb_writer *w) {
   if (fflush(w->fp) != 0) return DF_FAIL(DF_ERR_IO, "%s: write failed: %s", w->path, strerror(errno));
   return DF_OK;
+}
+
+/* ---- trimming ---- */
+static int read_varint(const unsigned char *p, size_t n, size_t *at, uint64_t *v) {
+  *v = 0;
+  for (int shift = 0; *at < n && shift < 64; shift += 7) {
+    unsigned char c = p[(*at)++];
+    *v |= (uint64_t)(c & 0x7f) << shift;
+    if (!(c & 0x80)) return 1;
+  }
+  return 0;
+}
+
+/* The step of an Event (0 when it has none, as for the version record); -1: not an Event. */
+static int64_t event_step(const unsigned char *p, size_t n) {
+  int64_t step = 0;
+  for (size_t at = 0; at < n;) {
+    uint64_t k, v;
+    if (!read_varint(p, n, &at, &k)) return -1;
+    switch (k & 7) {
+      case 0:
+        if (!read_varint(p, n, &at, &v)) return -1;
+        if (k >> 3 == 2) step = (int64_t)v;
+        break;
+      case 1: at += 8; break;
+      case 5: at += 4; break;
+      case 2:
+        if (!read_varint(p, n, &at, &v) || v > n - at) return -1;
+        at += v;
+        break;
+      default: return -1;
+    }
+    if (at > n) return -1;
+  }
+  return step;
+}
+
+static uint64_t le_bytes(const unsigned char *p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+  return v;
+}
+
+/* The length of the records of data[0, len) to keep: complete, intact ones up to the first
+ * past `step` (a killed writer's partial record ends the file too). */
+static size_t records_up_to(const unsigned char *data, size_t len, int64_t step) {
+  size_t at = 0;
+  while (len - at >= 16) {
+    uint64_t n = le_bytes(data + at, 8);
+    if ((uint32_t)le_bytes(data + at + 8, 4) != masked(df_crc32c(0, data + at, 8)) || n > len - at - 16) break;
+    const unsigned char *ev = data + at + 12;
+    if ((uint32_t)le_bytes(ev + n, 4) != masked(df_crc32c(0, ev, (size_t)n))) break;
+    int64_t s = event_step(ev, (size_t)n);
+    if (s < 0 || s > step) break;
+    at += 16 + (size_t)n;
+  }
+  return at;
+}
+
+df_status df_tb_trim(const char *dir, int64_t step, df_tb_writer *w) {
+  if (w) { /* its file is replaced: reopened below */
+    fclose(w->fp);
+    w->fp = NULL;
+  }
+  DIR *dp = opendir(dir);
+  if (!dp) return DF_FAIL(DF_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
+  static const char prefix[] = "events.out.tfevents.", suffix[] = ".drumforge";
+  const struct dirent *e;
+  df_status s = DF_OK;
+  while (!s && (e = readdir(dp))) {
+    size_t n = strlen(e->d_name);
+    if (strncmp(e->d_name, prefix, sizeof prefix - 1) || n < sizeof suffix ||
+        strcmp(e->d_name + n - (sizeof suffix - 1), suffix))
+      continue; /* only the files drumforge writes */
+    char path[4600], *data;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    s = df_read_file(path, &data, &len);
+    if (s) break;
+    size_t keep = records_up_to((const unsigned char *)data, len, step);
+    if (keep < len) s = df_write_file_atomic(path, data, keep);
+    free(data);
+  }
+  closedir(dp);
+  if (w && !(w->fp = fopen(w->path, "ab")) && !s) s = DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", w->path, strerror(errno));
+  return s;
 }

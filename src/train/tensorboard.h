@@ -21,6 +21,11 @@ df_status df_tb_audio(df_tb_writer *w, int64_t step, const char *tag, const void
 /* Flushes to the file (the trainer calls it after each logged step). */
 df_status df_tb_flush(df_tb_writer *w);
 
+/* Drops the records past `step` from the event files drumforge wrote in dir, and a partial
+ * record a killed writer left at the end (each file rewritten atomically when it changes):
+ * a resumed or rolled-back run logs those steps again. w (or NULL): a writer open on a file
+ * of dir, which goes on appending to the trimmed file. */
+df_status df_tb_trim(const char *dir, int64_t step, df_tb_writer *w);
 /* CRC-32C (Castagnoli), as TFRecord uses; exposed for tests. */
 uint32_t df_crc32c(uint32_t crc, const void *data, size_t len);
 

@@ -270,8 +270,8 @@ static df_status append_metrics(trainer *t, const df_metrics *m, double rate) {
   return DF_OK;
 }
 
-/* On resume, drops metric lines past the checkpoint's step (written after it by the session
- * that was killed), so the file matches the run that continues. */
+/* Drops metric lines past the current step (and a partial last line), so the file matches
+ * the run that continues. */
 static df_status trim_metrics(trainer *t) {
   char path[4200];
   snprintf(path, sizeof path, "%s/metrics.jsonl", t->opt->run_dir);
@@ -297,10 +297,19 @@ static df_status trim_metrics(trainer *t) {
     if (!end) break;
     line = end + 1;
   }
-  s = df_write_file_atomic(path, out, used);
+  s = used < len ? df_write_file_atomic(path, out, used) : DF_OK;
   free(out);
   free(text);
   return s;
+}
+
+/* The run's logs hold nothing past the current step: lines and events a killed session, or a
+ * path the run rolled back from, wrote after it would otherwise appear twice once the run
+ * gets there again. Opens the TensorBoard writer (train.tensorboard) once they are trimmed. */
+static df_status trim_logs(trainer *t) {
+  DF_TRY(trim_metrics(t));
+  DF_TRY(df_tb_trim(t->opt->run_dir, t->step, t->tb));
+  return t->set.tensorboard && !t->tb ? df_tb_open(t->opt->run_dir, &t->tb) : DF_OK;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -313,6 +322,22 @@ static df_status check_resume_override(const char *assignment) {
       return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s (the checkpoint holds the state it drives)",
                      assignment, fixed[i] + 6);
   return DF_OK;
+}
+
+/* Applies "section.key=value"; on resume, a value other than the stored one gets a notice
+ * (what the run trained with until now is no longer what config.ini says). */
+static df_status set_noting_change(trainer *t, const char *assignment, const char *origin, int resumed) {
+  size_t k = strcspn(assignment, "= \t");
+  char key[256];
+  snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), assignment);
+  const char *was = df_config_peek(t->cfg, key);
+  char *before = was ? strdup(was) : NULL;
+  df_status s = df_config_set_assignment(t->cfg, assignment, origin);
+  const char *now_value = df_config_peek(t->cfg, key);
+  if (!s && resumed && before && now_value && strcmp(before, now_value))
+    notice(t, "resuming with %s = %s (%s; the run had %s)", key, now_value, origin, before);
+  free(before);
+  return s;
 }
 
 static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
@@ -334,7 +359,14 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
     if (resumed && strncmp(o->overrides[i], "train.", 6))
       return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
     if (resumed) DF_TRY(check_resume_override(o->overrides[i]));
-    DF_TRY(df_config_set_assignment(t->cfg, o->overrides[i], "--set"));
+    DF_TRY(set_noting_change(t, o->overrides[i], "--set", resumed != NULL));
+  }
+  /* --steps is recorded as train.steps, so that a resume after a preemption, without
+   * --steps, still trains to it. */
+  if (o->steps > 0) {
+    char steps[48];
+    snprintf(steps, sizeof steps, "train.steps=%lld", (long long)o->steps);
+    DF_TRY(set_noting_change(t, steps, "--steps", 0));
   }
   return DF_OK;
 }
@@ -408,32 +440,40 @@ static df_status make_run_dir(trainer *t) {
   return DF_OK;
 }
 
-static df_status setup(trainer *t) {
-  const df_train_options *o = t->opt;
-  int64_t *steps;
-  int n;
-  DF_TRY(df_run_list_checkpoints(o->run_dir, &steps, &n));
-  free(steps);
-  if (n > 0 && o->resume == DF_RESUME_NEVER)
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s already has %d checkpoint(s): resume it (the default) or use another --run",
-                   o->run_dir, n);
-  df_checkpoint_state resumed;
-  char resume_path[4200] = "";
-  int resuming = 0;
-  if (n > 0 || o->resume == DF_RESUME_REQUIRE) {
-    DF_TRY(newest_valid(t, resume_path, sizeof resume_path, &resumed));
-    resuming = 1;
+/* A resumed run goes on with the sounds, classes and step limit it has: a dataset at another
+ * rate, or with other classes (their label ids would swap), would silently train another
+ * model, and a step limit below the checkpoint's step would stop at once without a word. */
+static df_status check_resume_fits(const trainer *t, const char *ckpt, const df_checkpoint_state *st) {
+  if (t->set.steps < st->step)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s is at step %lld, past the step limit %lld (%s): give a larger --steps to train further",
+                   t->opt->run_dir, (long long)st->step, (long long)t->set.steps, t->opt->steps > 0 ? "--steps" : "train.steps");
+  if (st->sample_rate && st->sample_rate != t->info.rate)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: its sounds are %d Hz, %s was trained on %d Hz: resume with the run's dataset (--data), or start a new run",
+                   t->set.data_path, t->info.rate, ckpt, st->sample_rate);
+  int same = st->n_classes == t->info.n_classes;
+  for (int i = 0; same && i < st->n_classes; i++) same = !strcmp(st->class_names[i], t->info.class_names[i]);
+  if (!same) {
+    char had[DF_MAX_CLASSES * DF_CLASS_NAME_LEN + 16] = "", has[sizeof had] = "";
+    for (int i = 0; i < st->n_classes; i++) snprintf(had + strlen(had), sizeof had - strlen(had), "%s%s", i ? "," : "", st->class_names[i]);
+    for (int i = 0; i < t->info.n_classes; i++) snprintf(has + strlen(has), sizeof has - strlen(has), "%s%s", i ? "," : "", t->info.class_names[i]);
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: its classes (%s) are not those %s was trained with (%s): resume with the run's dataset (--data), or start a new run",
+                   t->set.data_path, has[0] ? has : "none", ckpt, had[0] ? had : "none");
   }
-  df_status s = load_config(t, resuming ? &resumed : NULL);
-  if (resuming) df_checkpoint_state_free(&resumed);
-  DF_TRY(s);
+  return DF_OK;
+}
+
+/* Everything before the first step; resumed: the state of the checkpoint at resume_path
+ * (NULL: a new run). */
+static df_status setup_run(trainer *t, const df_checkpoint_state *resumed, const char *resume_path) {
+  const df_train_options *o = t->opt;
+  DF_TRY(load_config(t, resumed));
   DF_TRY(read_settings(t->cfg, &t->set));
-  if (o->steps > 0) t->set.steps = o->steps;
   const char *type_name;
   DF_TRY(df_config_string(t->cfg, "model.type", "wavegan", &type_name));
   t->type = df_model_type_find(type_name);
   if (!t->type) return DF_CONFIG_FAIL(t->cfg, "model.type", "unknown model '%s' (known: %s)", type_name, df_model_type_list());
   DF_TRY(open_loader(t));
+  if (resumed) DF_TRY(check_resume_fits(t, resume_path, resumed));
   df_rng_init(&t->rng, t->set.seed);
   DF_TRY(t->type->create(t->cfg, o->device, &t->data, &t->rng, &t->model));
   DF_TRY(check_audio_shape(t));
@@ -446,20 +486,39 @@ static df_status setup(trainer *t) {
   snprintf(sub, sizeof sub, "%s/checkpoints", o->run_dir);
   df_remove_stale_temporaries(o->run_dir, NULL, 0);
   df_remove_stale_temporaries(sub, NULL, 0);
-  if (!resuming) DF_TRY(write_run_config(t));
-  if (t->set.tensorboard) DF_TRY(df_tb_open(o->run_dir, &t->tb));
+  if (!resumed) DF_TRY(write_run_config(t));
   if (t->set.eval_every_checkpoint)
     DF_TRY(df_eval_hook_open(o->run_dir, t->set.data_path, o->device,
                              (int)t->set.eval_count, t->set.seed, o->log, o->ctx, &t->eval));
-  if (resuming) {
-    DF_TRY(restore(t, resume_path));
-    DF_TRY(trim_metrics(t));
+  if (resumed) DF_TRY(restore(t, resume_path));
+  DF_TRY(trim_logs(t));
+  if (resumed) {
     /* Only now: a resume that fails (e.g. --data that does not fit) leaves config.ini alone. */
     DF_TRY(write_run_config(t));
     set_aside_unusable(t);
     notice(t, "resumed from %s (step %lld)", resume_path, (long long)t->step);
+    if (t->step == t->set.steps)
+      notice(t, "the run is already at its step limit %lld: give a larger --steps to train further", (long long)t->step);
   }
   return DF_OK;
+}
+
+static df_status setup(trainer *t) {
+  const df_train_options *o = t->opt;
+  int64_t *steps;
+  int n;
+  DF_TRY(df_run_list_checkpoints(o->run_dir, &steps, &n));
+  free(steps);
+  if (n > 0 && o->resume == DF_RESUME_NEVER)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s already has %d checkpoint(s): resume it (the default) or use another --run",
+                   o->run_dir, n);
+  if (n == 0 && o->resume != DF_RESUME_REQUIRE) return setup_run(t, NULL, NULL);
+  df_checkpoint_state resumed;
+  char resume_path[4200];
+  DF_TRY(newest_valid(t, resume_path, sizeof resume_path, &resumed));
+  df_status s = setup_run(t, &resumed, resume_path);
+  df_checkpoint_state_free(&resumed);
+  return s;
 }
 
 static void teardown(trainer *t) {
@@ -490,6 +549,7 @@ static df_status diverged(trainer *t, int64_t step, const char *what, int *rollb
     char path[4200];
     snprintf(path, sizeof path, "%s", t->last_ckpt);
     DF_TRY(restore(t, path));
+    DF_TRY(trim_logs(t));
     /* The same path would diverge again: continue on another part of the stream. */
     t->rng.offset += (uint64_t)*rollbacks << 40;
     return DF_OK;
