@@ -63,7 +63,7 @@ int main(void) {
   df_config_free(cfg);
 
   /* Bad values name the file, line and key. */
-  df_config_parse("[optim]\nlr = fast\nbeta = 2\n", "bad.ini", &cfg);
+  df_config_parse("[optim]\nlr = fast\nbeta = 2\nbeta1 = 0.9999999\n", "bad.ini", &cfg);
   double v;
   s = df_config_float(cfg, "optim.lr", 1e-4, 0, 1, &v);
   df_expect_status(s, DF_ERR_CONFIG, "a non-number is an error");
@@ -72,6 +72,9 @@ int main(void) {
   s = df_config_float(cfg, "optim.beta", 0.5, 0, 1, &v);
   df_expect_status(s, DF_ERR_CONFIG, "an out-of-range number is an error");
   df_expect_true(mentions("bad.ini:3") && mentions("outside"), "the range error says so");
+  s = df_config_float(cfg, "optim.beta1", 0.5, 0, 0.999999, &v);
+  df_expect_true(s == DF_ERR_CONFIG && mentions("0.9999999 is outside [0, 0.999999]"),
+                 "the range error gives the value as written, not rounded into the range");
   df_config_free(cfg);
 
   /* Syntax errors and keys outside sections. */

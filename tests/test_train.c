@@ -470,6 +470,12 @@ int main(void) {
     df_expect_true(system(cmd) == 0, "... and the folder it found empty is empty again (no config.ini, checkpoints/)");
   }
 
+  /* 6a'. A learning rate of 0 (accepted once, training nothing) is refused, naming the key. */
+  char run_lr0[4300];
+  s = train_smoke_with("lr0", "optim.lr_d=0", run_lr0, sizeof run_lr0);
+  df_expect_true(s == DF_ERR_CONFIG && strstr(df_last_error(), "optim.lr_d") && strstr(df_last_error(), "never change"),
+                 "optim.lr_d = 0 is refused, naming the key");
+
   /* 6b. A model whose sounds are not the dataset's length is refused before anything runs. */
   char run_long[4300];
   s = train_smoke_with("long", "model.slice_len=32768", run_long, sizeof run_long);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "drumforge/config.h"
 #include "drumforge/status.h"
 #include "drumforge/tensor.h"
 
@@ -18,6 +19,11 @@ typedef struct df_adam_config {
   float eps;          /* 1e-8 */
   float weight_decay; /* L2 added to the gradient (PyTorch Adam semantics); 0 = off */
 } df_adam_config;
+
+/* Reads the learning rate (lr_key, in (0, 1]: 0 would train nothing, silently) and
+ * optim.beta1 / optim.beta2 (in [0, 1)) of an experiment; eps 1e-8, no weight decay. */
+df_status df_adam_config_read(df_config *cfg, const char *lr_key, double def_lr, double def_beta1,
+                              double def_beta2, df_adam_config *out);
 
 /* One Adam update of param using grad, with moments m and v (same shapes, same device).
  * step is the 1-based count of updates so far including this one (bias correction):

@@ -326,8 +326,9 @@ df_status df_config_float(df_config *cfg, const char *key, double def, double mi
     return DF_FAIL(DF_ERR_CONFIG, "%s: %s: expected a number, got '%s'", where(e, at, sizeof at),
                    key, e->value);
   if (v < min || v > max)
-    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: %g is outside [%g, %g]", where(e, at, sizeof at), key,
-                   v, min, max);
+    /* The value as given: %g rounds 0.9999999 to the "1" that would look inside [0, 0.999999]. */
+    return DF_FAIL(DF_ERR_CONFIG, "%s: %s: %s is outside [%.9g, %.9g]", where(e, at, sizeof at), key,
+                   e->value, min, max);
   *out = v;
   return DF_OK;
 }

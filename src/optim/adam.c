@@ -1,6 +1,17 @@
 /* Adam: argument checks and dispatch. */
 #include "ops/dispatch.h"
 
+df_status df_adam_config_read(df_config *cfg, const char *lr_key, double def_lr, double def_beta1,
+                              double def_beta2, df_adam_config *out) {
+  double lr, b1, b2;
+  DF_TRY(df_config_float(cfg, lr_key, def_lr, 0, 1, &lr));
+  if (lr == 0) return DF_CONFIG_FAIL(cfg, lr_key, "0 would never change the weights: give a rate in (0, 1]");
+  DF_TRY(df_config_float(cfg, "optim.beta1", def_beta1, 0, 0.999999, &b1));
+  DF_TRY(df_config_float(cfg, "optim.beta2", def_beta2, 0, 0.999999, &b2));
+  *out = (df_adam_config){(float)lr, (float)b1, (float)b2, 1e-8f, 0.0f};
+  return DF_OK;
+}
+
 df_status df_adam_step(const df_adam_config *cfg, int64_t step, df_tensor *param,
                        const df_tensor *grad, df_tensor *m, df_tensor *v) {
   const char *fn = "df_adam_step";

@@ -125,7 +125,7 @@ static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
 }
 
 static df_status read_training(df_config *cfg, sa_config *c) {
-  double f, b1, b2;
+  double f;
   DF_TRY(df_config_float(cfg, "loss.reconstruction_weight", 1.0, 0.0, 1e12, &f));
   c->recon_weight = (float)f;
   if (c->kind == SA_VAE) {
@@ -138,10 +138,7 @@ static df_status read_training(df_config *cfg, sa_config *c) {
     DF_TRY(df_config_float(cfg, "loss.prior_sigma", 1.0, 1e-3, 1e3, &f));
     c->prior_sigma = (float)f;
   }
-  DF_TRY(df_config_float(cfg, "optim.lr", 5e-4, 0, 1, &f));
-  DF_TRY(df_config_float(cfg, "optim.beta1", 0.9, 0, 0.999999, &b1));
-  DF_TRY(df_config_float(cfg, "optim.beta2", 0.999, 0, 0.999999, &b2));
-  c->adam = (df_adam_config){(float)f, (float)b1, (float)b2, 1e-8f, 0.0f};
+  DF_TRY(df_adam_config_read(cfg, "optim.lr", 5e-4, 0.9, 0.999, &c->adam));
   DF_TRY(df_config_float(cfg, "optim.clip_norm", 0.0, 0.0, 1e9, &f));
   c->clip_norm = (float)f;
   long v;

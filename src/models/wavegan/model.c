@@ -12,22 +12,13 @@ typedef struct wavegan_model {
   int critic_steps;
 } wavegan_model;
 
-static df_status read_adam(df_config *cfg, const char *lr_key, df_adam_config *out) {
-  double lr, b1, b2;
-  DF_TRY(df_config_float(cfg, lr_key, 1e-4, 0, 1, &lr));
-  DF_TRY(df_config_float(cfg, "optim.beta1", 0.5, 0, 0.999999, &b1));
-  DF_TRY(df_config_float(cfg, "optim.beta2", 0.9, 0, 0.999999, &b2));
-  *out = (df_adam_config){(float)lr, (float)b1, (float)b2, 1e-8f, 0.0f};
-  return DF_OK;
-}
-
 static df_status create(df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
                         void **out) {
   df_wavegan_config c;
   DF_TRY(df_wavegan_config_read(cfg, data ? data->n_classes : 0, &c));
   df_adam_config ag, ad;
-  DF_TRY(read_adam(cfg, "optim.lr_g", &ag));
-  DF_TRY(read_adam(cfg, "optim.lr_d", &ad));
+  DF_TRY(df_adam_config_read(cfg, "optim.lr_g", 1e-4, 0.5, 0.9, &ag));
+  DF_TRY(df_adam_config_read(cfg, "optim.lr_d", 1e-4, 0.5, 0.9, &ad));
   long critic_steps;
   DF_TRY(df_config_int(cfg, "optim.critic_steps", 5, 1, 100, &critic_steps));
   wavegan_model *w = calloc(1, sizeof *w);
