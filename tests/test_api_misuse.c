@@ -218,6 +218,7 @@ static void audio(void) {
   expect_error(df_audio_alloc(&a, 1 << 30, 1LL << 40, 16000), DF_ERR_INVALID_ARG, "channels",
                "audio_alloc: sample count overflows");
   expect_error(df_audio_alloc(NULL, 1, 10, 16000), DF_ERR_INVALID_ARG, "'a'", "audio_alloc: NULL");
+  expect_error(df_audio_alloc(&a, 1, 10, 0), DF_ERR_INVALID_ARG, "rate", "audio_alloc: rate 0");
   df_expect_ok(df_audio_alloc(&a, 1, 10, 16000), "audio_alloc 10 frames");
   for (int i = 0; i < 10; i++) a.data[i] = 1.0f;
   /* A fade reaching past the end wrote beyond the buffer. */

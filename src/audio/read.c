@@ -18,6 +18,8 @@ df_status df_audio_alloc(df_audio *a, int channels, int64_t frames, int rate) {
   if (channels < 1 || frames < 0 || frames > (int64_t)(SIZE_MAX / sizeof(float) / 2) / channels)
     return DF_FAIL(DF_ERR_INVALID_ARG, "audio buffer: %d channels, %lld frames", channels,
                    (long long)frames);
+  /* A rate of 0 would reach libsndfile (or a division) much later, far from its cause. */
+  if (rate < 1) return DF_FAIL(DF_ERR_INVALID_ARG, "audio buffer: sample rate %d Hz", rate);
   size_t n = (size_t)channels * (size_t)(frames > 0 ? frames : 1);
   a->data = calloc(n, sizeof(float));
   if (!a->data) return DF_FAIL(DF_ERR_OOM, "audio buffer of %zu samples", n);
