@@ -69,6 +69,42 @@ static int make_run(void) {
   return df_expect_true(run_cmd(cmd) == 0, "drumforge eval");
 }
 
+/* A run whose metrics.jsonl has names that are markup or paths, and series of one point: the
+ * names are shown as text (escaped in the page and in well-formed SVGs), every chart stays in
+ * curves/, and a one-point chart names its one step. odd receives the report's folder. */
+static void odd_metrics(char *odd, size_t len) {
+  char dir[4300], path[4500], cmd[9000], *text = NULL, *svg = NULL;
+  size_t n;
+  snprintf(dir, sizeof dir, "%s/odd", scratch);
+  snprintf(odd, len, "%s/report", dir);
+  df_mkdirs(dir);
+  snprintf(path, sizeof path, "%s/config.ini", dir);
+  df_test_write_text(path, "[model]\ntype = wavegan\n");
+  snprintf(path, sizeof path, "%s/metrics.jsonl", dir);
+  df_test_write_text(path, "{\"step\": 1, \"<script>\": 0.5, \"a\\\"b\": 1, \"&\": 2, \"../../escape\": 3, \"loss_g\": 0.25}\n"
+                           "{\"step\": 2, \"&\": 3, \"../../escape\": 4}\n");
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' > /dev/null", DF_DRUMFORGE_EXE, dir);
+  if (!df_expect_true(run_cmd(cmd) == 0, "a report of metrics named <script>, a\"b, & and ../../escape")) return;
+  snprintf(path, sizeof path, "%s/index.html", odd);
+  if (df_expect_ok(df_read_file(path, &text, &n), "read its page")) {
+    df_expect_true(!strstr(text, "<script>") && strstr(text, "alt=\"&lt;script&gt; over") &&
+                       strstr(text, "alt=\"a&quot;b over") && strstr(text, "alt=\"&amp; over"),
+                   "the metric names are escaped in the page");
+  }
+  snprintf(path, sizeof path, "%s/curves", odd);
+  df_expect_true(count_files(path, ".svg") == 5 && !count_files(dir, ".svg") && !count_files(scratch, ".svg"),
+                 "one chart per metric, all in curves/ (../../escape too)");
+  snprintf(cmd, sizeof cmd, "python3 -c 'import sys, xml.dom.minidom as m; [m.parse(f) for f in sys.argv[1:]]' '%s'/*.svg",
+           path);
+  df_expect_true(run_cmd(cmd) == 0, "every chart is well-formed SVG");
+  snprintf(path, sizeof path, "%s/curves/loss_g.svg", odd);
+  if (df_expect_ok(df_read_file(path, &svg, &n), "read a one-point chart"))
+    df_expect_true(strstr(svg, ">step 1<") && !strstr(svg, "step 2") && strstr(svg, ">0.25<") && !strstr(svg, "1.25"),
+                   "a chart of one point names its step and value only (not step 2)");
+  free(text);
+  free(svg);
+}
+
 int main(void) {
   df_test_begin("test_report_render");
   df_test_scratch_dir("report_render", scratch, sizeof scratch);
@@ -111,6 +147,9 @@ int main(void) {
   snprintf(path, sizeof path, "%s/report", fake);
   df_expect_true(access(path, F_OK) != 0, "the refused reports wrote nothing");
 
+  char odd[4400];
+  odd_metrics(odd, sizeof odd);
+
   if (system("command -v chromium > /dev/null 2>&1") != 0) {
     printf("SKIP chromium is not installed (apt-get install chromium): the page was not rendered\n");
     int rc = df_test_finish();
@@ -126,7 +165,7 @@ int main(void) {
   snprintf(cmd, sizeof cmd, "timeout 120 chromium %s --user-data-dir='%s/profile' --dump-dom 'file://%s/index.html' > '%s' 2> '%s'",
            flags, scratch, report, dom, log);
   df_expect_true(run_cmd(cmd) == 0, "chromium loads the page");
-  char *text = NULL, *errors = NULL;
+  char *text = NULL, *errors = NULL, *odd_dom = NULL;
   size_t len;
   if (df_expect_ok(df_read_file(dom, &text, &len), "read the rendered DOM")) {
     df_expect_true(strstr(text, "<h1>drumforge report</h1>") != NULL, "the rendered page is the report");
@@ -149,6 +188,14 @@ int main(void) {
     }
     df_expect_true(found, "every audio player's file exists");
   }
+  snprintf(cmd, sizeof cmd, "timeout 120 chromium %s --user-data-dir='%s/profile' --dump-dom 'file://%s/index.html' > '%s' 2> /dev/null",
+           flags, scratch, odd, dom);
+  if (df_expect_true(run_cmd(cmd) == 0, "chromium loads the page of odd metric names") &&
+      df_expect_ok(df_read_file(dom, &odd_dom, &len), "read its DOM"))
+    df_expect_true(count(odd_dom, "<img ") == 5 && count(odd_dom, "class=\"missing\"") == 0 &&
+                       strstr(odd_dom, "alt=\"a&quot;b over the steps\"") && !strstr(odd_dom, "</script>"),
+                   "... its 5 charts load, named as written (a\"b), no script element");
+  free(odd_dom);
   if (df_expect_ok(df_read_file(log, &errors, &len), "read chromium's log"))
     df_expect_true(!strstr(errors, "Uncaught") && !strstr(errors, ":CONSOLE") , "no console errors or messages");
   free(text);

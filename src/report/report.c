@@ -171,17 +171,25 @@ static void eval_table(FILE *f, const cJSON *ev, const cJSON *best) {
           num(cl, "test_accuracy"), num(cl, "test_examples"));
 }
 
+/* A class name from eval.json or classifier.json (files a user can edit) as a header cell. */
+static void th(FILE *f, const cJSON *name) {
+  fprintf(f, "<th>");
+  rp_escape(f, cJSON_IsString(name) ? name->valuestring : "?");
+  fprintf(f, "</th>");
+}
+
 static void confusion(FILE *f, const char *title, const cJSON *names, const cJSON *rows) {
   int n = cJSON_GetArraySize(names);
   if (!cJSON_IsArray(rows) || n == 0) return;
   fprintf(f, "<h2>%s</h2>\n<table class=\"confusion\"><tr><th>asked \\ heard</th>", title);
-  for (int j = 0; j < n; j++) fprintf(f, "<th>%s</th>", cJSON_GetArrayItem(names, j)->valuestring);
+  for (int j = 0; j < n; j++) th(f, cJSON_GetArrayItem(names, j));
   fprintf(f, "</tr>\n");
   for (int i = 0; i < n && i < cJSON_GetArraySize(rows); i++) {
     const cJSON *row = cJSON_GetArrayItem(rows, i);
     double total = 0;
     for (int j = 0; j < n; j++) total += cJSON_GetArrayItem(row, j)->valuedouble;
-    fprintf(f, "<tr><th>%s</th>", cJSON_GetArrayItem(names, i)->valuestring);
+    fprintf(f, "<tr>");
+    th(f, cJSON_GetArrayItem(names, i));
     for (int j = 0; j < n; j++) {
       double v = cJSON_GetArrayItem(row, j)->valuedouble, share = total > 0 ? v / total : 0;
       fprintf(f, "<td style=\"background: rgba(33, 144, 141, %.2f)\">%g</td>", share, v);
@@ -237,9 +245,13 @@ df_status df_report_write(const df_report_options *o, char *index, size_t len) {
     rp_series_free(&series);
     return s;
   }
-  fprintf(f.fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>drumforge report: %s</title>"
-                "<style>%s</style></head><body>\n<h1>drumforge report</h1>\n<p>Run <code>%s</code>%s%s%s</p>\n",
-          o->run_dir, style, o->run_dir, dataset[0] ? ", dataset <code>" : "", dataset, dataset[0] ? "</code>" : "");
+  fprintf(f.fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>drumforge report: ");
+  rp_escape(f.fp, o->run_dir);
+  fprintf(f.fp, "</title><style>%s</style></head><body>\n<h1>drumforge report</h1>\n<p>Run <code>", style);
+  rp_escape(f.fp, o->run_dir);
+  fprintf(f.fp, "</code>%s", dataset[0] ? ", dataset <code>" : "");
+  rp_escape(f.fp, dataset);
+  fprintf(f.fp, "%s</p>\n", dataset[0] ? "</code>" : "");
   if (dataset[0] && !dataset_found)
     fprintf(f.fp, "<p>The run's dataset is not there any more: no real examples (<code>--data DATASET</code> names "
                   "another).</p>\n");

@@ -9,16 +9,18 @@
 
 #define RP_MAX_SERIES 32
 
-/* metrics.jsonl as one series (step, value) per key. */
+/* metrics.jsonl as one series (step, value) per key (the first RP_MAX_SERIES keys). */
 typedef struct rp_series {
   int n;
-  char name[RP_MAX_SERIES][64];
+  char *name[RP_MAX_SERIES];
   int count[RP_MAX_SERIES], cap[RP_MAX_SERIES];
   double *step[RP_MAX_SERIES], *value[RP_MAX_SERIES];
 } rp_series;
 
 df_status rp_series_read(const char *run_dir, rp_series *out);
 void rp_series_free(rp_series *s);
+/* Writes text for HTML or SVG: & < > " ' as entities, control characters as '?'. */
+void rp_escape(FILE *fp, const char *text);
 /* One SVG chart per series in OUT/curves/, and their <img> tags. */
 df_status rp_curves(FILE *html, const char *out_dir, const rp_series *s);
 /* data.path of RUN/config.ini into buf ("" when there is none). */

@@ -19,6 +19,10 @@ void df_signals_install(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  /* Restart what the signal interrupts: a write or fsync of a checkpoint blocked on a slow or
+   * network file system would fail with EINTR (stdio's fwrite does not retry) and lose the
+   * very checkpoint the stop asks for. */
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   stop_signal = 0;
   sigaction(SIGINT, &sa, &saved_int);
