@@ -42,11 +42,48 @@ static int scale_shards(const char *dataset, double factor) {
   return failed || !scaled;
 }
 
+/* What a dataset this fixture made is: its parameters, this description's version (change it
+ * when the tones or the preparation change) and a hash of the manifest.json it got. */
+static int describe(const char *dataset, int per_class, double amplitude, char *buf, size_t len) {
+  char path[4200], *text;
+  size_t n;
+  snprintf(path, sizeof path, "%s/manifest.json", dataset);
+  if (df_read_file(path, &text, &n) != DF_OK) return 1;
+  uint64_t hash = 1469598103934665603ull; /* FNV-1a */
+  for (size_t i = 0; i < n; i++) hash = (hash ^ (unsigned char)text[i]) * 1099511628211ull;
+  free(text);
+  snprintf(buf, len, "df_test_make_dataset v1: per_class %d, amplitude %.17g, manifest.json %016llx\n", per_class,
+           amplitude, (unsigned long long)hash);
+  return 0;
+}
+
+/* The dataset in dir is reused only when dir/dataset.fixture, written once it was complete,
+ * describes it with these parameters: a scratch folder can hold another version's or another
+ * test's dataset (or a half-made one), and reusing it would test the wrong data. */
+static int reusable(const char *dir, const char *dataset, int per_class, double amplitude) {
+  char stamp[4200], want[256], *had;
+  size_t n;
+  snprintf(stamp, sizeof stamp, "%s/dataset.fixture", dir);
+  if (describe(dataset, per_class, amplitude, want, sizeof want) || df_read_file(stamp, &had, &n) != DF_OK) return 0;
+  int same = n == strlen(want) && !memcmp(had, want, n);
+  free(had);
+  return same;
+}
+
+static int write_stamp(const char *dir, const char *dataset, int per_class, double amplitude) {
+  char stamp[4200], text[256];
+  snprintf(stamp, sizeof stamp, "%s/dataset.fixture", dir);
+  return describe(dataset, per_class, amplitude, text, sizeof text) ||
+         df_write_file_atomic(stamp, text, strlen(text)) != DF_OK;
+}
+
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset, size_t len) {
   snprintf(dataset, len, "%s/dataset", dir);
-  char manifest[4200];
-  snprintf(manifest, sizeof manifest, "%s/manifest.json", dataset);
-  if (access(manifest, F_OK) == 0) return 0;
+  if (reusable(dir, dataset, per_class, amplitude)) return 0;
+  /* Anything else there goes: its audio/ would join the new tones (more files per class). */
+  char cmd[13000];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s/audio' '%s/dataset.fixture'", dataset, dir, dir);
+  if (system(cmd) != 0) return 1;
   static const char *const classes[] = {"kick", "snare", "hh_closed"};
   const int rate = 16000, frames = 8000;
   float *buf = malloc(sizeof(float) * frames);
@@ -91,7 +128,7 @@ int df_test_make_dataset(const char *dir, int per_class, double amplitude, char 
     fprintf(stderr, "%s: cannot scale the shards by %g\n", dataset, amplitude);
     return 1;
   }
-  return 0;
+  return write_stamp(dir, dataset, per_class, amplitude);
 }
 
 int df_test_write_smoke_config(const char *dir, const char *name, const char *const *replace,

@@ -9,9 +9,11 @@
 #include "drumforge/status.h"
 
 /* Builds a dataset in dir/dataset from per_class tones in each of the folders kick, snare
- * and hh_closed (prepared at 16 kHz, 16384 samples), unless it exists. amplitude scales the
- * tones (beyond +-1000, which audio files may not hold, through the shards' 'scale'
- * attribute). Returns 0 on success. */
+ * and hh_closed (prepared at 16 kHz, 16384 samples). amplitude scales the tones (beyond
+ * +-1000, which audio files may not hold, through the shards' 'scale' attribute). A dataset
+ * already there is reused only when dir/dataset.fixture shows this function made it with the
+ * same parameters (and its manifest.json is unchanged); otherwise dir/dataset and dir/audio
+ * are replaced. Returns 0 on success. */
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset,
                          size_t len);
 
