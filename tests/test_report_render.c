@@ -91,6 +91,17 @@ static void odd_metrics(char *odd, size_t len) {
                        strstr(text, "alt=\"a&quot;b over") && strstr(text, "alt=\"&amp; over"),
                    "the metric names are escaped in the page");
   }
+  /* An eval.json edited by hand: class names that are markup, rows short or not arrays. */
+  snprintf(path, sizeof path, "%s/eval.json", dir);
+  df_test_write_text(path, "{\"step\": 2, \"class_names\": [\"kick\", \"<b>\"], "
+                           "\"conditioning\": {\"accuracy\": 0.5, \"confusion\": [[1], 3]}}");
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' > /dev/null", DF_DRUMFORGE_EXE, dir);
+  free(text);
+  text = NULL;
+  snprintf(path, sizeof path, "%s/index.html", odd);
+  if (df_expect_true(run_cmd(cmd) == 0, "an eval.json with a short confusion row and a class named <b>") &&
+      df_expect_ok(df_read_file(path, &text, &n), "read its page"))
+    df_expect_true(strstr(text, "<th>&lt;b&gt;</th>") && !strstr(text, "<b>"), "... is shown, the class name escaped");
   snprintf(path, sizeof path, "%s/curves", odd);
   df_expect_true(count_files(path, ".svg") == 5 && !count_files(dir, ".svg") && !count_files(scratch, ".svg"),
                  "one chart per metric, all in curves/ (../../escape too)");

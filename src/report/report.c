@@ -178,6 +178,12 @@ static void th(FILE *f, const cJSON *name) {
   fprintf(f, "</th>");
 }
 
+/* A confusion count; a row that is short or not an array (an edited file) counts 0. */
+static double cell(const cJSON *row, int j) {
+  const cJSON *v = cJSON_IsArray(row) ? cJSON_GetArrayItem(row, j) : NULL;
+  return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
 static void confusion(FILE *f, const char *title, const cJSON *names, const cJSON *rows) {
   int n = cJSON_GetArraySize(names);
   if (!cJSON_IsArray(rows) || n == 0) return;
@@ -187,11 +193,11 @@ static void confusion(FILE *f, const char *title, const cJSON *names, const cJSO
   for (int i = 0; i < n && i < cJSON_GetArraySize(rows); i++) {
     const cJSON *row = cJSON_GetArrayItem(rows, i);
     double total = 0;
-    for (int j = 0; j < n; j++) total += cJSON_GetArrayItem(row, j)->valuedouble;
+    for (int j = 0; j < n; j++) total += cell(row, j);
     fprintf(f, "<tr>");
     th(f, cJSON_GetArrayItem(names, i));
     for (int j = 0; j < n; j++) {
-      double v = cJSON_GetArrayItem(row, j)->valuedouble, share = total > 0 ? v / total : 0;
+      double v = cell(row, j), share = total > 0 ? v / total : 0;
       fprintf(f, "<td style=\"background: rgba(33, 144, 141, %.2f)\">%g</td>", share, v);
     }
     fprintf(f, "</tr>\n");
