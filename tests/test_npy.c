@@ -1,11 +1,14 @@
 /* .npy latents: write -> read is exact; files as numpy writes them (float64, 1-D, format
  * version 2) read; numpy reads ours (when Python with numpy is present); every bad file gives
- * a one-line error naming the file and the problem, shapes whose size overflows included. */
+ * a one-line error naming the file and the problem, shapes whose size overflows included;
+ * FILE.npy[:ROW] specs split at the last ".npy"; df_same_file sees through links. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/testlib.h"
+#include "drumforge/fileio.h"
 #include "drumforge/npy.h"
 
 static char scratch[4096];
@@ -133,5 +136,26 @@ int main(void) {
   snprintf(path, sizeof path, "%s/missing.npy", scratch);
   s = df_npy_read_f32(path, &back, &rows, &cols);
   df_expect_true(s != DF_OK && strstr(df_last_error(), "missing.npy"), "a missing file is named");
+
+  /* Row specs: the file ends at the last ".npy", which ends the spec or is followed by :ROW. */
+  df_expect_true(df_npy_spec_file_len("z.npy") == 5 && df_npy_spec_file_len("z.npy:12") == 5,
+                 "FILE.npy and FILE.npy:ROW");
+  df_expect_true(df_npy_spec_file_len("runs.npy/a.npy:0") == 14 && df_npy_spec_file_len("runs.npy/a.npy") == 14,
+                 "a folder named like an .npy file is part of the file");
+  df_expect_true(df_npy_spec_file_len("a.npy.npy:3") == 9, "a file named x.npy.npy");
+  df_expect_true(!df_npy_spec_file_len("a.npy:") && !df_npy_spec_file_len("a.npy:x") &&
+                     !df_npy_spec_file_len("a.npy:1:2") && !df_npy_spec_file_len("runs.npy/a.wav") &&
+                     !df_npy_spec_file_len("3:5") && !df_npy_spec_file_len("a.npyz"),
+                 "anything else is not a row spec");
+
+  /* The same file under another name (a link, ./) is recognised; different files are not. */
+  char alias[4300], other[4300];
+  snprintf(path, sizeof path, "%s/z.npy", scratch);
+  snprintf(alias, sizeof alias, "%s/./zlink.npy", scratch);
+  snprintf(other, sizeof other, "%s/f64.npy", scratch);
+  remove(alias);
+  df_expect_true(link(path, alias) == 0 && df_same_file(path, alias) && !df_same_file(path, other) &&
+                     !df_same_file(path, "/nonexistent/z.npy"),
+                 "df_same_file compares the files, not their names");
   return df_test_finish();
 }

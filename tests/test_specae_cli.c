@@ -5,7 +5,8 @@
  * unreadable or missing file named, a model without an encoder (WaveGAN) refused for sounds
  * but walking between latents, a conditional model without --class told its classes, a bad
  * --reconstruction refused with an earlier Z.npy left as it was, no output over an input
- * (sound, or the endpoints.npy a latent end reads). */
+ * (sound, or the endpoints.npy a latent end reads); latent rows of a file in a folder named
+ * "runs.npy"; a class list with a sound end refused as a usage error. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,5 +253,17 @@ int main(void) {
              0, "wrote 3 files", "a conditional walk in one class");
   df_expect_true(count_wavs("walk5") == 3, "three sounds of that class");
   expect_run("interpolate --run vae --from tone16k.wav --out walk6", 2, "--to", "--to is required");
+  /* A folder named like an .npy file: the file is up to the last ".npy". */
+  snprintf(path, sizeof path, "mkdir -p '%s/runs.npy' && cp '%s/z3.npy' '%s/runs.npy/z.npy'", scratch, scratch, scratch);
+  if (df_expect_true(system(path) == 0, "copy z3.npy into runs.npy/"))
+    expect_run("interpolate --run vae --from runs.npy/z.npy:0 --to runs.npy/z.npy:2 --steps 3 --out walk7 --quiet", 0,
+               "wrote 3 files", "latent rows of a file in a folder named runs.npy");
+  /* A sound end is encoded in the walk's class: a list is refused before anything is done. */
+  expect_run("interpolate --run cwae --from tone16k.wav --to 2 --class kick,snare --out walk8 --quiet", 2,
+             "--class kick,snare: give one class when an end is a sound", "a class list with a sound end is a usage error");
+  snprintf(path, sizeof path, "%s/walk8", scratch);
+  df_expect_true(access(path, F_OK) != 0, "and nothing is written");
+  expect_run("interpolate --run cwae --from 1 --to 2 --class kick,snare --steps 2 --out walk9 --quiet", 0,
+             "wrote 4 files", "latent ends walk in each class of a list");
   return df_test_finish();
 }

@@ -56,6 +56,9 @@ df_status df_read_file(const char *path, char **data, size_t *len);
 
 /* fsyncs a directory, so that renames and removals in it are on disk. */
 df_status df_fsync_dir(const char *dir);
+/* 1 when a and b name the same existing file (same device and inode: links and other
+ * spellings of a path included), else 0. */
+int df_same_file(const char *a, const char *b);
 /* mkdir -p. A file of that name is DF_ERR_IO. */
 df_status df_mkdirs(const char *path);
 

@@ -8,6 +8,7 @@
 #ifndef DRUMFORGE_NPY_H
 #define DRUMFORGE_NPY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drumforge/status.h"
@@ -34,6 +35,12 @@ void df_npy_writer_abort(df_npy_writer *w);
  * the file and the problem: not an .npy file, an unsupported dtype or order, more than two
  * dimensions, a truncated data section, NaN or Inf values. */
 df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t *cols);
+
+/* A row of a latents file as commands name it: "FILE.npy" or "FILE.npy:ROW". FILE ends at the
+ * last ".npy" of spec, which must end spec or be followed by ':' and digits only (so a folder
+ * named "runs.npy/" is part of FILE). Returns the length of FILE, or 0 when spec is not of
+ * that shape; the caller reads ROW from spec + length + 1 when spec[length] is ':'. */
+size_t df_npy_spec_file_len(const char *spec);
 
 #ifdef __cplusplus
 }

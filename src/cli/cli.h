@@ -32,8 +32,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* A file an option names for writing (the temporary file goes beside it): not a folder, and
  * its folder exists. A usage error (exit 2) otherwise, checked before any work. */
 int cli_check_output_file(const char *cmd, const char *opt, const char *path);
-/* 1 when both paths exist and are the same file (links and other spellings included). */
-int cli_same_file(const char *a, const char *b);
 /* Parses a --device value and initialises the runtime, printing the fall-back notice on
  * stderr. Returns CLI_OK or an exit code. */
 int cli_select_device(const char *cmd, const char *request, df_device *dev);

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "drumforge/dsp.h"
+#include "drumforge/fileio.h"
 #include "drumforge/npy.h"
 
 static void usage(FILE *f) {
@@ -66,7 +67,7 @@ static int check_not_input(const char *path, int n, const char *const *inputs) {
     char file[4400];
     reconstruction_path(path, n, i, inputs[i], file, sizeof file);
     for (int k = 0; k < n; k++)
-      if (cli_same_file(file, inputs[k]))
+      if (df_same_file(file, inputs[k]))
         return cli_usage_error("encode", "--reconstruction %s: %s would overwrite the input %s", path, file,
                                inputs[k]);
   }

@@ -154,19 +154,19 @@ typedef struct latent_end {
 
 static df_status parse_end(const char *spec, latent_end *e) {
   memset(e, 0, sizeof *e);
-  const char *npy = strstr(spec, ".npy");
+  const size_t file_len = df_npy_spec_file_len(spec);
   char *end = NULL;
   unsigned long long v = 0;
   int ok = 1;
-  if (npy) {
-    end = (char *)npy + 4;
-    ok = end - spec < (long)sizeof e->path;
-    snprintf(e->path, sizeof e->path, "%.*s", (int)(end - spec), spec);
+  if (file_len) {
+    end = (char *)spec + file_len;
+    ok = file_len < sizeof e->path;
+    snprintf(e->path, sizeof e->path, "%.*s", (int)file_len, spec);
   } else {
     ok = read_uint(spec, ULLONG_MAX, &end, &e->seed);
   }
   if (ok && *end == ':') {
-    ok = read_uint(end + 1, npy ? INT64_MAX : 1000000000000ULL, &end, &v);
+    ok = read_uint(end + 1, file_len ? INT64_MAX : 1000000000000ULL, &end, &v);
     e->index = (long long)v;
   }
   if (!ok || *end)

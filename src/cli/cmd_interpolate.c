@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "drumforge/fileio.h"
 #include "drumforge/npy.h"
 
 static void usage(FILE *f) {
@@ -25,7 +27,8 @@ static void usage(FILE *f) {
           "  --steps K             sounds on the walk, ends included (default 8)\n"
           "  --slerp               spherical instead of linear interpolation\n"
           "  --class NAME          conditional models: the class of the walk and of audio ends\n"
-          "                        (latent ends without --class: a walk for every class)\n"
+          "                        (latent ends only: also a LIST or all, a walk per class; without\n"
+          "                        --class a walk for every class)\n"
           "  --out DIR             folder (default interpolation)\n"
           "  --format wav|flac     (default wav)\n"
           "  --bits 16|24|float    sample format (default 16)\n"
@@ -39,7 +42,7 @@ static void usage(FILE *f) {
 /* A latent given as FILE.npy[:ROW] or SEED[:POSITION] (generate reads those); anything else
  * is an audio file. */
 static int is_latent_spec(const char *spec) {
-  if (strstr(spec, ".npy")) return 1;
+  if (df_npy_spec_file_len(spec)) return 1;
   size_t digits = strspn(spec, "0123456789");
   return digits > 0 && (spec[digits] == '\0' || (spec[digits] == ':' && spec[digits + 1] &&
                                                  strspn(spec + digits + 1, "0123456789") == strlen(spec + digits + 1)));
@@ -51,14 +54,27 @@ static int check_ends_file(const char *const spec[2], const char *out_dir) {
   char endpoints[4300];
   snprintf(endpoints, sizeof endpoints, "%s/endpoints.npy", out_dir);
   for (int k = 0; k < 2; k++) {
-    const char *npy = strstr(spec[k], ".npy");
-    if (!npy) continue;
+    const size_t len = df_npy_spec_file_len(spec[k]);
+    if (!len) continue;
     char file[4096]; /* the file part of FILE.npy[:ROW], as generate reads it */
-    snprintf(file, sizeof file, "%.*s", (int)(npy + 4 - spec[k]), spec[k]);
-    if (cli_same_file(file, endpoints))
+    snprintf(file, sizeof file, "%.*s", (int)len, spec[k]);
+    if (df_same_file(file, endpoints))
       return cli_usage_error("interpolate", "%s %s: this walk replaces %s with its audio ends; copy it elsewhere or "
                              "use another --out", k ? "--to" : "--from", spec[k], endpoints);
   }
+  return CLI_OK;
+}
+
+/* A sound end is encoded in the walk's class, so --class names one class then (a list or
+ * "all" walks latent ends only, as generate does). */
+static int check_one_class(const char *classes) {
+  char names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
+  int n;
+  if (df_parse_class_list(classes, names, DF_MAX_CLASSES, &n) != DF_OK)
+    return cli_usage_error("interpolate", "%s", df_last_error());
+  if (n != 1 || !strcasecmp(classes, "all"))
+    return cli_usage_error("interpolate", "--class %s: give one class when an end is a sound (it is encoded in it)",
+                           classes);
   return CLI_OK;
 }
 
@@ -142,6 +158,7 @@ int cmd_interpolate(int argc, char **argv) {
   if (rc == CLI_OK && optind < argc) rc = cli_usage_error("interpolate", "unexpected argument '%s'", argv[optind]);
   if (rc == CLI_OK && !model_path) rc = cli_usage_error("interpolate", "--run DIR or --checkpoint FILE is required");
   if (rc == CLI_OK && (!spec[0] || !spec[1])) rc = cli_usage_error("interpolate", "--from A and --to B are required");
+  if (rc == CLI_OK && classes && (!is_latent_spec(spec[0]) || !is_latent_spec(spec[1]))) rc = check_one_class(classes);
   if (rc != CLI_OK) return rc;
   char ends[2][4400], checkpoint[4200], manifest[4300];
   /* The walk: generate --interpolate, from the checkpoint the ends were encoded with. Its

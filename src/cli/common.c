@@ -41,11 +41,6 @@ int cli_check_output_file(const char *cmd, const char *opt, const char *path) {
   return CLI_OK;
 }
 
-int cli_same_file(const char *a, const char *b) {
-  struct stat sa, sb;
-  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "drumforge/fileio.h"
+#include "drumforge/npy.h"
 #include "generate/gen_internal.h"
 
 /* A name generate writes: "<stem>_<6 to 19 digits>.wav|flac" (any case). *digits: where the
@@ -51,12 +51,10 @@ static int written_by_run(const gen_run *run, const char *name, int64_t written)
 /* Whether an input named in the options ("FILE.npy" or "FILE.npy:ROW") is the file at path. */
 static int input_is(const char *origin, const char *path) {
   if (!origin) return 0;
+  const size_t len = df_npy_spec_file_len(origin);
   char file[4200];
-  snprintf(file, sizeof file, "%s", origin);
-  for (char *npy = strstr(file, ".npy"), *next; npy; npy = next)
-    if (!(next = strstr(npy + 4, ".npy"))) npy[4] = '\0';
-  struct stat a, b;
-  return stat(file, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  snprintf(file, sizeof file, "%.*s", (int)(len ? len : strlen(origin)), origin);
+  return df_same_file(file, path);
 }
 
 /* The earlier run's files, as its manifest lists them (only names generate makes: a manifest

@@ -261,3 +261,8 @@ df_status df_mkdirs(const char *path) {
     return DF_FAIL(DF_ERR_IO, "%s: cannot create directory: a file of that name exists", path);
   return DF_OK;
 }
+
+int df_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

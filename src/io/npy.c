@@ -257,3 +257,12 @@ df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t
   free(buf);
   return s;
 }
+
+size_t df_npy_spec_file_len(const char *spec) {
+  const char *npy = NULL;
+  for (const char *p = strstr(spec, ".npy"); p; p = strstr(p + 1, ".npy")) npy = p;
+  if (!npy) return 0;
+  const char *row = npy[4] == ':' ? npy + 5 : NULL;
+  const int shaped = row ? row[0] && strspn(row, "0123456789") == strlen(row) : npy[4] == '\0';
+  return shaped ? (size_t)(npy + 4 - spec) : 0;
+}
