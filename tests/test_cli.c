@@ -64,6 +64,8 @@ int main(void) {
              "prepare: split shares whose sum overflows are a usage error");
   expect_run("prepare -i in -o out --bpm 10", 2, "bpm 10 outside [20, 400]",
              "prepare: an option out of range is a usage error (exit 2), not a failed run");
+  expect_run("prepare -i in -o out --loops 10 --humanize-ms 1e6", 2, "humanize 1e+06 ms outside [0, 60]",
+             "prepare: --humanize-ms beyond half a 16th step is a usage error");
   expect_run("train --run x --set model.d", 2, "--set 'model.d' is not of the form section.key=value",
              "--set without a value is a usage error");
   expect_run("train --run x --set d=4", 2, "is not of the form", "--set without a section is a usage error");

@@ -400,6 +400,20 @@ int main(void) {
   o = base();
   o.split[0] = INFINITY;
   df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "an infinite split share is refused (it sent every file to test)");
+  /* Humanized hits stay within half a 16th step at the fastest tempo (60 ms at 125 bpm). */
+  o = base();
+  o.loops.count = 10;
+  o.loops.humanize_ms = 60;
+  df_expect_ok(df_prepare_check_options(&o), "--humanize-ms 60 at 120-125 bpm");
+  o.loops.humanize_ms = 61;
+  if (df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "--humanize-ms 61 at 120-125 bpm is refused"))
+    df_expect_true(strstr(df_last_error(), "humanize 61 ms outside [0, 60] (half a 16th step at 125 bpm") != NULL,
+                   "the message gives the bound and why");
+  o.loops.humanize_ms = 1e30;
+  df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "an absurd --humanize-ms is refused");
+  o.loops.bpm_min = o.loops.bpm_max = 20;
+  o.loops.humanize_ms = 375;
+  df_expect_ok(df_prepare_check_options(&o), "the bound follows the tempo: 375 ms at 20 bpm");
   free(x);
   free(y);
   return df_test_finish();

@@ -117,7 +117,8 @@ typedef struct df_loop_options {
   int bars;               /* 1 or 2 bars of 4/4 */
   const char *tracks;     /* classes to play, e.g. "kick,snare,hh_closed,hh_open" */
   const char *patterns;   /* pattern table; NULL: data/loop_patterns.tsv */
-  double humanize_ms;     /* each hit moves by up to +-humanize_ms (0: on the grid) */
+  double humanize_ms;     /* each hit moves by up to +-humanize_ms (0: on the grid), at most half
+                           * a 16th step at bpm_max */
   double velocity_jitter; /* each hit's gain is scaled by 1 +- velocity_jitter */
 } df_loop_options;
 

@@ -66,6 +66,7 @@ static void usage(FILE *f) {
 "                          tom,crash,ride,perc for fuller grooves)\n"
 "      --patterns FILE     the pattern table (default %s/loop_patterns.tsv)\n"
 "      --humanize-ms MS    move each hit by up to +-MS milliseconds (default 0)\n"
+"                          (at most half a 16th step: 7500/BPM ms at the fastest tempo)\n"
 "      --velocity-jitter F scale each hit's gain by 1+-F (default 0)\n"
 "\n"
 "other:\n"

@@ -72,8 +72,13 @@ df_status df_prepare_check_options(const df_prepare_options *o) {
     if (l->bars != 1 && l->bars != 2) BAD("loops have 1 or 2 bars, not %d", l->bars);
     if (!(l->bpm_min >= 20 && l->bpm_max >= l->bpm_min && l->bpm_max <= 400))
       BAD("loop tempo range %g-%g outside [20, 400]", l->bpm_min, l->bpm_max);
-    if (l->humanize_ms < 0 || l->velocity_jitter < 0 || l->velocity_jitter > 1)
-      BAD("humanize must be >= 0 ms and velocity jitter in [0, 1]");
+    /* A hit moves at most half a 16th step at the fastest tempo: it never passes its
+     * neighbours, so the loop still plays its pattern. */
+    const double max_humanize = 0.5 * 60000.0 / (l->bpm_max * 4.0);
+    if (!(l->humanize_ms >= 0 && l->humanize_ms <= max_humanize))
+      BAD("humanize %g ms outside [0, %g] (half a 16th step at %g bpm: hits would pass their neighbours)",
+          l->humanize_ms, max_humanize, l->bpm_max);
+    if (!(l->velocity_jitter >= 0 && l->velocity_jitter <= 1)) BAD("velocity jitter %g outside [0, 1]", l->velocity_jitter);
     if (o->bpm > 0 || o->hop > 0) BAD("the loop builder takes whole one-shots (no hop or bpm)");
   }
 #undef BAD
