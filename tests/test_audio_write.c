@@ -62,6 +62,9 @@ int main(void) {
   df_audio_encoding e;
   df_expect_true(df_parse_audio_encoding("24", &e) == DF_OK && e == DF_AUDIO_PCM24, "parse '24'");
   df_expect_status(df_parse_audio_encoding("12", &e), DF_ERR_INVALID_ARG, "parse '12' refused");
+  df_expect_true(df_parse_audio_encoding("float32", &e) == DF_OK && e == DF_AUDIO_FLOAT32, "parse 'float32'");
+  df_expect_status(df_parse_audio_encoding("32", &e), DF_ERR_INVALID_ARG,
+                   "parse '32' refused (32-bit integers are not written; float is asked for by name)");
   df_audio_free(&a);
   return df_test_finish();
 }

@@ -155,7 +155,7 @@ int main(void) {
   expect_refused("fewer latent rows than asked for", uncond, args, "2 latent rows, but positions 0 to 2");
 
   /* Counts, folders, options. */
-  expect_refused("count 0", uncond, "--count 0", "--count 0");
+  expect_usage("count 0", "--count 0", "--count needs an integer in [1, 1000000000], got '0'");
   snprintf(path, sizeof path, "%s/a_file", dir);
   df_test_write_text(path, "x");
   snprintf(args, sizeof args, "--out '%s/a_file/sub'", dir);
@@ -172,6 +172,7 @@ int main(void) {
   expect_usage("a negative seed as an interpolation end", "--interpolate -1 2", "interpolation end '-1'");
   expect_usage("a position beyond 10^12 after a seed", "--interpolate 1 2:99999999999999999999", "interpolation end");
   expect_usage("float samples in FLAC", "--format flac --bits float", "FLAC stores integers");
+  expect_usage("--bits 32 (not taken for float)", "--bits 32", "32-bit integer PCM is not written; use float");
   expect_usage("an unknown format", "--format mp3", "format 'mp3'");
   expect_usage("a low-pass cutoff above Nyquist", "--lowpass 1.5", "--lowpass");
   expect_usage("a low-pass cutoff too low to be stable", "--lowpass 1e-9 --lowpass-order 16", "numerically stable");

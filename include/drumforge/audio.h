@@ -64,7 +64,8 @@ typedef enum df_audio_encoding {
   DF_AUDIO_FLOAT32 /* WAV only; FLAC stores integers */
 } df_audio_encoding;
 
-/* Parses "16", "24", "float" (also "pcm16", "pcm24", "float32"). */
+/* Parses "16", "24", "float" (also "pcm16", "pcm24", "float32"). "32" is refused with a hint:
+ * it could mean 32-bit integers, which are not written. */
 df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out);
 
 /* Writes a .wav or .flac file (chosen by the extension) through a temporary file that is

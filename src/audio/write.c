@@ -13,8 +13,11 @@ df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out) {
     return DF_FAIL(DF_ERR_INVALID_ARG, "df_parse_audio_encoding: text or out is NULL");
   if (!strcasecmp(text, "16") || !strcasecmp(text, "pcm16")) *out = DF_AUDIO_PCM16;
   else if (!strcasecmp(text, "24") || !strcasecmp(text, "pcm24")) *out = DF_AUDIO_PCM24;
-  else if (!strcasecmp(text, "float") || !strcasecmp(text, "float32") || !strcasecmp(text, "32"))
+  else if (!strcasecmp(text, "float") || !strcasecmp(text, "float32"))
     *out = DF_AUDIO_FLOAT32;
+  else if (!strcmp(text, "32")) /* could be read as 32-bit integers, which are not written */
+    return DF_FAIL(DF_ERR_INVALID_ARG, "audio encoding '32': 32-bit integer PCM is not written; use float for 32-bit "
+                   "float samples (or 16 or 24)");
   else
     return DF_FAIL(DF_ERR_INVALID_ARG, "unknown audio encoding '%s' (use 16, 24 or float)", text);
   return DF_OK;

@@ -263,7 +263,7 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
         model_path = optarg;
         break;
       case OPT_CLASS: classes = optarg; break;
-      case OPT_COUNT: rc = cli_parse_long(cmd, "--count", optarg, 0, 1000000000L, &count); break;
+      case OPT_COUNT: rc = cli_parse_long(cmd, "--count", optarg, 1, 1000000000L, &count); break;
       case OPT_SEED: {
         char *end;
         if (!read_uint(optarg, ULLONG_MAX, &end, &seed) || *end)
@@ -343,7 +343,6 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
     if (given[shaping[k].opt] && !given[shaping[k].needs] && !(shaping[k].opt == OPT_FADE && given[OPT_TILE]))
       return cli_usage_error(cmd, "%s needs %s", shaping[k].name, shaping[k].needed);
   if (!model_path) return cli_usage_error(cmd, "--run DIR or --checkpoint FILE is required");
-  if (count == 0) return cli_usage_error(cmd, "--count 0: nothing to generate");
   if (latents_path && interp[0]) return cli_usage_error(cmd, "give one of --latents and --interpolate");
   /* Everything that needs no model is refused as a usage error before it loads. */
   if (df_generate_check_settings(&o) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
