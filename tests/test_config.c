@@ -173,6 +173,17 @@ int main(void) {
   df_expect_status(s, DF_ERR_CONFIG, "an odd n_fft is refused");
   df_expect_true(mentions("odd.ini:4: spectrogram.n_fft: 257 is odd"), "... naming the key, not the inverse STFT");
   df_model_unload(&model);
+  /* Mel bands narrower than the FFT's bins would be constant-zero rows. */
+  s = df_model_create("[model]\ntype = specvae\n[spectrogram]\nn_fft = 256\nframes = 128\nmel_bands = 112\n", "mel.ini",
+                      0, NULL, 16000, DF_DEVICE_CPU, &model);
+  df_expect_status(s, DF_ERR_CONFIG, "Mel bands that no frequency bin falls in are refused");
+  df_expect_true(mentions("mel.ini:6: spectrogram.mel_bands: 112 bands from a 256-point FFT at 16000 Hz leave 6 empty"),
+                 "the key and the number of empty bands are named");
+  df_model_unload(&model);
+  s = df_model_create("[model]\ntype = specvae\n[spectrogram]\nn_fft = 256\nframes = 128\nmel_bands = 80\n", "mel.ini",
+                      0, NULL, 16000, DF_DEVICE_CPU, &model);
+  df_expect_ok(s, "80 Mel bands from a 256-point FFT at 16 kHz are all filled");
+  df_model_unload(&model);
   s = df_config_load("/nonexistent/exp.ini", &cfg);
   df_expect_status(s, DF_ERR_NOT_FOUND, "a missing file is reported");
 

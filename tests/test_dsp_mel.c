@@ -1,6 +1,7 @@
 /* Mel: filterbanks of both scales and norms against torchaudio.functional.melscale_fbanks
  * (librosa's definition), the scale conversions, the pseudo-inverse (the four Moore-Penrose
- * conditions), the projection and its clipped least-squares inverse, and CPU vs GPU. */
+ * conditions), the projection and its clipped least-squares inverse, CPU vs GPU, and the
+ * count of empty bands (bands narrower than the bins). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,29 @@ static void scales(void) {
   double below = df_hz_to_mel(1000 - 1e-9, DF_MEL_SLANEY), above = df_hz_to_mel(1000, DF_MEL_SLANEY);
   df_expect_true(fabs(above - below) < 1e-6 && fabs(above - 1000 / (200.0 / 3)) < 1e-12,
                  "the Slaney scale is continuous at 1 kHz, linear below it");
+}
+
+/* Bands narrower than the FFT's bins: the filterbank still builds (with all-zero rows, as
+ * librosa's, which warns) and df_mel_empty_bands counts those rows. */
+static void empty_bands(void) {
+  const int F = 129;
+  float *fb = malloc(sizeof(float) * 129 * F);
+  int empty = -1, zero_rows = 0;
+  df_mel_config cfg = df_mel_config_default(16000, 256, 129);
+  if (df_expect_ok(df_mel_filterbank(&cfg, fb), "129 bands from a 256-point FFT at 16 kHz build") &&
+      df_expect_ok(df_mel_empty_bands(&cfg, &empty), "count their empty bands")) {
+    for (int m = 0; m < 129; m++) {
+      int hit = 0;
+      for (int k = 0; k < F; k++) hit |= fb[m * F + k] > 0;
+      zero_rows += !hit;
+    }
+    df_expect_true(empty == 13 && zero_rows == 13, "13 of them are all-zero rows, and counted so");
+  }
+  cfg.n_mels = 95;
+  df_expect_true(df_mel_empty_bands(&cfg, &empty) == DF_OK && empty == 0, "95 bands: none empty");
+  cfg.n_mels = 96;
+  df_expect_true(df_mel_empty_bands(&cfg, &empty) == DF_OK && empty == 1, "96 bands: the first empty one");
+  free(fb);
 }
 
 /* max |X - Y| / max |Y| of two row-major matrices computed in double. */
@@ -218,6 +242,7 @@ int main(void) {
   lib.f_max = 7000;
   filterbank_matches("mel_librosa", lib);
   scales();
+  empty_bands();
   pseudo_inverse();
   projections_cpu();
   if (df_test_gpu()) projections_gpu();

@@ -156,6 +156,10 @@ double df_mel_to_hz(double mel, df_mel_scale scale);
 /* The filterbank as librosa.filters.mel and torchaudio.functional.melscale_fbanks (transposed)
  * define it, computed in double: host fb [n_mels, n_fft / 2 + 1], row-major. */
 df_status df_mel_filterbank(const df_mel_config *cfg, float *fb);
+/* The number of bands of that filterbank that no frequency bin falls in (all-zero rows, when
+ * the bands are narrower than the bins: librosa warns "Empty filters detected"). The
+ * filterbank functions accept such configurations; models refuse them (their config). */
+df_status df_mel_empty_bands(const df_mel_config *cfg, int *empty);
 /* Moore-Penrose pseudo-inverse of a host matrix a [rows, cols] -> pinv [cols, rows] (SVD in
  * double, singular values below max(rows, cols) eps sigma_max dropped, as torch.linalg.pinv). */
 df_status df_pseudo_inverse(int rows, int cols, const float *a, float *pinv);

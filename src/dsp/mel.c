@@ -53,26 +53,54 @@ static df_status check_config(const df_mel_config *c, double *f_max) {
   return DF_OK;
 }
 
-df_status df_mel_filterbank(const df_mel_config *c, float *fb) {
-  double f_max = 0;
-  DF_TRY(check_config(c, &f_max));
-  if (!fb) return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_filterbank: fb is NULL");
-  const int M = c->n_mels, F = c->n_fft / 2 + 1;
-  /* Band edges: n_mels + 2 points evenly spaced in mel (np.linspace), in Hz. */
+/* Band edges in Hz: n_mels + 2 points evenly spaced in mel (np.linspace); malloc'd. */
+static df_status band_edges(const df_mel_config *c, double f_max, double **out) {
+  const int M = c->n_mels;
   double *edge = malloc(sizeof(double) * (size_t)(M + 2));
   DF_CHECK_ALLOC(edge);
   double lo = df_hz_to_mel(c->f_min, c->scale), hi = df_hz_to_mel(f_max, c->scale);
   double step = (hi - lo) / (M + 1);
   for (int i = 0; i < M + 2; i++) edge[i] = df_mel_to_hz(i == M + 1 ? hi : lo + i * step, c->scale);
+  *out = edge;
+  return DF_OK;
+}
+
+/* The triangle of band m at frequency bin k, before normalisation (0 outside the band). */
+static double band_weight(const df_mel_config *c, const double *edge, int m, int k) {
+  double hz = k * c->sample_rate / c->n_fft;
+  double rise = (hz - edge[m]) / (edge[m + 1] - edge[m]);
+  double fall = (edge[m + 2] - hz) / (edge[m + 2] - edge[m + 1]);
+  double w = rise < fall ? rise : fall;
+  return w > 0 ? w : 0.0;
+}
+
+df_status df_mel_filterbank(const df_mel_config *c, float *fb) {
+  double f_max = 0, *edge;
+  DF_TRY(check_config(c, &f_max));
+  if (!fb) return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_filterbank: fb is NULL");
+  const int M = c->n_mels, F = c->n_fft / 2 + 1;
+  DF_TRY(band_edges(c, f_max, &edge));
   for (int m = 0; m < M; m++) {
     double norm = c->norm == DF_MEL_NORM_SLANEY ? 2.0 / (edge[m + 2] - edge[m]) : 1.0;
-    for (int k = 0; k < F; k++) {
-      double hz = k * c->sample_rate / c->n_fft;
-      double rise = (hz - edge[m]) / (edge[m + 1] - edge[m]);
-      double fall = (edge[m + 2] - hz) / (edge[m + 2] - edge[m + 1]);
-      double w = rise < fall ? rise : fall;
-      fb[(size_t)m * F + k] = (float)((w > 0 ? w : 0.0) * norm);
-    }
+    for (int k = 0; k < F; k++) fb[(size_t)m * F + k] = (float)(band_weight(c, edge, m, k) * norm);
+  }
+  free(edge);
+  return DF_OK;
+}
+
+df_status df_mel_empty_bands(const df_mel_config *c, int *empty) {
+  double f_max = 0, *edge;
+  DF_TRY(check_config(c, &f_max));
+  if (!empty) return DF_FAIL(DF_ERR_INVALID_ARG, "df_mel_empty_bands: empty is NULL");
+  const int F = c->n_fft / 2 + 1;
+  DF_TRY(band_edges(c, f_max, &edge));
+  *empty = 0;
+  for (int m = 0; m < c->n_mels; m++) {
+    /* Only the bins from just below the band's lower edge up to its upper edge can weigh. */
+    int k = (int)floor(edge[m] * c->n_fft / c->sample_rate), hit = 0;
+    for (k = k > 0 ? k : 0; k < F && !hit && k * c->sample_rate / c->n_fft <= edge[m + 2]; k++)
+      hit = band_weight(c, edge, m, k) > 0;
+    *empty += !hit;
   }
   free(edge);
   return DF_OK;

@@ -82,6 +82,16 @@ static df_status read_frontend(df_config *cfg, int sample_rate, sa_config *c) {
   if (c->mel_bands > c->n_fft / 2 + 1)
     return DF_CONFIG_FAIL(cfg, "spectrogram.mel_bands", "%d bands from %d frequency bins", c->mel_bands,
                    c->n_fft / 2 + 1);
+  if (c->mel_bands) {
+    /* A band no frequency bin falls in is a constant-zero row the model would learn. */
+    df_mel_config mc = df_mel_config_default(sample_rate, c->n_fft, c->mel_bands);
+    int empty;
+    DF_TRY(df_mel_empty_bands(&mc, &empty));
+    if (empty)
+      return DF_CONFIG_FAIL(cfg, "spectrogram.mel_bands", "%d bands from a %d-point FFT at %d Hz leave %d empty (no "
+                            "frequency bin falls in them); use fewer bands or a larger n_fft", c->mel_bands, c->n_fft,
+                            sample_rate, empty);
+  }
   c->stft_frames = 1 + c->length / c->hop;
   DF_TRY(df_config_int(cfg, "spectrogram.frames", 0, 0, 1000000, &v));
   if (v > c->stft_frames)
