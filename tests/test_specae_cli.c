@@ -6,7 +6,8 @@
  * but walking between latents, a conditional model without --class told its classes, a bad
  * --reconstruction refused with an earlier Z.npy left as it was, no output over an input
  * (sound, or the endpoints.npy a latent end reads); latent rows of a file in a folder named
- * "runs.npy"; a class list with a sound end refused as a usage error. */
+ * "runs.npy"; a class list with a sound end refused as a usage error; quiet copies of a sound
+ * encoded to its latent, silence refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,17 @@ static void write_sounds(void) {
     df_audio a = {buf, frames, k == 1 ? 2 : 1, rates[k]};
     snprintf(path, sizeof path, "%s/%s", scratch, names[k]);
     df_expect_ok(df_audio_write(path, &a, k == 1 ? DF_AUDIO_PCM24 : DF_AUDIO_FLOAT32), "write a test sound");
+    /* Quieter copies of the 16 kHz tone (40 and 90 dB down), and silence. */
+    static const char *const quiet_names[3] = {"tone_40db.wav", "tone_90db.wav", "zeros.wav"};
+    static const float gains[3] = {1e-2f, 3.16227766e-5f, 0.0f};
+    for (int q = 0; q < 3 && k == 0; q++) {
+      float *quiet = malloc(sizeof(float) * (size_t)frames);
+      for (int64_t t = 0; t < frames; t++) quiet[t] = gains[q] * buf[t];
+      df_audio qa = {quiet, frames, 1, rates[k]};
+      snprintf(path, sizeof path, "%s/%s", scratch, quiet_names[q]);
+      df_expect_ok(df_audio_write(path, &qa, DF_AUDIO_FLOAT32), quiet_names[q]);
+      free(quiet);
+    }
     free(buf);
   }
   snprintf(path, sizeof path, "%s/corrupt.wav", scratch);
@@ -191,6 +203,23 @@ int main(void) {
   expect_run("encode --run cwae -i tone16k.wav -i tone44k.flac -o zc.npy --class kick,snare", 0, "[2 x 8]",
              "a conditional model encodes with one class per input");
   expect_run("encode --run vae -i tone16k.wav", 2, "--out", "--out is required");
+  /* The spectrogram is normalised per sound, so a quiet copy has the loud one's latent (its
+   * leading silence is trimmed relative to its own peak); only silence is refused. */
+  expect_run("encode --run vae -i tone_40db.wav -i tone_90db.wav -o quiet.npy", 0, "[2 x 8]",
+             "sounds 40 and 90 dB quieter (peaks -46 and -96 dBFS) are encoded");
+  float *zq = read_npy("quiet.npy", &r3, &c3);
+  z16 = read_npy("z16.npy", &r1, &c1);
+  if (zq && z16) {
+    double worst = 0, scale = 0;
+    for (int k = 0; k < 16; k++) worst = fmax(worst, fabs(zq[k] - z16[k % 8]));
+    for (int k = 0; k < 8; k++) scale = fmax(scale, fabs(z16[k]));
+    printf("     quiet copies vs the loud sound: latents differ by at most %.3g (latent scale %.3g)\n", worst, scale);
+    df_expect_true(worst <= 1e-4 * scale, "with the latent of the loud sound");
+  }
+  free(zq);
+  free(z16);
+  expect_run("encode --run vae -i zeros.wav -o bad.npy", 1, "zeros.wav: silent: every sample is zero",
+             "a silent file is refused, named");
   /* A bad --reconstruction is refused before anything is written: an earlier Z.npy stays
    * (the attempts encode another sound, so a replaced file would differ). */
   char *z_before = NULL, z_path[4300];

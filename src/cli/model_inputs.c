@@ -51,6 +51,9 @@ df_status cli_load_inputs(const char *cmd, const df_loaded_model *m, const char 
   opt.length = length;
   opt.channels = channels;
   opt.trim = trim;
+  /* The models normalise each input, so a quiet sound encodes as its louder copies do (to
+   * float rounding down to -140 dBFS): only silence, or next to it, is refused. */
+  opt.silence_db = -120.0;
   out->n = n;
   if (m->type->n_classes(m->model) > 0) {
     out->labels = calloc((size_t)n, sizeof *out->labels);

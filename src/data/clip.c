@@ -145,7 +145,13 @@ df_status df_prepare_example(const df_prepare_options *opt, const char *path, fl
                              int64_t *source_frames) {
   df_audio clip;
   uint64_t hash;
-  DF_TRY(clip_load(path, opt, &clip, &hash));
+  df_prepare_options untrimmed = *opt;
+  untrimmed.trim = 0;
+  DF_TRY(clip_load(path, &untrimmed, &clip, &hash));
+  /* Trimmed relative to the sound's own peak: the example of a quieter copy is the same
+   * sound, scaled (the models normalise their input, so its latent is the same too). */
+  if (opt->trim && opt->bpm <= 0)
+    trim_leading(&clip, opt->trim_db + 20.0 * log10(clip_peak(clip.data, (int64_t)clip.channels * clip.frames)));
   clip_copy(&clip, 0, clip.frames < opt->length ? clip.frames : opt->length, opt->length, example);
   if (source_frames) *source_frames = clip.frames;
   df_audio_free(&clip);
