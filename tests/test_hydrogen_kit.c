@@ -151,6 +151,10 @@ int main(void) {
   snprintf(what, sizeof what, "3 skipped (placeholder slot, leftover file, a kit subfolder's loose file), got %lld",
            (long long)r.skipped);
   df_expect_true(r.skipped == 3, what);
+  /* Every file considered is counted once: found = used + rejected + skipped (the summary line
+   * added up to more than "found" when the scan had rejected or skipped some). */
+  snprintf(what, sizeof what, "found %lld = used + rejected + skipped", (long long)r.files);
+  df_expect_true(r.files == r.used + r.rejected + r.skipped, what);
   char *manifest;
   size_t len;
   snprintf(path, sizeof path, "%s/manifest.json", out);

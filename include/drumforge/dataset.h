@@ -173,7 +173,7 @@ df_status df_prepare_example(const df_prepare_options *opt, const char *path, fl
                              int64_t *source_frames);
 
 typedef struct df_prepare_result {
-  int64_t files;                  /* audio candidates found */
+  int64_t files;                  /* files considered: used + rejected + skipped */
   int64_t used;                   /* files that gave at least one example */
   int64_t rejected, skipped;      /* as listed in manifest.json */
   int64_t examples[DF_N_SPLITS];

@@ -568,7 +568,7 @@ static df_status report_scan(prep *p) {
     const scan_item *it = &p->scan.items[i];
     if (it->kind == SCAN_REJECTED) DF_TRY(manifest_reject(&p->man, it->path, it->reason));
     if (it->kind == SCAN_SKIPPED) DF_TRY(manifest_skip(&p->man, it->path, it->reason));
-    p->res->files += it->kind == SCAN_AUDIO;
+    p->res->files++; /* every file considered: found = used + rejected + skipped in the end */
   }
   return DF_OK;
 }
