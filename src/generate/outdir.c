@@ -64,22 +64,21 @@ static df_status read_earlier(const char *manifest, gen_earlier *earlier) {
   FILE *f = fopen(manifest, "r");
   if (!f) return errno == ENOENT ? DF_OK : DF_FAIL(DF_ERR_IO, "%s: cannot open: %s", manifest, strerror(errno));
   char *line = NULL;
-  size_t cap = 0;
+  size_t line_cap = 0;
+  int64_t room = 0; /* entries allocated in earlier->files */
   df_status s = DF_OK;
-  while (!s && getline(&line, &cap, f) > 0) {
+  while (!s && getline(&line, &line_cap, f) > 0) {
     cJSON *j = cJSON_Parse(line);
     const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "file"));
     const char *digits, *ext;
     if (file && !strchr(file, '/') && generated_name(file, &digits, &ext)) {
-      char **grown = realloc(earlier->files, sizeof *grown * (size_t)(earlier->n + 1));
-      char *copy = strdup(file);
-      if (grown) earlier->files = grown;
-      if (!grown || !copy) {
-        free(copy);
-        s = DF_FAIL(DF_ERR_OOM, "%s: the earlier run's file list", manifest);
-      } else {
-        grown[earlier->n++] = copy;
+      if (earlier->n == room) { /* doubling: a pack of millions of files is read in linear time */
+        char **grown = realloc(earlier->files, sizeof *grown * (size_t)(room ? 2 * room : 1024));
+        if (grown) earlier->files = grown, room = room ? 2 * room : 1024;
       }
+      char *copy = earlier->n < room ? strdup(file) : NULL;
+      if (!copy) s = DF_FAIL(DF_ERR_OOM, "%s: the earlier run's file list", manifest);
+      else earlier->files[earlier->n++] = copy;
     }
     cJSON_Delete(j);
   }
