@@ -58,6 +58,21 @@ def pad_for(kernel, stride):
     return (kernel - stride + 1) // 2
 
 
+def phase_shuffle(x, shifts):
+    """Row n shifted by shifts[n] with reflect padding, as the official code (one shift per
+    row here; the official code shares one per batch)."""
+    rows = []
+    length = x.shape[-1]
+    for n, k in enumerate(shifts):
+        xn = x[n:n + 1]
+        if k > 0:
+            xn = F.pad(xn, (k, 0), mode="reflect")[..., :length]
+        elif k < 0:
+            xn = F.pad(xn, (0, -k), mode="reflect")[..., -k:]
+        rows.append(xn)
+    return torch.cat(rows, 0)
+
+
 class Generator(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -109,7 +124,7 @@ class Generator(nn.Module):
 
 
 class Critic(nn.Module):
-    """The critic at inference (phase shuffle is a training-time augmentation)."""
+    """The critic; phase shuffle (a training-time augmentation) when forward gets shifts."""
 
     def __init__(self, c):
         super().__init__()
@@ -130,12 +145,15 @@ class Critic(nn.Module):
         if c.n_classes:
             self.embed = nn.Embedding(c.n_classes, features)
 
-    def forward(self, x, labels=None):
+    def forward(self, x, labels=None, shifts=None):
+        """shifts[j][n]: row n's phase shuffle after layer j (all but the last); None: none."""
         for j, conv in enumerate(self.convs):
             x = conv(x)
             if hasattr(self, "bns") and j > 0:
                 x = self.bns[str(j)](x)
             x = F.leaky_relu(x, self.c.leaky_slope)
+            if shifts is not None and j < len(self.convs) - 1:
+                x = phase_shuffle(x, shifts[j])
         phi = x.flatten(1)
         out = self.fc(phi)[:, 0]
         if self.c.n_classes:
@@ -143,18 +161,25 @@ class Critic(nn.Module):
         return out
 
 
-def load_export(path):
-    """(generator, critic, config) from a `drumforge export` file, in eval mode."""
-    tensors, meta = safetensors_io.load(path)
+def load_modules(path, tensors, meta, prefix=""):
+    """(generator, critic, config) from tensors named PREFIX + "G." / "D." + the export names
+    and the export's metadata; path names the file in errors."""
     c = Config(meta["config"], json.loads(meta.get("class_names", "[]")))
     g, d = Generator(c), Critic(c)
-    for prefix, module in (("G.", g), ("D.", d)):
-        state = {k[len(prefix):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith(prefix)}
+    for module_prefix, module in ((prefix + "G.", g), (prefix + "D.", d)):
+        state = {k[len(module_prefix):]: torch.from_numpy(v) for k, v in tensors.items()
+                 if k.startswith(module_prefix)}
         missing, unexpected = module.load_state_dict(state, strict=False)
         # drumforge keeps no batch counter; everything else must match exactly.
         missing = [k for k in missing if not k.endswith("num_batches_tracked")]
         if missing or unexpected:
-            raise SystemExit("%s: %s missing %s, unexpected %s" % (path, prefix, missing, unexpected))
+            raise SystemExit("%s: %s missing %s, unexpected %s" % (path, module_prefix, missing, unexpected))
+    return g, d, c
+
+
+def load_export(path):
+    """(generator, critic, config) from a `drumforge export` file, in eval mode."""
+    g, d, c = load_modules(path, *safetensors_io.load(path))
     return g.eval(), d.eval(), c
 
 

@@ -24,25 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import safetensors_io  # noqa: E402
-
-
-def pad_for(kernel, stride):
-    return (kernel - stride + 1) // 2
-
-
-def phase_shuffle(x, shifts):
-    """Row n shifted by shifts[n] with reflect padding, as the official code (one shift per
-    row here; the official code shares one per batch)."""
-    rows = []
-    length = x.shape[-1]
-    for n, k in enumerate(shifts):
-        xn = x[n:n + 1]
-        if k > 0:
-            xn = F.pad(xn, (k, 0), mode="reflect")[..., :length]
-        elif k < 0:
-            xn = F.pad(xn, (0, -k), mode="reflect")[..., -k:]
-        rows.append(xn)
-    return torch.cat(rows, 0)
+from wavegan_module import pad_for, phase_shuffle  # noqa: E402
 
 
 class Generator:

@@ -1,0 +1,98 @@
+"""PyTorch reference of a WaveGAN training run, used by tests/test_wavegan_train_torch.c.
+
+The WGAN-GP paper's Algorithm 1 (Gulrajani et al. 2017) as the official WaveGAN code runs it,
+written plainly in float64 with the nn.Modules of wavegan_module.py and torch.optim.Adam:
+
+    for each iteration:
+        for t in 1..critic_steps:                       # G fixed meanwhile
+            x, y = next real batch; z, alpha drawn
+            fake = G(z, y)                              # fakes take the real batch's classes
+            xhat = x + alpha (fake - x)                 # the official code's form (the paper's
+                                                        # eps x + (1 - eps) fake with eps = 1 - alpha)
+            L_D = mean D(fake) - mean D(x) + lambda mean((||dD(xhat)/dxhat|| - 1)^2)
+            Adam step of D on L_D (lr_d)
+        z, y drawn (fresh; no real batch)               # classes uniform, as drumforge's design
+        L_G = -mean D(G(z, y)); Adam step of G (lr_g)
+
+Each critic call (D(x), D(fake), D(xhat), and the generator step's D) has its own phase-shuffle
+shift per layer, shared by the rows of that call, as in the official code. Every random input
+comes from IN.safetensors (drawn by drumforge): "real" [S, N, C, L], "real_labels" [S, N],
+"z_d" [S, N, latent], "alpha" [S, N], "shifts_d" [S, layers - 1, 3] (real, fake, xhat calls),
+"z_g" [K, N, latent], "labels_g" [K, N], "shifts_g" [K, layers - 1]; the initial weights are
+"init.G.*" / "init.D.*" (export names) and the metadata "config" (the experiment's INI, with
+[optim] lr_g, lr_d, beta1, beta2, critic_steps and [loss] gp_lambda) and "class_names".
+
+Writes to OUT.safetensors the final weights "G.*" / "D.*", the critic loss of every critic
+step "d_loss" [S] and the generator loss of every iteration "g_loss" [K].
+
+Usage: wavegan_train_reference.py IN.safetensors OUT.safetensors"""
+import configparser
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import safetensors_io  # noqa: E402
+from wavegan_module import load_modules  # noqa: E402
+
+
+def main():
+    torch.use_deterministic_algorithms(True)
+    tensors, meta = safetensors_io.load(sys.argv[1])
+    g, d, c = load_modules(sys.argv[1], tensors, meta, prefix="init.")
+    g, d = g.double().train(), d.double().train()
+    ini = configparser.ConfigParser(inline_comment_prefixes=(";", "#"))
+    ini.read_string(meta["config"])
+    optim = ini["optim"]
+    betas = (float(optim.get("beta1", 0.5)), float(optim.get("beta2", 0.9)))
+    critic_steps = int(optim.get("critic_steps", 5))
+    gp_lambda = float(ini["loss"].get("gp_lambda", 10.0)) if ini.has_section("loss") else 10.0
+    # drumforge's Adam is PyTorch's (eps 1e-8 added to sqrt(v_hat)).
+    opt_g = torch.optim.Adam(g.parameters(), lr=float(optim.get("lr_g", 1e-4)), betas=betas, eps=1e-8)
+    opt_d = torch.optim.Adam(d.parameters(), lr=float(optim.get("lr_d", 1e-4)), betas=betas, eps=1e-8)
+
+    t = {k: torch.from_numpy(v.astype(np.float64) if v.dtype == np.float32 else v) for k, v in tensors.items()}
+    real, alpha, z_d, z_g = t["real"], t["alpha"], t["z_d"], t["z_g"]
+    real_labels, labels_g = t["real_labels"].long(), t["labels_g"].long()
+    shifts_d, shifts_g = t["shifts_d"].numpy(), t["shifts_g"].numpy()
+    n = real.shape[1]
+
+    def call_shifts(per_layer):
+        """One shift per layer for every row of a critic call."""
+        return [[int(k)] * n for k in per_layer]
+
+    def classes(y):
+        return y if c.n_classes else None
+
+    d_losses, g_losses = [], []
+    for it in range(z_g.shape[0]):
+        for k in range(critic_steps):
+            s = it * critic_steps + k
+            x, y = real[s], classes(real_labels[s])
+            with torch.no_grad():
+                fake = g(z_d[s], y)
+            loss = d(fake, y, call_shifts(shifts_d[s, :, 1])).mean() - d(x, y, call_shifts(shifts_d[s, :, 0])).mean()
+            xhat = (x + alpha[s].view(n, 1, 1) * (fake - x)).requires_grad_(True)
+            grad, = torch.autograd.grad(d(xhat, y, call_shifts(shifts_d[s, :, 2])).sum(), xhat, create_graph=True)
+            loss = loss + gp_lambda * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+            opt_d.zero_grad()
+            loss.backward()
+            opt_d.step()
+            d_losses.append(loss.item())
+        y = classes(labels_g[it])
+        loss = -d(g(z_g[it], y), y, call_shifts(shifts_g[it])).mean()
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+        g_losses.append(loss.item())
+
+    out = {"d_loss": np.array(d_losses), "g_loss": np.array(g_losses)}
+    for prefix, module in (("G.", g), ("D.", d)):
+        for name, p in module.named_parameters():
+            out[prefix + name] = p.detach().numpy()
+    safetensors_io.save(sys.argv[2], {k: v.astype(np.float32) for k, v in out.items()})
+
+
+if __name__ == "__main__":
+    main()
