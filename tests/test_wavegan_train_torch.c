@@ -24,13 +24,19 @@
 #include "drumforge/safetensors.h"
 #include "models/wavegan/wavegan_internal.h"
 
-#define ITERATIONS 3
+#define MAX_ITERATIONS 3
 #define MAX_STEPS 8 /* critic steps per iteration */
 
 typedef struct variant {
   const char *name;
   const char *ini; /* the experiment's [model], [optim] and [loss] sections */
-  int classes, batch;
+  int classes, batch, iterations;
+  /* Batch norm: G's weights are compared through the losses and its running statistics only.
+   * The biases before batch norm have a zero gradient in exact arithmetic, and Adam, being
+   * scale-free, turns fp32 rounding noise into full steps of lr; the generator's other weights
+   * drift with them (PyTorch in float32 departs from float64 as far), so their values are no
+   * test of the loop. */
+  int g_buffers_only;
 } variant;
 
 /* Everything random in a run, as drumforge drew it (host arrays). */
@@ -96,7 +102,7 @@ static void add_set(df_st_writer *w, df_param_set *set, const char *prefix) {
   for (int i = 0; i < set->n; i++) {
     char name[160];
     snprintf(name, sizeof name, "%s%s.%s", prefix, set->prefix, set->items[i]->name);
-    if (set->items[i]->trainable) df_st_writer_add_tensor(w, name, &set->items[i]->value);
+    df_st_writer_add_tensor(w, name, &set->items[i]->value);
   }
 }
 
@@ -104,13 +110,14 @@ static void add_i32(df_st_writer *w, const char *name, const df_tensor *t) {
   df_st_writer_add(w, name, DF_ST_I32, t->ndim, t->shape, t->data);
 }
 
-/* The parameters after training against the reference: the largest difference relative to how
- * far the reference moved the tensor from its initial value (see main for the tolerance). */
-static void compare_set(const df_st_file *ref, df_param_set *set, const df_st_file *init, double tol,
-                        double *worst, char *worst_name) {
+/* The parameters (and batch-norm running statistics) after training against the reference:
+ * the largest difference relative to how far the reference moved the tensor from its initial
+ * value (see main for the tolerance). */
+static void compare_set(const df_st_file *ref, df_param_set *set, const df_st_file *init, int buffers_only,
+                        double tol, double *worst, char *worst_name) {
   for (int i = 0; i < set->n; i++) {
     df_param *p = set->items[i];
-    if (!p->trainable) continue;
+    if (buffers_only && p->trainable) continue;
     char name[160], init_name[170];
     snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
     snprintf(init_name, sizeof init_name, "init.%s", name);
@@ -158,7 +165,7 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
   df_wavegan *m;
   if (!df_expect_ok(df_wavegan_create(&c, DF_DEVICE_CPU, &rng, &ag, &ad, &m), "create")) return;
 
-  const int64_t n = v->batch, L = c.slice_len, S = ITERATIONS * critic_steps;
+  const int64_t n = v->batch, L = c.slice_len, S = v->iterations * critic_steps;
   const int layers = df_wavegan_n_layers(&c);
   draws dr;
   df_tensor_new(&dr.real, DF_DEVICE_CPU, "real", S, n, c.channels, L);
@@ -166,9 +173,9 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
   df_tensor_new(&dr.z_d, DF_DEVICE_CPU, "z_d", S, n, c.latent_dim);
   df_tensor_new(&dr.alpha, DF_DEVICE_CPU, "alpha", S, n);
   df_tensor_alloc(&dr.shifts_d, DF_DEVICE_CPU, DF_I32, 3, (int64_t[]){S, layers - 1, 3}, "shifts_d");
-  df_tensor_new(&dr.z_g, DF_DEVICE_CPU, "z_g", ITERATIONS, n, c.latent_dim);
-  df_tensor_alloc(&dr.labels_g, DF_DEVICE_CPU, DF_I32, 2, (int64_t[]){ITERATIONS, n}, "labels_g");
-  df_tensor_alloc(&dr.shifts_g, DF_DEVICE_CPU, DF_I32, 2, (int64_t[]){ITERATIONS, layers - 1}, "shifts_g");
+  df_tensor_new(&dr.z_g, DF_DEVICE_CPU, "z_g", v->iterations, n, c.latent_dim);
+  df_tensor_alloc(&dr.labels_g, DF_DEVICE_CPU, DF_I32, 2, (int64_t[]){v->iterations, n}, "labels_g");
+  df_tensor_alloc(&dr.shifts_g, DF_DEVICE_CPU, DF_I32, 2, (int64_t[]){v->iterations, layers - 1}, "shifts_g");
   /* Real batches: noise, and with classes every class in every batch, in turns. */
   df_test_fill_uniform(dr.real.data, df_tensor_numel(&dr.real), 77, -0.5f, 0.5f);
   int32_t *rl = dr.real_labels.data;
@@ -181,10 +188,10 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
 
   /* Training, with the per-step losses. */
   df_wavegan_stats stats = {0};
-  float d_loss[ITERATIONS * MAX_STEPS], g_loss[ITERATIONS];
+  float d_loss[MAX_ITERATIONS * MAX_STEPS], g_loss[MAX_ITERATIONS];
   feeder f = {&dr, 0, 1, &stats, d_loss};
   int draws_match = 1;
-  for (int it = 0; it < ITERATIONS; it++) {
+  for (int it = 0; it < v->iterations; it++) {
     df_rng before = rng;
     f.first_of_iteration = 1;
     if (!df_expect_ok(df_wavegan_train_iteration(m, n, (int)critic_steps, next_batch, &f, &rng, &stats),
@@ -233,15 +240,15 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
   if (df_expect_ok(df_st_open(in_path, &init), "read initial weights")) {
     double worst = 0;
     char worst_name[160] = "";
-    compare_set(ref, &m->g.params, init, param_tol, &worst, worst_name);
-    compare_set(ref, &m->d.params, init, param_tol, &worst, worst_name);
+    compare_set(ref, &m->g.params, init, v->g_buffers_only, param_tol, &worst, worst_name);
+    compare_set(ref, &m->d.params, init, 0, param_tol, &worst, worst_name);
     printf("worst parameter error: %.3g of its movement (%s)\n", worst, worst_name);
     df_st_close(init);
   }
   df_tensor dl = df_tensor_wrap(d_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){S}, "d_loss");
-  df_tensor gl = df_tensor_wrap(g_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){ITERATIONS}, "g_loss");
-  df_expect_reference(ref, "d_loss", &dl, loss_tol, 0, "critic loss of every step");
-  df_expect_reference(ref, "g_loss", &gl, loss_tol, 0, "generator loss of every iteration");
+  df_tensor gl = df_tensor_wrap(g_loss, DF_DEVICE_CPU, DF_F32, 1, (int64_t[]){v->iterations}, "g_loss");
+  df_expect_reference(ref, "d_loss", &dl, loss_tol, 1e-6, "critic loss of every step");
+  df_expect_reference(ref, "g_loss", &gl, loss_tol, 1e-6, "generator loss of every iteration");
   df_st_close(ref);
 done:
   df_st_writer_free(w);
@@ -260,9 +267,13 @@ int main(void) {
 #define OPTIM "[optim]\nlr_g = 3e-4\nlr_d = 1e-3\nbeta1 = 0.5\nbeta2 = 0.9\ncritic_steps = 5\n" \
               "[loss]\ntype = wgan-gp\ngp_lambda = 10\n"
   static const variant variants[] = {
-      {"no_phase_shuffle", "[model]\nd = 2\nphase_shuffle = 0\n" OPTIM, 0, 3},
-      {"phase_shuffle", "[model]\nd = 2\nphase_shuffle = 2\n" OPTIM, 0, 3},
-      {"conditional", "[model]\nd = 2\nphase_shuffle = 2\nconditional = true\nclass_embed = 4\n" OPTIM, 3, 4},
+      {"no_phase_shuffle", "[model]\nd = 2\nphase_shuffle = 0\n" OPTIM, 0, 3, 3, 0},
+      {"phase_shuffle", "[model]\nd = 2\nphase_shuffle = 2\n" OPTIM, 0, 3, 3, 0},
+      {"conditional", "[model]\nd = 2\nphase_shuffle = 2\nconditional = true\nclass_embed = 4\n" OPTIM, 3, 4, 3, 0},
+      /* Two iterations: in the third, the generator's drift (see g_buffers_only) reaches the
+       * critic's losses. */
+      {"conditional_bn_nn_postfilter", "[model]\nd = 2\nphase_shuffle = 2\nconditional = true\nclass_embed = 4\n"
+       "batchnorm = true\nupsample = nn\npost_filter = 16\n" OPTIM, 3, 4, 2, 1},
   };
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i], 1e-2, 1e-4);
   return df_test_finish();

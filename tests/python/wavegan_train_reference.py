@@ -22,7 +22,8 @@ comes from IN.safetensors (drawn by drumforge): "real" [S, N, C, L], "real_label
 "init.G.*" / "init.D.*" (export names) and the metadata "config" (the experiment's INI, with
 [optim] lr_g, lr_d, beta1, beta2, critic_steps and [loss] gp_lambda) and "class_names".
 
-Writes to OUT.safetensors the final weights "G.*" / "D.*", the critic loss of every critic
+Writes to OUT.safetensors the final weights "G.*" / "D.*" (batch-norm running statistics
+included), the critic loss of every critic
 step "d_loss" [S] and the generator loss of every iteration "g_loss" [K].
 
 Usage: wavegan_train_reference.py IN.safetensors OUT.safetensors"""
@@ -65,13 +66,22 @@ def main():
     def classes(y):
         return y if c.n_classes else None
 
+    def fakes_for_critic(z, y):
+        """G(z, y) with batch statistics, its running statistics left alone: the official code
+        updates them with the generator's step only (its update ops hang on G's train op)."""
+        saved = {k: v.clone() for k, v in g.named_buffers()}
+        with torch.no_grad():
+            fake = g(z, y)
+            for k, v in g.named_buffers():
+                v.copy_(saved[k])
+        return fake
+
     d_losses, g_losses = [], []
     for it in range(z_g.shape[0]):
         for k in range(critic_steps):
             s = it * critic_steps + k
             x, y = real[s], classes(real_labels[s])
-            with torch.no_grad():
-                fake = g(z_d[s], y)
+            fake = fakes_for_critic(z_d[s], y)
             loss = d(fake, y, call_shifts(shifts_d[s, :, 1])).mean() - d(x, y, call_shifts(shifts_d[s, :, 0])).mean()
             xhat = (x + alpha[s].view(n, 1, 1) * (fake - x)).requires_grad_(True)
             grad, = torch.autograd.grad(d(xhat, y, call_shifts(shifts_d[s, :, 2])).sum(), xhat, create_graph=True)
@@ -89,8 +99,9 @@ def main():
 
     out = {"d_loss": np.array(d_losses), "g_loss": np.array(g_losses)}
     for prefix, module in (("G.", g), ("D.", d)):
-        for name, p in module.named_parameters():
-            out[prefix + name] = p.detach().numpy()
+        for name, v in module.state_dict().items():
+            if not name.endswith("num_batches_tracked"):
+                out[prefix + name] = v.numpy()
     safetensors_io.save(sys.argv[2], {k: v.astype(np.float32) for k, v in out.items()})
 
 
