@@ -66,6 +66,9 @@ int main(void) {
              "prepare: an option out of range is a usage error (exit 2), not a failed run");
   expect_run("prepare -i in -o out --loops 10 --humanize-ms 1e6", 2, "humanize 1e+06 ms outside [0, 60]",
              "prepare: --humanize-ms beyond half a 16th step is a usage error");
+  expect_run("prepare -i in -o out --humanize-ms 10", 2, "--humanize-ms needs --loops",
+             "prepare: a loop option without --loops is a usage error (it was ignored)");
+  expect_run("prepare -i in -o out --loop-bpm 90", 2, "--loop-bpm needs --loops", "prepare: --loop-bpm without --loops");
   expect_run("train --run x --set model.d", 2, "--set 'model.d' is not of the form section.key=value",
              "--set without a value is a usage error");
   expect_run("train --run x --set d=4", 2, "is not of the form", "--set without a section is a usage error");

@@ -113,8 +113,9 @@ df_status df_griffinlim(df_stft_plan *plan, const df_griffinlim_config *cfg, df_
 
 /* The spectral convergence ||S(ref) - S(test)|| / ||S(ref)|| of n_fft-point STFT magnitudes
  * (hop, centred frames, zero padding) for each of n pairs of host sounds ref[i], test[i] of
- * length samples each, on the CPU, into sc[n] (0: the same spectrogram; 1: as far as silence;
- * 0 for a silent reference). How close a reconstruction is to its input, phase error included. */
+ * length samples each, on the CPU, into sc[n] (0: the same spectrogram; 1: as far as silence,
+ * above 1: farther; 0 for a silent reference). How close a reconstruction is to its input,
+ * phase error included. */
 df_status df_spectral_convergence(const float *ref, const float *test, int n, int64_t length,
                                   int n_fft, int hop, float *sc);
 

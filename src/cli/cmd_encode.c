@@ -205,7 +205,7 @@ int cmd_encode(int argc, char **argv) {
     if (recon) printf("; reconstruction%s in %s", n > 1 ? "s" : "", recon);
     printf("\n");
     for (int i = 0; recon && i < n; i++)
-      printf("  %s: spectral convergence %.3f (0: the input's spectrogram, 1: as far as silence)\n", inputs[i], sc[i]);
+      printf("  %s: spectral convergence %.3f (0: the input's spectrogram; 1 or more: no closer than silence)\n", inputs[i], sc[i]);
   }
   free(sc);
   free(z);

@@ -177,6 +177,7 @@ int cmd_prepare(int argc, char **argv) {
   df_prepare_defaults(&o);
   const char *inputs[256];
   int n_inputs = 0, use_default = 0, length_auto = 0, rc = CLI_OK;
+  const char *loop_option = NULL; /* the last loop-only option given */
   const char *kits_dir = NULL;
   progress_state ps = {0, -1};
   long v;
@@ -232,18 +233,20 @@ int cmd_prepare(int argc, char **argv) {
       case OPT_AUG_GAIN: rc = parse_double("--aug-gain-db", optarg, &o.aug_gain_db); break;
       case OPT_AUG_SHIFT: rc = cli_parse_long("prepare", "--aug-shift", optarg, 0, 1 << 22, &v); o.aug_shift = v; break;
       case OPT_LOOPS: rc = cli_parse_long("prepare", "--loops", optarg, 1, 100000000L, &v); o.loops.count = v; break;
-      case OPT_LOOP_BPM: rc = parse_bpm_range(optarg, &o.loops.bpm_min, &o.loops.bpm_max); break;
-      case OPT_LOOP_BARS: rc = cli_parse_long("prepare", "--loop-bars", optarg, 1, 2, &v); o.loops.bars = (int)v; break;
-      case OPT_LOOP_TRACKS: o.loops.tracks = optarg; break;
-      case OPT_PATTERNS: o.loops.patterns = optarg; break;
-      case OPT_HUMANIZE: rc = parse_double("--humanize-ms", optarg, &o.loops.humanize_ms); break;
-      case OPT_VEL_JITTER: rc = parse_double("--velocity-jitter", optarg, &o.loops.velocity_jitter); break;
+      case OPT_LOOP_BPM: loop_option = "--loop-bpm"; rc = parse_bpm_range(optarg, &o.loops.bpm_min, &o.loops.bpm_max); break;
+      case OPT_LOOP_BARS: loop_option = "--loop-bars"; rc = cli_parse_long("prepare", "--loop-bars", optarg, 1, 2, &v); o.loops.bars = (int)v; break;
+      case OPT_LOOP_TRACKS: loop_option = "--loop-tracks"; o.loops.tracks = optarg; break;
+      case OPT_PATTERNS: loop_option = "--patterns"; o.loops.patterns = optarg; break;
+      case OPT_HUMANIZE: loop_option = "--humanize-ms"; rc = parse_double("--humanize-ms", optarg, &o.loops.humanize_ms); break;
+      case OPT_VEL_JITTER: loop_option = "--velocity-jitter"; rc = parse_double("--velocity-jitter", optarg, &o.loops.velocity_jitter); break;
       case OPT_SHARD_SIZE: rc = cli_parse_long("prepare", "--shard-size", optarg, 1, 1 << 24, &v); o.shard_examples = v; break;
       default: return cli_option_error("prepare", argv, "i:o:qh", options);
     }
   }
   if (rc != CLI_OK) return rc;
   if (optind < argc) return cli_usage_error("prepare", "unexpected argument '%s'", argv[optind]);
+  /* A loop option without --loops would be ignored: the one-shots are stored as they are. */
+  if (loop_option && o.loops.count <= 0) return cli_usage_error("prepare", "%s needs --loops", loop_option);
   if (use_default) {
     if (n_inputs) return cli_usage_error("prepare", "--default takes no --input");
     if (!kits_dir) {
