@@ -29,3 +29,44 @@ void df_expect_reference(const df_st_file *ref, const char *name, const df_tenso
   df_expect_tensor_close(what, &g, &want, 0, fmax(rtol * scale, floor));
   df_tensor_free(&want);
 }
+
+void df_st_writer_add_params(df_st_writer *w, const df_param_set *set, const char *prefix, int trainable_only) {
+  for (int i = 0; i < set->n; i++) {
+    if (trainable_only && !set->items[i]->trainable) continue;
+    char name[200];
+    snprintf(name, sizeof name, "%s%s.%s", prefix, set->prefix, set->items[i]->name);
+    df_st_writer_add_tensor(w, name, &set->items[i]->value);
+  }
+}
+
+void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set, int buffers_only,
+                       double tol, double *worst, char *worst_name) {
+  for (int i = 0; i < set->n; i++) {
+    const df_param *p = set->items[i];
+    if (buffers_only && p->trainable) continue;
+    char name[160], init_name[170];
+    snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
+    snprintf(init_name, sizeof init_name, "init.%s", name);
+    df_tensor want, start;
+    if (!df_expect_ok(df_st_load_f32(ref, name, DF_DEVICE_CPU, &want), name)) continue;
+    if (df_expect_ok(df_st_load_f32(init, init_name, DF_DEVICE_CPU, &start), init_name)) {
+      const float *g = p->value.data, *r = want.data, *s0 = start.data;
+      double moved = 0, err = 0;
+      int64_t at = 0, count = df_tensor_numel(&want);
+      for (int64_t j = 0; j < count; j++) moved = fmax(moved, fabs((double)r[j] - s0[j]));
+      for (int64_t j = 0; j < count; j++) {
+        double e = fabs((double)g[j] - r[j]);
+        if (!(e <= err)) err = e, at = j; /* NaN counts as worst */
+      }
+      double rel = err / fmax(moved, set->adam.lr);
+      if (!(rel <= tol))
+        df_test_fail(name, "worst error %.3g at [%lld] (drumforge %.9g, PyTorch %.9g, moved %.3g in all): "
+                     "%.3g of the movement (tolerance %.3g)", err, (long long)at, g[at], r[at], moved, rel, tol);
+      else
+        df_test_pass(name);
+      if (!(rel <= *worst)) *worst = rel, snprintf(worst_name, 160, "%s", name);
+      df_tensor_free(&start);
+    }
+    df_tensor_free(&want);
+  }
+}

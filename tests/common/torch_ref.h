@@ -3,6 +3,7 @@
 #ifndef DF_TESTS_TORCH_REF_H
 #define DF_TESTS_TORCH_REF_H
 
+#include "drumforge/nn.h"
 #include "drumforge/safetensors.h"
 
 /* $DF_PYTHON (CTest sets Debian's python3), else "python3". */
@@ -15,5 +16,17 @@ int df_test_have_torch(void);
  * floor (for values that are zero in exact arithmetic and fp32 noise here). */
 void df_expect_reference(const df_st_file *ref, const char *name, const df_tensor *got, double rtol, double floor,
                          const char *what);
+
+/* Adds the parameters of set (trainable_only: the trainable ones; else buffers too) to w named
+ * PREFIX + "<set prefix>.<name>", the export names behind prefix. */
+void df_st_writer_add_params(df_st_writer *w, const df_param_set *set, const char *prefix, int trainable_only);
+
+/* After a training run: every tensor of set (buffers_only: its buffers only) against ref's
+ * "<set prefix>.<name>", the largest difference relative to how far the reference moved the
+ * tensor from its initial value, init's "init.<set prefix>.<name>" (at least set->adam.lr, one
+ * step's size: a tensor the loss leaves alone must stay within tol of an update). One check
+ * per tensor, failing above tol; *worst and worst_name (160 bytes) keep the largest. */
+void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set, int buffers_only,
+                       double tol, double *worst, char *worst_name);
 
 #endif

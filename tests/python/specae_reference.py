@@ -1,4 +1,5 @@
-"""PyTorch reference of drumforge's spectrogram autoencoders, used by tests/test_specae_torch.c.
+"""PyTorch reference of drumforge's spectrogram autoencoders, used by tests/test_specae_torch.c
+(and, for the network and loss, by specae_train_reference.py).
 
 The C test writes the model's configuration, weights (every trainable "AE.*" tensor) and the
 inputs of one training loss evaluation (normalised spectrograms, class labels, the VAE's noise
@@ -27,7 +28,14 @@ import safetensors_io  # noqa: E402
 from wae_mmd import mmd_penalty  # noqa: E402
 
 
-def block(x, w, prefix, stride, pad, transposed, last=False):
+def load_f64(path):
+    """(tensors as torch, float32 ones widened to float64; metadata) of a safetensors file."""
+    tensors, meta = safetensors_io.load(path)
+    return {k: torch.from_numpy(v.astype(np.float64) if v.dtype == np.float32 else v)
+            for k, v in tensors.items()}, meta
+
+
+def block(x, w, prefix, stride, pad, transposed, last, running, training):
     weight, bias = w[prefix + ".conv.weight"], w[prefix + ".conv.bias"]
     if transposed:
         x = F.conv_transpose2d(x, weight, bias, stride=stride, padding=pad,
@@ -37,23 +45,22 @@ def block(x, w, prefix, stride, pad, transposed, last=False):
     if last:
         return torch.sigmoid(x)
     x = F.relu(x)
-    return F.batch_norm(x, None, None, w[prefix + ".bn.weight"], w[prefix + ".bn.bias"], True, 0.1, 1e-5)
+    rm, rv = (running[prefix + ".bn.running_mean"], running[prefix + ".bn.running_var"]) if running else (None, None)
+    return F.batch_norm(x, rm, rv, w[prefix + ".bn.weight"], w[prefix + ".bn.bias"], training, 0.1, 1e-5)
 
 
-def main():
-    tensors, meta = safetensors_io.load(sys.argv[1])
-    cfg = json.loads(meta["config"])
-    t = {k: torch.from_numpy(v.astype(np.float64) if v.dtype == np.float32 else v) for k, v in tensors.items()}
-    w = {k: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("AE.")}
-    w = {k[3:]: v for k, v in w.items()}
-    spec = t["spec"]
+def forward(w, cfg, spec, labels, eps, prior, running=None, training=True):
+    """The loss of spectrograms spec [N, 1, H, W] with weights w (export names without "AE.").
+    running: the batch-norm running statistics (updated in training; used otherwise), or None
+    (batch statistics, nothing updated). eps (VAE) or prior (WAE) None: z = mean, no regulariser
+    (inference). Returns a dict: loss, recon, reg, decoded, mean."""
     n = spec.shape[0]
-    labels = t["labels"].long() if cfg["classes"] else None
+    labels = labels.long() if cfg["classes"] else None
     layers, strides, pad, d = len(cfg["filters"]), [tuple(s) for s in cfg["strides"]], cfg["kernel"] // 2, cfg["latent"]
 
     x = spec
     for i in range(layers):
-        x = block(x, w, "encoder.blocks.%d" % i, strides[i], pad, False)
+        x = block(x, w, "encoder.blocks.%d" % i, strides[i], pad, False, False, running, training)
     bottleneck = x.shape[1:]
     feat = x.flatten(1)
     if labels is not None:
@@ -63,25 +70,34 @@ def main():
     reg = torch.zeros((), dtype=torch.float64)
     if cfg["kind"] == "vae" and cfg["beta"] > 0:
         logvar = head[:, d:]
-        z = mean + (0.5 * logvar).exp() * t["eps"]
+        z = mean if eps is None else mean + (0.5 * logvar).exp() * eps
         reg = (-0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(1)).mean()
         weight = cfg["beta"]
     else:
         z = mean
-        if cfg["kind"] == "wae":
-            reg = mmd_penalty(z, t["prior"], cfg["sigma"] ** 2)
+        if cfg["kind"] == "wae" and prior is not None:
+            reg = mmd_penalty(z, prior, cfg["sigma"] ** 2)
         weight = cfg["mmd_lambda"] if cfg["kind"] == "wae" else 0.0
     zin = z if labels is None else torch.cat([z, w["decoder.embed.weight"][labels]], 1)
     h = F.linear(zin, w["decoder.fc.weight"], w["decoder.fc.bias"]).view(n, *bottleneck)
     for j in range(layers):
         i = layers - 1 - j
         last = i == 0
-        h = block(h, w, "decoder.out" if last else "decoder.blocks.%d" % j, strides[i], pad, True, last)
+        h = block(h, w, "decoder.out" if last else "decoder.blocks.%d" % j, strides[i], pad, True, last, running,
+                  training)
     recon = ((h - spec) ** 2).mean()
     loss = cfg["recon_weight"] * recon + weight * reg
-    loss.backward()
-    out = {"loss": loss.detach().reshape(1), "recon": recon.detach().reshape(1), "reg": reg.detach().reshape(1),
-           "decoded": h.detach()}
+    return {"loss": loss, "recon": recon, "reg": reg, "decoded": h, "mean": mean}
+
+
+def main():
+    t, meta = load_f64(sys.argv[1])
+    cfg = json.loads(meta["config"])
+    w = {k[3:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("AE.")}
+    r = forward(w, cfg, t["spec"], t["labels"], t["eps"], t["prior"])
+    r["loss"].backward()
+    out = {k: r[k].detach().reshape(1) for k in ("loss", "recon", "reg")}
+    out["decoded"] = r["decoded"].detach()
     for k, v in w.items():
         out["grad.AE." + k] = v.grad if v.grad is not None else torch.zeros_like(v)
     safetensors_io.save(sys.argv[2], {k: v.numpy().astype(np.float32) for k, v in out.items()})
