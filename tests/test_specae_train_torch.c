@@ -233,6 +233,6 @@ int main(void) {
       {"vae_clipped", &df_specvae_model_type,
        "[loss]\nbeta = 1\n[optim]\nlr = 1e-3\nbeta1 = 0.5\nbeta2 = 0.9\nclip_norm = 0.05\n", 0, 5, 1},
   };
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i], 1e-2);
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i], 2e-3);
   return df_test_finish();
 }
