@@ -50,19 +50,12 @@ static void check_model(const df_st_file *ref, const char *device, sa_model *m, 
  * noise stream. */
 static void check_cuda(const df_st_file *ref, const df_model_type *type, const char *text, const char *name,
                        sa_model *cpu, const int32_t *labels) {
-  df_config *cfg;
-  if (!df_expect_ok(df_config_parse(text, name, &cfg), "config")) return;
   static const char *const classes[] = {"kick", "snare", "hat"};
   df_train_data info = {NULL, NULL, 5, 16000, 3, classes, NULL};
-  df_rng rng;
-  df_rng_init(&rng, 7);
-  void *model = NULL;
-  df_status s = type->create(cfg, DF_DEVICE_CUDA, &info, &rng, &model);
-  df_config_free(cfg);
-  if (!df_expect_ok(s, "create on the GPU")) return;
-  sa_model *g = model;
+  sa_model *g;
+  if (!df_expect_ok(df_test_specae_create(type, text, name, DF_DEVICE_CUDA, &info, &g), "create on the GPU")) return;
   df_set_strict_fp32(1);
-  s = sa_train_reserve(g, cpu->spec.shape[0]);
+  df_status s = sa_train_reserve(g, cpu->spec.shape[0]);
   for (int i = 0; !s && i < g->net.params.n; i++)
     s = df_tensor_copy(&g->net.params.items[i]->value, &cpu->net.params.items[i]->value);
   if (!s) s = df_tensor_copy(&g->spec, &cpu->spec);
@@ -72,39 +65,28 @@ static void check_cuda(const df_st_file *ref, const df_model_type *type, const c
   if (!s) s = sa_loss_gradients(g, labels, &noise, &l);
   if (df_expect_ok(s, "cuda: loss and gradients")) check_model(ref, "cuda", g, &l);
   df_set_strict_fp32(0);
-  type->destroy(model);
+  type->destroy(g);
 }
 
 typedef struct variant {
   const char *name, *kind;
   int conditional;
-  const char *loss; /* the [loss] section */
+  const char *loss; /* the [loss] section, header included */
 } variant;
 
 static void run_variant(const variant *v) {
   printf("== %s\n", v->name);
   char text[1024];
-  snprintf(text, sizeof text,
-           "[model]\nfilters = 3, 4, 5\nstrides = 2, (2, 1), 2\nkernel = 3\nlatent_dim = 4\nconditional = %s\n"
-           "class_embed = 3\n[spectrogram]\nlength = 128\nn_fft = 32\nhop = 8\nframes = 8\n[loss]\n%s",
-           v->conditional ? "true" : "false", v->loss);
-  df_config *cfg;
-  if (!df_expect_ok(df_config_parse(text, v->name, &cfg), "config")) return;
+  df_test_specae_config_text(v->conditional, v->loss, text, sizeof text);
   static const char *const classes[] = {"kick", "snare", "hat"};
   df_train_data info = {NULL, NULL, 5, 16000, 3, classes, NULL};
-  df_rng rng;
-  df_rng_init(&rng, 7);
   const df_model_type *type = strcmp(v->kind, "wae") ? &df_specvae_model_type : &df_specwae_model_type;
-  void *model = NULL;
-  df_status s = type->create(cfg, DF_DEVICE_CPU, &info, &rng, &model);
-  df_config_free(cfg);
-  if (!df_expect_ok(s, "create")) return;
-  sa_model *m = model;
+  sa_model *m;
+  if (!df_expect_ok(df_test_specae_create(type, text, v->name, DF_DEVICE_CPU, &info, &m), "create")) return;
   const int64_t n = 5;
   int32_t labels[5] = {0, 1, 2, 1, 0};
   df_expect_ok(sa_train_reserve(m, n), "reserve");
   df_test_fill_uniform(m->spec.data, df_tensor_numel(&m->spec), 11, 0.0f, 1.0f);
-  df_test_specae_perturb(&m->net.params);
   sa_losses l;
   df_rng noise;
   df_rng_init(&noise, 99);
@@ -136,7 +118,7 @@ static void run_variant(const variant *v) {
   else df_test_skip_gpu(1, "the same loss and gradients on CUDA");
   df_st_close(ref);
 done:
-  type->destroy(model);
+  type->destroy(m);
 }
 
 int main(void) {
@@ -146,9 +128,9 @@ int main(void) {
     return 77;
   }
   static const variant variants[] = {
-      {"conditional_vae", "vae", 1, "reconstruction_weight = 3\nbeta = 0.5\n"},
-      {"autoencoder", "vae", 0, "beta = 0\n"},
-      {"conditional_wae", "wae", 1, "mmd_lambda = 2\nprior_sigma = 1.5\n"},
+      {"conditional_vae", "vae", 1, "[loss]\nreconstruction_weight = 3\nbeta = 0.5\n"},
+      {"autoencoder", "vae", 0, "[loss]\nbeta = 0\n"},
+      {"conditional_wae", "wae", 1, "[loss]\nmmd_lambda = 2\nprior_sigma = 1.5\n"},
   };
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i]);
   return df_test_finish();
