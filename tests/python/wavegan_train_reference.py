@@ -7,20 +7,32 @@ written plainly in float64 with the nn.Modules of wavegan_module.py and torch.op
         for t in 1..critic_steps:                       # G fixed meanwhile
             x, y = next real batch; z, alpha drawn
             fake = G(z, y)                              # fakes take the real batch's classes
-            xhat = x + alpha (fake - x)                 # the official code's form (the paper's
+            L_D = critic_loss(D(x), D(fake))
+            with WGAN-GP only:
+              xhat = x + alpha (fake - x)               # the official code's form (the paper's
                                                         # eps x + (1 - eps) fake with eps = 1 - alpha)
-            L_D = mean D(fake) - mean D(x) + lambda mean((||dD(xhat)/dxhat|| - 1)^2)
+              L_D += lambda mean((||dD(xhat)/dxhat|| - 1)^2)
             Adam step of D on L_D (lr_d)
         z, y drawn (fresh; no real batch)               # classes uniform, as drumforge's design
-        L_G = -mean D(G(z, y)); Adam step of G (lr_g)
+        L_G = generator_loss(D(G(z, y))); Adam step of G (lr_g)
+
+The losses ([loss] type; r = D(x), f = D(fake), means over the batch, sp = softplus) are the
+standard ones with the official code's factors:
+    wgan-gp  L_D = mean f - mean r (+ the penalty)                L_G = -mean f
+    dcgan    L_D = (mean sp(-r) + mean sp(f)) / 2 (non-saturating) L_G = mean sp(-f)
+    lsgan    L_D = (mean (r - 1)^2 + mean f^2) / 2                L_G = mean (f - 1)^2
+    hinge    L_D = mean relu(1 - r) + mean relu(1 + f)            L_G = -mean f
+With critic batch norm (not with WGAN-GP) each critic call normalises with its own batch
+statistics and updates the running ones, the real call first.
 
 Each critic call (D(x), D(fake), D(xhat), and the generator step's D) has its own phase-shuffle
 shift per layer, shared by the rows of that call, as in the official code. Every random input
 comes from IN.safetensors (drawn by drumforge): "real" [S, N, C, L], "real_labels" [S, N],
-"z_d" [S, N, latent], "alpha" [S, N], "shifts_d" [S, layers - 1, 3] (real, fake, xhat calls),
+"z_d" [S, N, latent], "alpha" [S, N], "shifts_d" [S, layers - 1, 3] (real, fake, xhat calls; the xhat
+column unused without the penalty),
 "z_g" [K, N, latent], "labels_g" [K, N], "shifts_g" [K, layers - 1]; the initial weights are
 "init.G.*" / "init.D.*" (export names) and the metadata "config" (the experiment's INI, with
-[optim] lr_g, lr_d, beta1, beta2, critic_steps and [loss] gp_lambda) and "class_names".
+[optim] lr_g, lr_d, beta1, beta2, critic_steps and [loss] type, gp_lambda) and "class_names".
 
 Writes to OUT.safetensors the final weights "G.*" / "D.*" (batch-norm running statistics
 included), the critic loss of every critic
@@ -76,22 +88,46 @@ def main():
                 v.copy_(saved[k])
         return fake
 
+    sp, relu = torch.nn.functional.softplus, torch.relu
+
+    def critic_loss(d_real, d_fake):
+        import os; os.environ.get("DBG") and print("SCORES", c.loss, d_real.min().item(), d_real.max().item(), d_fake.min().item(), d_fake.max().item())
+        """L_D from the scores of the real and fake calls (the penalty is added by the caller)."""
+        if c.loss == "dcgan":  # non-saturating GAN, halved as the official code does
+            return (sp(-d_real).mean() + sp(d_fake).mean()) / 2
+        if c.loss == "lsgan":  # targets b = 1 (real), a = 0 (fake), with the paper's 1/2
+            return (((d_real - 1) ** 2).mean() + (d_fake ** 2).mean()) / 2
+        if c.loss == "hinge":
+            return relu(1 - d_real).mean() + relu(1 + d_fake).mean()
+        return d_fake.mean() - d_real.mean()
+
+    def generator_loss(d_fake):
+        if c.loss == "dcgan":
+            return sp(-d_fake).mean()
+        if c.loss == "lsgan":  # target c = 1, without the paper's 1/2 (the official code's form)
+            return ((d_fake - 1) ** 2).mean()
+        return -d_fake.mean()  # WGAN-GP and hinge
+
     d_losses, g_losses = [], []
     for it in range(z_g.shape[0]):
         for k in range(critic_steps):
             s = it * critic_steps + k
             x, y = real[s], classes(real_labels[s])
             fake = fakes_for_critic(z_d[s], y)
-            loss = d(fake, y, call_shifts(shifts_d[s, :, 1])).mean() - d(x, y, call_shifts(shifts_d[s, :, 0])).mean()
-            xhat = (x + alpha[s].view(n, 1, 1) * (fake - x)).requires_grad_(True)
-            grad, = torch.autograd.grad(d(xhat, y, call_shifts(shifts_d[s, :, 2])).sum(), xhat, create_graph=True)
-            loss = loss + gp_lambda * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+            # Real first: with critic batch norm the running statistics see the calls in order.
+            d_real = d(x, y, call_shifts(shifts_d[s, :, 0]))
+            loss = critic_loss(d_real, d(fake, y, call_shifts(shifts_d[s, :, 1])))
+            if c.loss == "wgan-gp":
+                xhat = (x + alpha[s].view(n, 1, 1) * (fake - x)).requires_grad_(True)
+                grad, = torch.autograd.grad(d(xhat, y, call_shifts(shifts_d[s, :, 2])).sum(), xhat,
+                                            create_graph=True)
+                loss = loss + gp_lambda * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
             opt_d.zero_grad()
             loss.backward()
             opt_d.step()
             d_losses.append(loss.item())
         y = classes(labels_g[it])
-        loss = -d(g(z_g[it], y), y, call_shifts(shifts_g[it])).mean()
+        loss = generator_loss(d(g(z_g[it], y), y, call_shifts(shifts_g[it])))
         opt_g.zero_grad()
         loss.backward()
         opt_g.step()
