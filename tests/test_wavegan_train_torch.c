@@ -1,16 +1,17 @@
 /* A whole WaveGAN training run against PyTorch (tests/python/wavegan_train_reference.py,
- * float64): K iterations of df_wavegan_train_iteration (critic_steps WGAN-GP critic updates,
- * each on a fresh real batch, then one generator update, Adam on each side with its own
- * learning rate) from the same initial weights and with the same random draws must give the
- * same parameters of G and D and the same per-step losses as the WGAN-GP paper's Algorithm 1
- * written plainly with torch.optim.Adam. test_wavegan_torch checks one step's gradients; this
+ * float64): K iterations of df_wavegan_train_iteration (critic_steps critic updates, each on a
+ * fresh real batch, then one generator update, Adam on each side with its own learning rate)
+ * from the same initial weights and with the same random draws must give the same parameters
+ * of G and D and the same per-step losses as the WGAN-GP paper's Algorithm 1 written plainly
+ * with torch.optim.Adam; for dcgan, lsgan and hinge the same loop with the reference's own
+ * (standard) losses and no penalty, one variant with per-call critic batch norm. test_wavegan_torch checks one step's gradients; this
  * checks what the loop does with them: the update order (G fixed during the critic steps, each
  * critic step's fakes from the current G), Adam's betas and bias correction, lr_g vs lr_d, the
  * interpolation weights, the phase-shuffle shifts and the classes of each step.
  *
  * The draws: drumforge takes all of an iteration's randomness from one Philox stream; the test
  * re-draws them from a copy of the stream in drumforge's order (per critic step: z, alpha, then
- * the shifts per layer and row group; per generator step: z, the classes, the shifts) and
+ * the shifts per layer and row group: real, fake and, with the penalty, xhat; per generator step: z, the classes, the shifts) and
  * hands them to PyTorch. That the replay is what drumforge drew is checked directly (the stream
  * ends at the same offset; the latents, classes and interpolation weights drumforge last
  * used are the replay's). Skipped (exit 77) when Python or torch is missing. */
@@ -292,11 +293,14 @@ int main(void) {
   };
   /* Tolerances. Adam's step is about lr whatever the gradient's size, so fp32 gradient noise
    * shows in a parameter as a fraction of the distance it moved (1-15 steps of lr), not of its
-   * value: the worst seen is 9e-4 of the movement, and every loop error tried (betas swapped,
-   * no bias correction, bias correction a step off, lr_g and lr_d swapped, the interpolation
-   * weight on the other side, the generator step taking the real batch's classes or skipping
-   * phase shuffle, G's running statistics updated in critic steps) gives 2 to 13 times the
-   * movement: 1e-2 sits between. The losses are fp32 sums: within 1e-4 of the largest (1e-6 at least). */
+   * value: the worst seen is 9e-4 of the movement (3e-3 with critic batch norm), and every loop
+   * error tried (betas swapped, no bias correction, bias correction a step off, lr_g and lr_d
+   * swapped, the interpolation weight on the other side, the generator step taking the real
+   * batch's classes or skipping phase shuffle, G's running statistics updated in critic steps)
+   * gives 2 to 13 times the movement; a sign flipped in a dcgan, lsgan or hinge gradient,
+   * lsgan's generator gradient halved or critic batch norm over the real and fake rows together
+   * give 0.46 to 9 times: 1e-2 sits between. The losses are fp32 sums: within 1e-4 of the
+   * largest (1e-6 at least). */
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) run_variant(&variants[i], 1e-2, 1e-4);
   return df_test_finish();
 }

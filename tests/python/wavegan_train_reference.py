@@ -91,7 +91,6 @@ def main():
     sp, relu = torch.nn.functional.softplus, torch.relu
 
     def critic_loss(d_real, d_fake):
-        import os; os.environ.get("DBG") and print("SCORES", c.loss, d_real.min().item(), d_real.max().item(), d_fake.min().item(), d_fake.max().item())
         """L_D from the scores of the real and fake calls (the penalty is added by the caller)."""
         if c.loss == "dcgan":  # non-saturating GAN, halved as the official code does
             return (sp(-d_real).mean() + sp(d_fake).mean()) / 2
