@@ -174,7 +174,7 @@ static void run_variant(const variant *v, double param_tol) {
   if (df_expect_ok(df_st_open(in_path, &init), "read initial weights")) {
     double worst = 0;
     char worst_name[160] = "";
-    df_expect_trained(ref, init, set, 0, param_tol, &worst, worst_name);
+    df_expect_trained(ref, init, set, NULL, NULL, param_tol, &worst, worst_name);
     printf("worst parameter error: %.3g of its movement (%s)\n", worst, worst_name);
     df_st_close(init);
   }

@@ -100,61 +100,18 @@ static void replay_iteration(df_rng *rng, const df_wavegan_config *c, int critic
   replay_shifts(rng, c->phase_shuffle, layers, 1, 1, (int32_t *)dr->shifts_g.data + it * (layers - 1));
 }
 
-static void add_set(df_st_writer *w, df_param_set *set, const char *prefix) {
-  for (int i = 0; i < set->n; i++) {
-    char name[160];
-    snprintf(name, sizeof name, "%s%s.%s", prefix, set->prefix, set->items[i]->name);
-    df_st_writer_add_tensor(w, name, &set->items[i]->value);
-  }
-}
-
 static void add_i32(df_st_writer *w, const char *name, const df_tensor *t) {
   df_st_writer_add(w, name, DF_ST_I32, t->ndim, t->shape, t->data);
 }
 
 /* With critic batch norm, the critic's biases before it drift as G's do (see g_buffers_only),
- * and so do the running means, which carry them; the scores depend on neither. */
-static int critic_drifts(const wg_critic *d, const df_param *p) {
+ * and so do the running means, which carry them; the scores depend on neither. A skip for
+ * df_expect_trained (tests/common/torch_ref.h), ctx the critic. */
+static int critic_drifts(const df_param *p, const void *ctx) {
+  const wg_critic *d = ctx;
   for (int j = 0; j < d->n_conv; j++)
     if (d->convs[j].gamma && (p == d->convs[j].b || p == d->convs[j].rmean)) return 1;
   return 0;
-}
-
-/* The parameters (and batch-norm running statistics) after training against the reference:
- * the largest difference relative to how far the reference moved the tensor from its initial
- * value (see main for the tolerance). critic: skip what critic_drifts names. */
-static void compare_set(const df_st_file *ref, df_param_set *set, const df_st_file *init, int buffers_only,
-                        const wg_critic *critic, double tol, double *worst, char *worst_name) {
-  for (int i = 0; i < set->n; i++) {
-    df_param *p = set->items[i];
-    if ((buffers_only && p->trainable) || (critic && critic_drifts(critic, p))) continue;
-    char name[160], init_name[170];
-    snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
-    snprintf(init_name, sizeof init_name, "init.%s", name);
-    df_tensor want, start;
-    if (!df_expect_ok(df_st_load_f32(ref, name, DF_DEVICE_CPU, &want), name)) continue;
-    if (df_expect_ok(df_st_load_f32(init, init_name, DF_DEVICE_CPU, &start), init_name)) {
-      const float *g = p->value.data, *r = want.data, *s0 = start.data;
-      double moved = 0, err = 0;
-      int64_t at = 0, count = df_tensor_numel(&want);
-      for (int64_t j = 0; j < count; j++) moved = fmax(moved, fabs((double)r[j] - s0[j]));
-      for (int64_t j = 0; j < count; j++) {
-        double e = fabs((double)g[j] - r[j]);
-        if (!(e <= err)) err = e, at = j; /* NaN counts as worst */
-      }
-      /* At least one step's size: a tensor the loss leaves alone (D.fc.bias: the Wasserstein
-       * terms cancel its gradient) must stay within tol of an update. */
-      double rel = err / fmax(moved, set->adam.lr);
-      if (!(rel <= tol))
-        df_test_fail(name, "worst error %.3g at [%lld] (drumforge %.9g, PyTorch %.9g, moved %.3g in all): "
-                     "%.3g of the movement (tolerance %.3g)", err, (long long)at, g[at], r[at], moved, rel, tol);
-      else
-        df_test_pass(name);
-      if (!(rel <= *worst)) *worst = rel, snprintf(worst_name, 160, "%s", name);
-      df_tensor_free(&start);
-    }
-    df_tensor_free(&want);
-  }
 }
 
 static void run_variant(const variant *v, double param_tol, double loss_tol) {
@@ -193,8 +150,8 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
 
   df_st_writer *w;
   df_st_writer_new(&w);
-  add_set(w, &m->g.params, "init.");
-  add_set(w, &m->d.params, "init.");
+  df_st_writer_add_params(w, &m->g.params, "init.", 0);
+  df_st_writer_add_params(w, &m->d.params, "init.", 0);
 
   /* Training, with the per-step losses. */
   df_wavegan_stats stats = {0};
@@ -250,8 +207,9 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
   if (df_expect_ok(df_st_open(in_path, &init), "read initial weights")) {
     double worst = 0;
     char worst_name[160] = "";
-    compare_set(ref, &m->g.params, init, v->g_buffers_only, NULL, param_tol, &worst, worst_name);
-    compare_set(ref, &m->d.params, init, 0, &m->d, param_tol, &worst, worst_name);
+    df_expect_trained(ref, init, &m->g.params, v->g_buffers_only ? df_trainable_param : NULL, NULL, param_tol, &worst,
+                      worst_name);
+    df_expect_trained(ref, init, &m->d.params, critic_drifts, &m->d, param_tol, &worst, worst_name);
     printf("worst parameter error: %.3g of its movement (%s)\n", worst, worst_name);
     df_st_close(init);
   }

@@ -39,11 +39,17 @@ void df_st_writer_add_params(df_st_writer *w, const df_param_set *set, const cha
   }
 }
 
-void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set, int buffers_only,
-                       double tol, double *worst, char *worst_name) {
+int df_trainable_param(const df_param *p, const void *ctx) {
+  (void)ctx;
+  return p->trainable;
+}
+
+void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set,
+                       int (*skip)(const df_param *p, const void *ctx), const void *ctx, double tol, double *worst,
+                       char *worst_name) {
   for (int i = 0; i < set->n; i++) {
     const df_param *p = set->items[i];
-    if (buffers_only && p->trainable) continue;
+    if (skip && skip(p, ctx)) continue;
     char name[160], init_name[170];
     snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
     snprintf(init_name, sizeof init_name, "init.%s", name);
