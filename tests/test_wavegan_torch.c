@@ -96,7 +96,9 @@ static void run_variant(const variant *v) {
   char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[512];
   int penalty = v->loss == DF_GAN_WGAN_GP, groups = penalty ? 3 : 2;
   int critic_bn = v->batchnorm && !penalty;
-  df_test_scratch_dir(v->name, dir, sizeof dir);
+  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
+  snprintf(scratch, sizeof scratch, "wavegan_torch/%s", v->name);
+  df_test_scratch_dir(scratch, dir, sizeof dir);
   snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
   snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
   snprintf(config, sizeof config,

@@ -181,7 +181,9 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
     goto done;
 
   char dir[4096], in_path[4200], out_path[4200], cmd[9000];
-  df_test_scratch_dir(v->name, dir, sizeof dir);
+  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
+  snprintf(scratch, sizeof scratch, "wavegan_train_torch/%s", v->name);
+  df_test_scratch_dir(scratch, dir, sizeof dir);
   snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
   snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
   df_st_writer_add_tensor(w, "real", &dr.real);
