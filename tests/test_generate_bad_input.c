@@ -6,7 +6,8 @@
  * NaN (df_generate, in-process). Each must
  * exit non-zero with one line on stderr naming the problem and write nothing. Bad options
  * (patterns, interpolation ends, formats, post-processing values, seeds, a class named
- * twice, unknown or incomplete options) are usage errors: exit 2, one line naming them. */
+ * twice, unknown or incomplete options) are usage errors: exit 2, one line naming them.
+ * Latents far outside the prior are decoded, with a one-line note. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,10 @@
 static char dir[4096], cond[4200], uncond[4200];
 
 /* Runs generate with args into a fresh folder; expects exit status `want` (any failure for
- * -1), one stderr line containing `needle`, and no folder or an empty one. */
-static void expect_exit(const char *what, const char *model, const char *args, int want, const char *needle) {
+ * -1), `want_lines` stderr lines (the first containing `needle`, if given) and `want_files`
+ * files in the folder (0: none, or no folder). */
+static void expect_run(const char *what, const char *model, const char *args, int want, int want_lines,
+                       const char *needle, int64_t want_files) {
   static int k;
   char out[4300], cmd[12000];
   snprintf(out, sizeof out, "%s/out%02d", dir, k++);
@@ -36,11 +39,17 @@ static void expect_exit(const char *what, const char *model, const char *args, i
   int lines = 0;
   for (char *p = err; *p; p++) lines += *p == '\n';
   int64_t files = df_test_count_files(out, "");
-  if ((want < 0 ? rc != 0 : rc == want) && lines == 1 && strstr(err, needle) && files == 0)
+  if ((want < 0 ? rc != 0 : rc == want) && lines == want_lines && (!needle || strstr(err, needle)) &&
+      files == want_files)
     df_test_pass(what);
   else
     df_test_fail(what, "exit %d, %d stderr lines, %lld files written, stderr: %s", rc, lines, (long long)files, err);
   free(err);
+}
+
+/* A refusal: exit status `want`, one stderr line containing `needle`, nothing written. */
+static void expect_exit(const char *what, const char *model, const char *args, int want, const char *needle) {
+  expect_run(what, model, args, want, 1, needle, 0);
 }
 
 /* A model whose output turns NaN after loading (the weights of a checkpoint are checked at
@@ -153,6 +162,22 @@ int main(void) {
   df_npy_write_f32(path, two, 2, 100);
   snprintf(args, sizeof args, "--latents '%s' --count 3", path);
   expect_refused("fewer latent rows than asked for", uncond, args, "2 latent rows, but positions 0 to 2");
+  /* Latents far outside WaveGAN's prior (uniform in [-1, 1]) decode with a one-line note
+   * counting the rows used with a value beyond 10: rows 1 (1e30) and 3 (-11) of rows 1-3. */
+  float far[4 * 100] = {0};
+  far[100 + 7] = 1e30f;
+  far[200 + 3] = 9.5f;
+  far[300 + 99] = -11.0f;
+  snprintf(path, sizeof path, "%s/far.npy", dir);
+  df_npy_write_f32(path, far, 4, 100);
+  snprintf(args, sizeof args, "--latents '%s' --start 1 --count 3", path);
+  expect_run("latents far outside the prior decode with a note", uncond, args, 0, 1,
+             "note: 2 of the 3 latents read from", 4); /* 3 sounds and the manifest */
+  snprintf(args, sizeof args, "--latents '%s' --count 1", path);
+  expect_run("latents inside 10 times the prior's range decode without a note", uncond, args, 0, 0, NULL, 2);
+  snprintf(args, sizeof args, "--interpolate '%s:3' 5 --steps 2", path);
+  expect_run("an interpolation end far outside the prior gets the note too", uncond, args, 0, 1,
+             "note: 1 of the 1 latents read from the interpolation ends' files", 3);
 
   /* Counts, folders, options. */
   expect_usage("count 0", "--count 0", "--count needs an integer in [1, 1000000000], got '0'");

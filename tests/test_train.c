@@ -239,16 +239,23 @@ int main(void) {
 
   /* 2a. A session killed after step 6 whose last checkpoints never made it to the disk: the
    * resume from step 3 drops what metrics.jsonl and the TensorBoard file hold past it, so each
-   * step is logged once. */
+   * step is logged once, and the previews of steps 4-6 are those of this session (here with
+   * fewer previews per checkpoint) while a file the user put beside them stays. */
   char run_a2[4300];
   snprintf(run_a2, sizeof run_a2, "%s/run_a2", scratch);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s' && rm '%s'/checkpoints/ckpt-00000000[456].safetensors", run_a2,
-           run_a, run_a2, run_a2);
+  snprintf(cmd, sizeof cmd,
+           "rm -rf '%s' && cp -r '%s' '%s' && rm '%s'/checkpoints/ckpt-00000000[456].safetensors && "
+           "echo notes > '%s'/previews/step-000000006/notes.txt",
+           run_a2, run_a, run_a2, run_a2, run_a2);
   if (df_expect_true(system(cmd) == 0, "a copy of the run without its last three checkpoints")) {
-    df_expect_ok(train(NULL, run_a2, 6, &res), "resume from step 3");
+    static const char *const two_previews[] = {"train.preview_count=2", NULL};
+    df_expect_ok(train_with(NULL, dataset, run_a2, 6, two_previews, &res), "resume from step 3");
     int lines;
     df_expect_true(metrics_steps_increase(run_a2, &lines), "metrics.jsonl has each logged step once after the resume");
     df_expect_true(tb_steps_unique(run_a2), "... and so have the TensorBoard files");
+    snprintf(cmd, sizeof cmd, "cd '%s'/previews/step-000000006 && test \"$(ls | tr '\\n' ' ')\" = '00.wav 01.wav notes.txt '",
+             run_a2);
+    df_expect_true(system(cmd) == 0, "a step reached again holds this session's previews only, and the user's file");
   }
 
   /* 2b. Checkpoints name the device, thread count and BLAS kernels they were written with; a

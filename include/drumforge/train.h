@@ -72,8 +72,12 @@ typedef struct df_model_type {
   int (*n_classes)(void *model);
   void (*audio_shape)(void *model, int *channels, int64_t *length);
   /* Draws latents z [N, latent_dim] (on the model's device) from the prior; truncation t in
-   * (0, 1] narrows it (uniform priors: [-t, t]; Gaussian priors: standard deviation t). */
+   * (0, 1] narrows it (uniform priors: [-t s, t s]; Gaussian priors: standard deviation t s,
+   * s = prior_scale). */
   df_status (*sample_latents)(void *model, df_rng *rng, float truncation, df_tensor *z);
+  /* The prior's scale s: the half-width of a uniform prior, the standard deviation of a
+   * Gaussian one (NULL for a model type that does not generate). */
+  float (*prior_scale)(void *model);
   /* Audio [N, channels, length] from latents and class ids (host, NULL if unconditional),
    * in inference mode. */
   df_status (*decode)(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,25 @@ static df_status read_latents(const df_loaded_model *m, const char *path, float 
   return DF_OK;
 }
 
+/* Latents from files that lie far outside the prior (some |z| beyond 10 times its scale)
+ * decode to saturated audio; extrapolating is legitimate, so they get a note, not a refusal. */
+typedef struct far_latents {
+  int64_t read, far; /* rows used, and those far out */
+  float limit;
+} far_latents;
+
+static void count_far_latents(const df_loaded_model *m, const float *rows, int64_t n, far_latents *f) {
+  if (!m->type->prior_scale) return;
+  const int dim = m->type->latent_dim(m->model);
+  f->limit = 10.0f * m->type->prior_scale(m->model);
+  for (int64_t i = 0; i < n; i++) {
+    int j = 0;
+    while (j < dim && fabsf(rows[i * dim + j]) <= f->limit) j++;
+    f->far += j < dim;
+  }
+  f->read += n;
+}
+
 /* One end of an interpolation as written: "FILE.npy[:ROW]" or "SEED[:POSITION]". */
 typedef struct latent_end {
   char path[4096];         /* "" for a seed */
@@ -176,7 +196,8 @@ static df_status parse_end(const char *spec, latent_end *e) {
 }
 
 /* The latent of an interpolation end. */
-static df_status end_latent(const df_loaded_model *m, const latent_end *e, float truncation, float *out) {
+static df_status end_latent(const df_loaded_model *m, const latent_end *e, float truncation, float *out,
+                            far_latents *far) {
   const int dim = m->type->latent_dim(m->model);
   if (e->path[0]) {
     float *rows;
@@ -188,6 +209,7 @@ static df_status end_latent(const df_loaded_model *m, const latent_end *e, float
     }
     memcpy(out, rows + (size_t)e->index * dim, sizeof(float) * (size_t)dim);
     free(rows);
+    count_far_latents(m, out, 1, far);
     return DF_OK;
   }
   df_tensor z;
@@ -361,6 +383,7 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   if (s) return cli_fail(cmd, s, "cannot load the model");
   int32_t class_ids[DF_MAX_CLASSES];
   float *rows = NULL, *ends = NULL;
+  far_latents far = {0};
   const int dim = m.type->latent_dim(m.model);
   if (m.type->n_classes(m.model) > 0) s = parse_classes(&m, classes, class_ids, &o.n_classes);
   else if (classes && strcasecmp(classes, "all"))
@@ -378,10 +401,11 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
     o.rows = rows;
     o.rows_origin = latents_path;
     if (!s && count < 0) o.count = o.n_rows - start > 0 ? o.n_rows - start : 1;
+    if (!s && start + o.count <= o.n_rows) count_far_latents(&m, rows + (size_t)start * dim, o.count, &far);
   } else if (!s && interp[0]) {
     ends = malloc(sizeof(float) * 2 * (size_t)dim);
-    s = ends ? end_latent(&m, &ends_at[0], o.truncation, ends) : DF_FAIL(DF_ERR_OOM, "latents");
-    if (!s) s = end_latent(&m, &ends_at[1], o.truncation, ends + dim);
+    s = ends ? end_latent(&m, &ends_at[0], o.truncation, ends, &far) : DF_FAIL(DF_ERR_OOM, "latents");
+    if (!s) s = end_latent(&m, &ends_at[1], o.truncation, ends + dim, &far);
     o.source = DF_LATENTS_INTERPOLATE;
     o.interp_a = ends;
     o.interp_b = ends + dim;
@@ -421,6 +445,10 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
     fprintf(stderr, "drumforge %s: note: %s holds %lld file%s named like generated ones that %s does not list "
             "(left by a killed run?); kept\n", cmd, o.out_dir, (long long)res.unlisted, res.unlisted == 1 ? "" : "s",
             DF_GENERATE_MANIFEST);
+  if (far.far)
+    fprintf(stderr, "drumforge %s: note: %lld of the %lld latents read from %s have values beyond +-%g (10 times the "
+            "model's prior scale): expect saturated audio\n", cmd, (long long)far.far, (long long)far.read,
+            latents_path ? latents_path : "the interpolation ends' files", far.limit);
   printf("wrote %lld file%s to %s (manifest: %s%s%s)\n", (long long)res.files, res.files == 1 ? "" : "s", o.out_dir, res.manifest,
          res.latents[0] ? ", latents: " : "", res.latents);
   return CLI_OK;

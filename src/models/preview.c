@@ -1,11 +1,46 @@
 /* Preview audio through the generation interface (src/models/preview.h). */
 #include "models/preview.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "drumforge/audio.h"
 #include "drumforge/fileio.h"
+
+/* 1 for a name this file writes: "NN.wav" or "NN_<class>.wav" with NN the index as %02d. */
+static int is_preview_name(const char *name) {
+  char *end;
+  long i = strtol(name, &end, 10);
+  char canonical[32];
+  snprintf(canonical, sizeof canonical, "%02ld", i);
+  size_t digits = (size_t)(end - name);
+  if (name[0] < '0' || name[0] > '9' || digits != strlen(canonical) || strncmp(name, canonical, digits)) return 0;
+  size_t n = strlen(end);
+  return !strcmp(end, ".wav") || (end[0] == '_' && n > 5 && !strcmp(end + n - 4, ".wav"));
+}
+
+/* Removes the previews an earlier session wrote to dir (a step it reached again after a resume
+ * from an earlier checkpoint, maybe with another preview count), so that dir holds this step's
+ * only; other files are left alone. */
+static df_status remove_old_previews(const char *dir) {
+  static const char *const wav[] = {".wav"};
+  df_remove_stale_temporaries(dir, wav, 1);
+  DIR *d = opendir(dir);
+  if (!d) return DF_FAIL(DF_ERR_IO, "%s: cannot list: %s", dir, strerror(errno));
+  df_status s = DF_OK;
+  for (struct dirent *e; !s && (e = readdir(d));) {
+    char path[4600];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (is_preview_name(e->d_name) && unlink(path) && errno != ENOENT)
+      s = DF_FAIL(DF_ERR_IO, "%s: cannot remove the previous preview: %s", path, strerror(errno));
+  }
+  closedir(d);
+  return s;
+}
 
 df_status df_model_write_previews(const df_model_type *type, void *model, const char *dir, uint64_t seed,
                                   int count, int sample_rate, const char *const *class_names,
@@ -28,6 +63,7 @@ df_status df_model_write_previews(const df_model_type *type, void *model, const 
   if (!s) s = type->sample_latents(model, &rng, 1.0f, &z);
   if (!s) s = type->decode(model, &z, classes ? labels : NULL, &out);
   if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
+  if (!s) s = remove_old_previews(dir);
   for (int i = 0; !s && i < count; i++) {
     char path[4300];
     if (classes && class_names)

@@ -6,7 +6,8 @@
 
 /* Draws `count` latents from `seed` with type->sample_latents (truncation 1), decodes them
  * (conditional models: the classes with training examples in turn; class_examples NULL: all) and writes dir/NN.wav, or NN_<class>.wav,
- * as 16-bit WAV. The same seed gives the same latents at every checkpoint. */
+ * as 16-bit WAV, after removing such files an earlier session left in dir (other files stay).
+ * The same seed gives the same latents at every checkpoint. */
 df_status df_model_write_previews(const df_model_type *type, void *model, const char *dir, uint64_t seed,
                                   int count, int sample_rate, const char *const *class_names,
                                   const int64_t *class_examples);

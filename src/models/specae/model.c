@@ -70,8 +70,10 @@ static df_status preview(void *model, const char *dir, uint64_t seed, int count,
 }
 
 /* The Gaussian prior N(0, sigma^2 I); truncation narrows the standard deviation. */
+static float prior_scale(void *model) { return ((sa_model *)model)->cfg.prior_sigma; }
+
 static df_status sample_latents(void *model, df_rng *rng, float truncation, df_tensor *z) {
-  return df_rng_normal(rng, z, 0.0f, ((sa_model *)model)->cfg.prior_sigma * truncation);
+  return df_rng_normal(rng, z, 0.0f, prior_scale(model) * truncation);
 }
 
 /* ---------------------------------------------------------------- inference in chunks */
@@ -182,6 +184,7 @@ static df_status reconstruct(void *model, const df_tensor *audio, const int32_t 
     .name = type_name, .create = create_fn, .destroy = destroy, .n_param_sets = n_param_sets,          \
     .param_set = param_set, .train_step = train_step, .preview = preview, .latent_dim = latent_dim,    \
     .n_classes = n_classes, .audio_shape = audio_shape, .sample_latents = sample_latents,              \
+    .prior_scale = prior_scale,                                                                         \
     .decode = decode, .encode = encode, .reconstruct = reconstruct                                      \
   }
 

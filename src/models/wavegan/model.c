@@ -84,6 +84,8 @@ static df_status sample_latents(void *model, df_rng *rng, float truncation, df_t
   return df_rng_uniform(rng, z, -truncation, truncation);
 }
 
+static float prior_scale(void *model) { return 1.0f; }
+
 static df_status decode(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio) {
   return df_wavegan_generate(((wavegan_model *)model)->m, z, labels, audio);
 }
@@ -100,6 +102,7 @@ const df_model_type df_wavegan_model_type = {
     .n_classes = n_classes,
     .audio_shape = audio_shape,
     .sample_latents = sample_latents,
+    .prior_scale = prior_scale,
     .decode = decode,
     .encode = NULL,
     .reconstruct = NULL,
