@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cuda_common.h"
+#include "nn/conv_plan.h"
 #include "rng/philox_impl.h"
 
 extern "C" const struct df_nn_backend *df_cuda_nn_backend(void);
@@ -147,6 +148,34 @@ static void cuda_memory_stats(size_t *in_use, size_t *cached, size_t *peak) {
 }
 
 /* ---------------------------------------------------------------- init and memory */
+/* The stream and the library handles; each is set only once created, so that
+ * destroy_handles releases exactly what a failed create_handles made. */
+static df_status create_handles(void) {
+  cudaStream_t st;
+  CUDA_TRY(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  stream = st;
+  cublasHandle_t cb;
+  CUBLAS_TRY(cublasCreate(&cb));
+  cublas = cb;
+  CUBLAS_TRY(cublasSetStream(cublas, stream));
+  cudnnHandle_t dnn;
+  CUDNN_TRY(cudnnCreate(&dnn));
+  cudnn = dnn;
+  CUDNN_TRY(cudnnSetStream(cudnn, stream));
+  return DF_OK;
+}
+
+/* Cleanup is best effort: a release that fails has nothing to report to (shutdown returns
+ * nothing, a failed init reports its own error), and the others must still run. */
+static void destroy_handles(void) {
+  if (cudnn) (void)cudnnDestroy(cudnn);
+  if (cublas) (void)cublasDestroy(cublas);
+  if (stream) (void)cudaStreamDestroy(stream);
+  cudnn = NULL;
+  cublas = NULL;
+  stream = NULL;
+}
+
 static df_status cuda_init(char *desc, size_t len) {
   if (ready) return DF_OK;
   int count = 0;
@@ -159,30 +188,34 @@ static df_status cuda_init(char *desc, size_t len) {
   CUDA_TRY(cudaSetDevice(0));
   cudaDeviceProp prop;
   CUDA_TRY(cudaGetDeviceProperties(&prop, 0));
-  CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  CUBLAS_TRY(cublasCreate(&cublas));
-  CUBLAS_TRY(cublasSetStream(cublas, stream));
-  CUDNN_TRY(cudnnCreate(&cudnn));
-  CUDNN_TRY(cudnnSetStream(cudnn, stream));
+  df_status s = create_handles();
+  if (s != DF_OK) {
+    destroy_handles();
+    return s;
+  }
   snprintf(desc, len, "%s (sm_%d%d, %.0f GiB, cuDNN %zu)", prop.name, prop.major, prop.minor,
            (double)prop.totalGlobalMem / (1 << 30), cudnnGetVersion());
   ready = 1;
   return DF_OK;
 }
 
+/* Frees every device block (cached or still held: tensors alive now must not be used after),
+ * the convolution plans, the handles and the stream; cuda_init starts afresh afterwards.
+ * Best effort, as destroy_handles. */
 static void cuda_shutdown(void) {
   if (!ready) return;
-  cudaStreamSynchronize(stream);
+  (void)cudaStreamSynchronize(stream);
+  df_cuda_conv_plans_free();
   pthread_mutex_lock(&alloc_lock);
-  for (size_t i = 0; i < n_blocks; i++) cudaFree(blocks[i].ptr);
-  n_blocks = 0;
+  for (size_t i = 0; i < n_blocks; i++) (void)cudaFree(blocks[i].ptr);
+  free(blocks);
+  blocks = NULL;
+  n_blocks = cap_blocks = 0;
   workspace = NULL;
   workspace_size = 0;
   bytes_in_use = bytes_cached = 0;
   pthread_mutex_unlock(&alloc_lock);
-  cudnnDestroy(cudnn);
-  cublasDestroy(cublas);
-  cudaStreamDestroy(stream);
+  destroy_handles();
   ready = 0;
 }
 

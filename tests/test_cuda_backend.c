@@ -2,7 +2,8 @@
  * the caching allocator (reuse, zeroing, statistics), copies between host and device, the
  * math modes (strict fp32 and TF32 GEMMs and convolutions against a direct double-precision
  * evaluation of the definition, including weight-gradient accumulation), and deterministic
- * mode (repeated backward passes bitwise identical). Without a GPU every case is reported as
+ * mode (repeated backward passes bitwise identical), and df_runtime_shutdown (memory, handles
+ * and convolution plans released; init again runs ops). Without a GPU every case is reported as
  * skipped (no GPU). The ops are called through the CUDA table, independently of dispatch. */
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include "core/backend.h"
 #include "ops/nn_backend.h"
 
-#define N_CASES 14 /* allocator, copies, 2 dense, 8 convolutions, 2 deterministic */
+#define N_CASES 15 /* allocator, copies, 2 dense, 8 convolutions, 2 deterministic, shutdown */
 
 static const df_nn_backend *ops(void) { return df_backend_for(DF_DEVICE_CUDA)->nn; }
 
@@ -237,14 +238,15 @@ static void test_conv(int transposed, int strict, const conv_dims *d) {
   free(rx), free(rw), free(rdy), free(ry), free(rdx), free(rdw), free(rdb);
 }
 
+/* WaveGAN's 1-D layer shape in small: kernel 25, stride 4, padding 11 (H = 1); L = 64 gives
+ * 16 outputs and, transposed, 16 -> 64 with output padding 1. */
+static const conv_dims d1 = {.n = 3, .c = 5, .h = 1, .w = 64, .k = 6, .kh = 1, .kw = 25, .oh = 1,
+                             .ow = 16, .sh = 1, .sw = 4, .ph = 0, .pw = 11};
+
 static void test_math_modes(void) {
   /* 2-D with stride (2, 1); transposed, 5 x 7 -> 10 x 7 has output padding (1, 0). */
   const conv_dims d2 = {.n = 2, .c = 3, .h = 10, .w = 7, .k = 4, .kh = 3, .kw = 3, .oh = 5,
                         .ow = 7, .sh = 2, .sw = 1, .ph = 1, .pw = 1};
-  /* WaveGAN's 1-D layer shape in small: kernel 25, stride 4, padding 11 (H = 1); L = 64 gives
-   * 16 outputs and, transposed, 16 -> 64 with output padding 1. */
-  const conv_dims d1 = {.n = 3, .c = 5, .h = 1, .w = 64, .k = 6, .kh = 1, .kw = 25, .oh = 1,
-                        .ow = 16, .sh = 1, .sw = 4, .ph = 0, .pw = 11};
   for (int strict = 1; strict >= 0; strict--) {
     test_dense(strict);
     for (int t = 0; t < 2; t++) {
@@ -314,15 +316,31 @@ static void test_deterministic(void) {
   for (int i = 0; i < 4; i++) free(h[i]);
 }
 
+/* ---------------------------------------------------------------- shutdown and init again */
+/* df_runtime_shutdown releases the device memory, the handles and the convolution plans the
+ * cases above made; df_runtime_init brings the backend back and a convolution (its plan
+ * built afresh) matches the definition again. */
+static void test_shutdown_and_init_again(void) {
+  df_runtime_shutdown();
+  df_device dev = DF_DEVICE_CPU;
+  int ok = df_expect_ok(df_runtime_init(DF_REQUEST_CUDA, &dev, NULL, 0), "init again after shutdown") &&
+           df_expect_true(dev == DF_DEVICE_CUDA, "init again after shutdown chooses the GPU");
+  size_t use = 1, cached = 1;
+  df_device_memory(DF_DEVICE_CUDA, &use, &cached, NULL);
+  df_expect_true(use == 0 && cached == 0, "shutdown released the device memory");
+  if (ok) test_conv(0, 1, &d1);
+}
+
 int main(void) {
   df_test_begin("test_cuda_backend");
   if (!df_test_gpu()) {
-    df_test_skip_gpu(N_CASES, "CUDA backend: allocator, copies, math modes, determinism");
+    df_test_skip_gpu(N_CASES, "CUDA backend: allocator, copies, math modes, determinism, shutdown");
     return df_test_finish();
   }
   test_allocator();
   test_copies();
   test_math_modes();
   test_deterministic();
+  test_shutdown_and_init_again();
   return df_test_finish();
 }

@@ -24,6 +24,10 @@ df_status df_parse_device_request(const char *text, df_device_request *out);
  * to the CPU, and "" otherwise. Safe to call again; the last choice wins. */
 df_status df_runtime_init(df_device_request req, df_device *chosen, char *notice,
                           size_t notice_len);
+/* Releases what the backends hold: the GPU's memory (cached blocks and those of tensors still
+ * alive, which must not be used afterwards), its stream, library handles and convolution
+ * plans, and the CPU workspace. Objects own the rest: free models, STFT plans (and their cuFFT
+ * plans) and tensors first. df_runtime_init may be called again afterwards. */
 void df_runtime_shutdown(void);
 
 /* 1 when this library was built with the CUDA backend. */

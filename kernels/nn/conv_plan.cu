@@ -1,6 +1,7 @@
 /* cuDNN convolution plans (conv_plan.h): one entry per geometry and math mode holds the
  * tensor, filter and convolution descriptors and, chosen on first use, the algorithm and
- * workspace size of each pass. Entries are never evicted: a model has a handful of shapes.
+ * workspace size of each pass. Entries are never evicted (a model has a handful of shapes)
+ * until df_runtime_shutdown frees them all.
  *
  * Algorithm choice:
  *  - default: cudnnFind* (cuDNN times every algorithm once per shape, as PyTorch's
@@ -196,6 +197,16 @@ static df_status find_plan_locked(const df_conv_geometry *g, int pass, plan **ou
   if (!p->chosen[pass]) DF_TRY(search(p, pass));
   *out = p;
   return DF_OK;
+}
+
+void df_cuda_conv_plans_free(void) {
+  pthread_mutex_lock(&plans_lock);
+  while (plans) {
+    plan *next = plans->next;
+    destroy_plan(plans);
+    plans = next;
+  }
+  pthread_mutex_unlock(&plans_lock);
 }
 
 /* The plan for g in the current math mode, with the algorithm of `pass` chosen. */

@@ -27,4 +27,7 @@ df_status df_cudnn_conv_backward_data(const df_conv_geometry *g, const float *fi
 df_status df_cudnn_conv_backward_filter(const df_conv_geometry *g, const float *in,
                                         const float *out_grad, float *filter_grad);
 
+/* Destroys every cached plan (df_runtime_shutdown); later calls build them again. */
+void df_cuda_conv_plans_free(void);
+
 #endif
