@@ -10,6 +10,7 @@
 
 #include "common/datafiles.h"
 #include "common/testlib.h"
+#include "data/text.h"
 #include "drumforge/audio.h"
 #include "drumforge/dataset.h"
 #include "drumforge/safetensors.h"
@@ -49,8 +50,7 @@ static int describe(const char *dataset, int per_class, double amplitude, char *
   size_t n;
   snprintf(path, sizeof path, "%s/manifest.json", dataset);
   if (df_read_file(path, &text, &n) != DF_OK) return 1;
-  uint64_t hash = 1469598103934665603ull; /* FNV-1a */
-  for (size_t i = 0; i < n; i++) hash = (hash ^ (unsigned char)text[i]) * 1099511628211ull;
+  const uint64_t hash = text_fnv1a(TEXT_FNV_INIT, text, n);
   free(text);
   snprintf(buf, len, "df_test_make_dataset v1: per_class %d, amplitude %.17g, manifest.json %016llx\n", per_class,
            amplitude, (unsigned long long)hash);
