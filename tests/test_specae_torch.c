@@ -93,7 +93,7 @@ static void run_variant(const variant *v) {
   if (!df_expect_ok(sa_loss_gradients(m, v->conditional ? labels : NULL, &noise, &l), "loss and gradients")) goto done;
   printf("     loss %.6f (reconstruction %.6f, regulariser %.6f)\n", l.loss, l.recon, l.reg);
 
-  char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[1024];
+  char dir[4096], in_path[4200], out_path[4200], config[1024];
   char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
   snprintf(scratch, sizeof scratch, "specae_torch/%s", v->name);
   df_test_scratch_dir(scratch, dir, sizeof dir);
@@ -110,11 +110,8 @@ static void run_variant(const variant *v) {
   df_st_writer_set_metadata(w, "config", config);
   df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
   df_st_writer_free(w);
-  snprintf(cmd, sizeof cmd, "%s %s/python/specae_reference.py '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR, in_path,
-           out_path);
-  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
-  df_st_file *ref;
-  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
+  df_st_file *ref = df_test_run_reference("specae_reference.py", in_path, out_path);
+  if (!ref) goto done;
   check_model(ref, "cpu", m, &l);
   if (df_test_gpu()) check_cuda(ref, type, text, v->name, m, v->conditional ? labels : NULL);
   else df_test_skip_gpu(1, "the same loss and gradients on CUDA");
@@ -124,11 +121,7 @@ done:
 }
 
 int main(void) {
-  df_test_begin("test_specae_torch");
-  if (!df_test_have_torch()) {
-    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
-    return 77;
-  }
+  if (!df_test_begin_torch("test_specae_torch")) return 77;
   static const variant variants[] = {
       {"conditional_vae", "vae", 1, "[loss]\nreconstruction_weight = 3\nbeta = 0.5\n"},
       {"autoencoder", "vae", 0, "[loss]\nbeta = 0\n"},

@@ -155,7 +155,7 @@ static void run_variant(const variant *v, double param_tol) {
       !df_expect_ok(sa_decode(&m->net, c, &m->net.mean, last, 0), "eval-mode decoding"))
     goto done;
 
-  char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[1024];
+  char dir[4096], in_path[4200], out_path[4200], config[1024];
   char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
   snprintf(scratch, sizeof scratch, "specae_train_torch/%s", v->name);
   df_test_scratch_dir(scratch, dir, sizeof dir);
@@ -168,11 +168,8 @@ static void run_variant(const variant *v, double param_tol) {
   df_st_writer_add_tensor(w, "prior", &prior);
   df_st_writer_set_metadata(w, "config", config);
   df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
-  snprintf(cmd, sizeof cmd, "%s %s/python/specae_train_reference.py '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR,
-           in_path, out_path);
-  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
-  df_st_file *ref, *init;
-  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
+  df_st_file *ref = df_test_run_reference("specae_train_reference.py", in_path, out_path), *init;
+  if (!ref) goto done;
   if (df_expect_ok(df_st_open(in_path, &init), "read initial weights")) {
     double worst = 0;
     char worst_name[160] = "";
@@ -213,11 +210,7 @@ done:
 }
 
 int main(void) {
-  df_test_begin("test_specae_train_torch");
-  if (!df_test_have_torch()) {
-    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
-    return 77;
-  }
+  if (!df_test_begin_torch("test_specae_train_torch")) return 77;
   static const variant variants[] = {
       {"conditional_vae", &df_specvae_model_type,
        "[loss]\nreconstruction_weight = 3\nbeta = 0.5\n[optim]\nlr = 1e-3\nbeta1 = 0.8\nbeta2 = 0.95\n", 1, 4, 0},

@@ -93,7 +93,7 @@ static void run_variant(const variant *v) {
   for (int64_t i = 0; i < (layers - 1) * 3 * n; i++) shifts[i] = df_rng_int(&rng, -2, 2);
 
   /* Inputs for the reference. */
-  char dir[4096], in_path[4200], out_path[4200], cmd[9000], config[512];
+  char dir[4096], in_path[4200], out_path[4200], config[512];
   int penalty = v->loss == DF_GAN_WGAN_GP, groups = penalty ? 3 : 2;
   int critic_bn = v->batchnorm && !penalty;
   char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
@@ -121,11 +121,8 @@ static void run_variant(const variant *v) {
   df_st_writer_set_metadata(w, "config", config);
   df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
   df_st_writer_free(w);
-  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_reference.py '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR,
-           in_path, out_path);
-  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
-  df_st_file *ref;
-  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
+  df_st_file *ref = df_test_run_reference("wavegan_reference.py", in_path, out_path);
+  if (!ref) goto done;
 
   /* Generator: output and gradients of sum(G(z) r). */
   df_expect_ok(wg_generator_forward(&m->g, &c, &z, labels, WG_TRAIN), "generator forward");
@@ -193,11 +190,7 @@ done:
 }
 
 int main(void) {
-  df_test_begin("test_wavegan_torch");
-  if (!df_test_have_torch()) {
-    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
-    return 77;
-  }
+  if (!df_test_begin_torch("test_wavegan_torch")) return 77;
   /* The batch-norm variants without the penalty put batch norm in the critic too. */
   static const variant variants[] = {
       {"unconditional", 2, 16384, 0, 0, 0, 0, 3, DF_GAN_WGAN_GP},

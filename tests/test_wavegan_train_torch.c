@@ -180,7 +180,7 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
                                    "update replay_iteration)"))
     goto done;
 
-  char dir[4096], in_path[4200], out_path[4200], cmd[9000];
+  char dir[4096], in_path[4200], out_path[4200];
   char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
   snprintf(scratch, sizeof scratch, "wavegan_train_torch/%s", v->name);
   df_test_scratch_dir(scratch, dir, sizeof dir);
@@ -201,11 +201,8 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
   df_st_writer_set_metadata(w, "config", v->ini);
   df_st_writer_set_metadata(w, "class_names", classes);
   df_expect_ok(df_st_writer_save(w, in_path), "write reference inputs");
-  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_train_reference.py '%s' '%s'", df_test_python(),
-           DF_TEST_SOURCE_DIR, in_path, out_path);
-  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) goto done;
-  df_st_file *ref, *init;
-  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) goto done;
+  df_st_file *ref = df_test_run_reference("wavegan_train_reference.py", in_path, out_path), *init;
+  if (!ref) goto done;
   if (df_expect_ok(df_st_open(in_path, &init), "read initial weights")) {
     double worst = 0;
     char worst_name[160] = "";
@@ -228,11 +225,7 @@ done:
 }
 
 int main(void) {
-  df_test_begin("test_wavegan_train_torch");
-  if (!df_test_have_torch()) {
-    printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
-    return 77;
-  }
+  if (!df_test_begin_torch("test_wavegan_train_torch")) return 77;
   /* Different learning rates for G and D, so that swapping them shows. */
 #define OPTIM "[optim]\nlr_g = 3e-4\nlr_d = 1e-3\nbeta1 = 0.5\nbeta2 = 0.9\ncritic_steps = 5\n"
 #define LOSS(type) "[loss]\ntype = " type "\ngp_lambda = 10\n"

@@ -17,6 +17,23 @@ int df_test_have_torch(void) {
   return system(cmd) == 0;
 }
 
+int df_test_begin_torch(const char *name) {
+  df_test_begin(name);
+  if (df_test_have_torch()) return 1;
+  printf("SKIP: %s cannot import torch (install python3-torch)\n", df_test_python());
+  return 0;
+}
+
+df_st_file *df_test_run_reference(const char *script, const char *in_path, const char *out_path) {
+  char cmd[13000];
+  snprintf(cmd, sizeof cmd, "%s '%s/python/%s' '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR, script, in_path,
+           out_path);
+  if (!df_expect_true(system(cmd) == 0, "the PyTorch reference ran")) return NULL;
+  df_st_file *ref = NULL;
+  if (!df_expect_ok(df_st_open(out_path, &ref), "read reference results")) return NULL;
+  return ref;
+}
+
 void df_expect_reference(const df_st_file *ref, const char *name, const df_tensor *got, double rtol, double floor,
                          const char *what) {
   df_tensor want;

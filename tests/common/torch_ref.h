@@ -10,6 +10,12 @@
 const char *df_test_python(void);
 /* 1 when that Python imports torch and numpy. */
 int df_test_have_torch(void);
+/* df_test_begin(name); then 1 when torch is usable, else 0 after printing the SKIP line (the
+ * test then returns 77). */
+int df_test_begin_torch(const char *name);
+/* Runs tests/python/SCRIPT IN_PATH OUT_PATH and opens OUT_PATH: the reference's results, or
+ * NULL after a failed check ("the PyTorch reference ran", "read reference results"). */
+df_st_file *df_test_run_reference(const char *script, const char *in_path, const char *out_path);
 
 /* Records one check named `what` (NULL: the name): got against reference tensor `name` of ref
  * (reshaped to its shape), to rtol times the reference's largest magnitude, with an absolute
