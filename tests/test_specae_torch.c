@@ -93,12 +93,8 @@ static void run_variant(const variant *v) {
   if (!df_expect_ok(sa_loss_gradients(m, v->conditional ? labels : NULL, &noise, &l), "loss and gradients")) goto done;
   printf("     loss %.6f (reconstruction %.6f, regulariser %.6f)\n", l.loss, l.recon, l.reg);
 
-  char dir[4096], in_path[4200], out_path[4200], config[1024];
-  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
-  snprintf(scratch, sizeof scratch, "specae_torch/%s", v->name);
-  df_test_scratch_dir(scratch, dir, sizeof dir);
-  snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
-  snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
+  char in_path[4200], out_path[4200], config[1024];
+  df_test_reference_files("specae_torch", v->name, in_path, out_path, sizeof in_path);
   df_test_specae_config_json(&m->cfg, config, sizeof config);
   df_st_writer *w;
   df_st_writer_new(&w);

@@ -155,12 +155,8 @@ static void run_variant(const variant *v, double param_tol) {
       !df_expect_ok(sa_decode(&m->net, c, &m->net.mean, last, 0), "eval-mode decoding"))
     goto done;
 
-  char dir[4096], in_path[4200], out_path[4200], config[1024];
-  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
-  snprintf(scratch, sizeof scratch, "specae_train_torch/%s", v->name);
-  df_test_scratch_dir(scratch, dir, sizeof dir);
-  snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
-  snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
+  char in_path[4200], out_path[4200], config[1024];
+  df_test_reference_files("specae_train_torch", v->name, in_path, out_path, sizeof in_path);
   df_test_specae_config_json(c, config, sizeof config);
   df_st_writer_add_tensor(w, "audio", &audio);
   df_st_writer_add(w, "labels", DF_ST_I32, 2, (int64_t[]){K, n}, labels);

@@ -93,14 +93,10 @@ static void run_variant(const variant *v) {
   for (int64_t i = 0; i < (layers - 1) * 3 * n; i++) shifts[i] = df_rng_int(&rng, -2, 2);
 
   /* Inputs for the reference. */
-  char dir[4096], in_path[4200], out_path[4200], config[512];
+  char in_path[4200], out_path[4200], config[512];
   int penalty = v->loss == DF_GAN_WGAN_GP, groups = penalty ? 3 : 2;
   int critic_bn = v->batchnorm && !penalty;
-  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
-  snprintf(scratch, sizeof scratch, "wavegan_torch/%s", v->name);
-  df_test_scratch_dir(scratch, dir, sizeof dir);
-  snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
-  snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
+  df_test_reference_files("wavegan_torch", v->name, in_path, out_path, sizeof in_path);
   snprintf(config, sizeof config,
            "{\"slice_len\": %d, \"kernel\": 25, \"classes\": %d, \"upsample\": \"%s\", \"post_filter\": %d, "
            "\"batchnorm\": %s, \"critic_bn\": %s, \"loss\": \"%s\", \"leaky_slope\": 0.2, "

@@ -180,12 +180,8 @@ static void run_variant(const variant *v, double param_tol, double loss_tol) {
                                    "update replay_iteration)"))
     goto done;
 
-  char dir[4096], in_path[4200], out_path[4200];
-  char scratch[200]; /* the test's own folder: the torch tests share variant names and run in parallel */
-  snprintf(scratch, sizeof scratch, "wavegan_train_torch/%s", v->name);
-  df_test_scratch_dir(scratch, dir, sizeof dir);
-  snprintf(in_path, sizeof in_path, "%s/in.safetensors", dir);
-  snprintf(out_path, sizeof out_path, "%s/out.safetensors", dir);
+  char in_path[4200], out_path[4200];
+  df_test_reference_files("wavegan_train_torch", v->name, in_path, out_path, sizeof in_path);
   df_st_writer_add_tensor(w, "real", &dr.real);
   add_i32(w, "real_labels", &dr.real_labels);
   df_st_writer_add_tensor(w, "z_d", &dr.z_d);

@@ -24,6 +24,14 @@ int df_test_begin_torch(const char *name) {
   return 0;
 }
 
+void df_test_reference_files(const char *test, const char *variant, char *in_path, char *out_path, size_t len) {
+  char name[300], dir[4096];
+  snprintf(name, sizeof name, "%s/%s", test, variant);
+  df_test_scratch_dir(name, dir, sizeof dir);
+  snprintf(in_path, len, "%s/in.safetensors", dir);
+  snprintf(out_path, len, "%s/out.safetensors", dir);
+}
+
 df_st_file *df_test_run_reference(const char *script, const char *in_path, const char *out_path) {
   char cmd[13000];
   snprintf(cmd, sizeof cmd, "%s '%s/python/%s' '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR, script, in_path,

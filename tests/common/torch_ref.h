@@ -13,6 +13,9 @@ int df_test_have_torch(void);
 /* df_test_begin(name); then 1 when torch is usable, else 0 after printing the SKIP line (the
  * test then returns 77). */
 int df_test_begin_torch(const char *name);
+/* A fresh scratch folder TEST/VARIANT (each test its own: the torch tests share variant names
+ * and run in parallel) and the reference's input and output files there (len bytes each). */
+void df_test_reference_files(const char *test, const char *variant, char *in_path, char *out_path, size_t len);
 /* Runs tests/python/SCRIPT IN_PATH OUT_PATH and opens OUT_PATH: the reference's results, or
  * NULL after a failed check ("the PyTorch reference ran", "read reference results"). */
 df_st_file *df_test_run_reference(const char *script, const char *in_path, const char *out_path);
