@@ -81,6 +81,7 @@ int main(void) {
   expect_run("train -c x.ini", 2, "unknown option '-c'",
              "a letter that is only a long option's internal value is an unknown short option");
   expect_run("train --bogus-option", 2, NULL, "an unknown option is a usage error");
+  expect_run("info cuda", 2, "drumforge info: unexpected argument 'cuda'", "info: an argument is a usage error (it was ignored)");
   expect_run("train --run x --device tpu", 2, "unknown device 'tpu'", "a bad --device value is named");
   if (!df_test_gpu()) {
     char args[4400];

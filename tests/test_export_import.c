@@ -5,8 +5,10 @@
  * imports with --config and --classes; a generator-only file imports with --init-missing and
  * is refused without it (naming the first missing tensor); unknown tensors and wrong shapes
  * are refused; a NaN weight is refused by import (nothing written) and an Inf in a checkpoint
- * by generate, both naming the file and the tensor; fp16 weights import. When /usr/bin/python3 has torch, the export loads into a
- * plain PyTorch WaveGAN (tests/python/wavegan_module.py, load_state_dict) whose output for
+ * by generate, both naming the file and the tensor; fp16 and fp64 weights import, and so do
+ * PyTorch's batch-norm counters (num_batches_tracked, skipped); neither command writes over the
+ * file it reads (an export onto its checkpoint lost the optimiser state). When
+ * /usr/bin/python3 has torch, the export loads into a plain PyTorch WaveGAN (tests/python/wavegan_module.py, load_state_dict) whose output for
  * the same latents matches drumforge's within 2e-5 of the peak. Variants: unconditional;
  * conditional with batch norm and a post-filter; nearest-neighbour upsampling. */
 #include <stdio.h>
@@ -53,11 +55,11 @@ static void expect_refused(const char *what, const char *args, const char *needl
 }
 
 /* Copies a safetensors file, keeping the tensors `keep` accepts (prefix match, NULL: all),
- * optionally as fp16, with or without the metadata, plus an extra tensor when asked, and
+ * as fp32, fp16 or fp64 (`as`), with or without the metadata, plus an extra tensor when asked, and
  * metadata key `meta_key` set to `meta_value` when given; the fp32 tensor `nan_in` gets a NaN
  * as its first value. */
-static void rewrite(const char *src, const char *dst, const char *keep, int f16, int metadata, const char *extra,
-                    const char *meta_key, const char *meta_value, const char *nan_in) {
+static void rewrite(const char *src, const char *dst, const char *keep, df_st_dtype as, int metadata,
+                    const char *extra, const char *meta_key, const char *meta_value, const char *nan_in) {
   df_st_file *f;
   df_st_writer *w;
   if (df_st_open(src, &f) || df_st_writer_new(&w)) return;
@@ -72,20 +74,22 @@ static void rewrite(const char *src, const char *dst, const char *keep, int f16,
       free(poisoned);
       continue;
     }
-    if (!f16) {
+    if (as == DF_ST_F32) {
       df_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
       continue;
     }
     size_t n = t->nbytes / 4;
-    uint16_t *h = malloc(2 * n);
+    char *converted = malloc(df_st_dtype_size(as) * n);
     for (size_t k = 0; k < n; k++) {
       float v;
       memcpy(&v, (const char *)t->data + 4 * k, 4);
-      _Float16 x = (_Float16)v;
-      memcpy(&h[k], &x, 2);
+      _Float16 h = (_Float16)v;
+      double wide = v;
+      if (as == DF_ST_F16) memcpy(converted + 2 * k, &h, 2);
+      else memcpy(converted + 8 * k, &wide, 8);
     }
-    df_st_writer_add(w, t->name, DF_ST_F16, t->ndim, t->shape, h);
-    free(h);
+    df_st_writer_add(w, t->name, as, t->ndim, t->shape, converted);
+    free(converted);
   }
   for (int i = 0; metadata && i < df_st_metadata_count(f); i++) {
     const char *k, *v;
@@ -100,6 +104,42 @@ static void rewrite(const char *src, const char *dst, const char *keep, int f16,
   df_st_writer_save(w, dst);
   df_st_writer_free(w);
   df_st_close(f);
+}
+
+/* A copy of an export as PyTorch's state_dict() of the same modules saves it: with an I64
+ * "<bn>.num_batches_tracked" scalar next to every batch norm's running_mean. */
+static void with_batch_counters(const char *src, const char *dst) {
+  df_st_file *f;
+  df_st_writer *w;
+  if (df_st_open(src, &f) || df_st_writer_new(&w)) return;
+  for (int i = 0; i < df_st_count(f); i++) {
+    const df_st_tensor *t = df_st_at(f, i);
+    df_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, t->data);
+    const char *mean = strstr(t->name, ".running_mean");
+    if (!mean) continue;
+    char counter[200];
+    int64_t batches = 12;
+    snprintf(counter, sizeof counter, "%.*s.num_batches_tracked", (int)(mean - t->name), t->name);
+    df_st_writer_add(w, counter, DF_ST_I64, 0, NULL, &batches);
+  }
+  for (int i = 0; i < df_st_metadata_count(f); i++) {
+    const char *k, *v;
+    df_st_metadata_at(f, i, &k, &v);
+    df_st_writer_set_metadata(w, k, v);
+  }
+  df_st_writer_save(w, dst);
+  df_st_writer_free(w);
+  df_st_close(f);
+}
+
+/* 1 when the file at path holds exactly `len` bytes `before`. */
+static int unchanged(const char *path, const char *before, size_t len) {
+  char *after;
+  size_t after_len;
+  if (!before || df_read_file(path, &after, &after_len)) return 0;
+  int same = after_len == len && !memcmp(before, after, len);
+  free(after);
+  return same;
 }
 
 /* The names of the export are exactly the model's parameters, with the metadata. */
@@ -224,7 +264,7 @@ static void variant(const char *name, int conditional, const char *extra_config,
     char bad[4400], bad_ckpt[4400];
     snprintf(bad, sizeof bad, "%s/%s_bad_examples.safetensors", dir, name);
     snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_examples_ckpt.safetensors", dir, name);
-    rewrite(exported, bad, NULL, 0, 1, NULL, "class_examples", "[3, 4]", NULL);
+    rewrite(exported, bad, NULL, DF_ST_F32, 1, NULL, "class_examples", "[3, 4]", NULL);
     snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
     expect_refused("class_examples that are not one count per class name are refused", args,
                    "metadata 'class_examples' is not one count per class name");
@@ -237,7 +277,7 @@ static void variant(const char *name, int conditional, const char *extra_config,
     char bad[4400], bad_ckpt[4400];
     snprintf(bad, sizeof bad, "%s/%s_bad_rate.safetensors", dir, name);
     snprintf(bad_ckpt, sizeof bad_ckpt, "%s/%s_bad_rate_ckpt.safetensors", dir, name);
-    rewrite(exported, bad, NULL, 0, 1, NULL, "sample_rate", "1e99", NULL);
+    rewrite(exported, bad, NULL, DF_ST_F32, 1, NULL, "sample_rate", "1e99", NULL);
     snprintf(args, sizeof args, "import '%s' --out '%s'", bad, bad_ckpt);
     expect_refused("a sample_rate of '1e99' is refused, quoted", args, "metadata sample_rate '1e99' is not an integer");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
@@ -247,6 +287,21 @@ static void variant(const char *name, int conditional, const char *extra_config,
   snprintf(out2, sizeof out2, "%s_roundtrip", name);
   snprintf(what, sizeof what, "%s: export -> import generates byte-identical files", name);
   df_expect_true(generate(ckpt, out, cls) && generate(imported, out2, cls) && same_run(out, out2, 4, stem), what);
+  if (extra_config && strstr(extra_config, "batchnorm = true")) {
+    /* PyTorch's state_dict() adds batch counters, which were refused as unknown tensors. */
+    char counted[4400], counted_ckpt[4400];
+    snprintf(counted, sizeof counted, "%s/%s_counters.safetensors", dir, name);
+    snprintf(counted_ckpt, sizeof counted_ckpt, "%s/%s_counters_ckpt.safetensors", dir, name);
+    with_batch_counters(exported, counted);
+    snprintf(args, sizeof args, "import '%s' --out '%s'", counted, counted_ckpt);
+    df_expect_true(drumforge(args) == 0, "a file with PyTorch's num_batches_tracked counters imports");
+    snprintf(out2, sizeof out2, "%s_counters", name);
+    snprintf(what, sizeof what, "%s: ... and generates byte-identical files", name);
+    df_expect_true(generate(counted_ckpt, out2, cls) && same_run(out, out2, 4, stem), what);
+    rewrite(exported, counted, NULL, DF_ST_F32, 1, "G.fc.num_batches_tracked", NULL, NULL, NULL);
+    expect_refused("a counter of no batch norm is refused, named", args,
+                   "tensor 'G.fc.num_batches_tracked' is no parameter");
+  }
   if (torch) against_torch(ckpt, exported, name);
 }
 
@@ -259,7 +314,7 @@ static void foreign(void) {
   df_test_write_text(config, "[model]\ntype = wavegan\nd = 4\nslice_len = 16384\n");
 
   snprintf(file, sizeof file, "%s/bare.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 0, NULL, NULL, NULL, NULL);
+  rewrite(exported, file, NULL, DF_ST_F32, 0, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a file without metadata needs the experiment file", args, "no model configuration");
   snprintf(args, sizeof args, "import '%s' --config '%s' --rate 16000 --out '%s/bare_ckpt.safetensors'", file, config, dir);
@@ -269,7 +324,7 @@ static void foreign(void) {
                  "... and generates byte-identical files");
 
   snprintf(file, sizeof file, "%s/generator.safetensors", dir);
-  rewrite(exported, file, "G.", 0, 1, NULL, NULL, NULL, NULL);
+  rewrite(exported, file, "G.", DF_ST_F32, 1, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("a generator-only file is refused, naming the missing critic tensor", args, "no tensor 'D.convs.0.");
   snprintf(args, sizeof args, "import '%s' --init-missing --out '%s/gen_ckpt.safetensors'", file, dir);
@@ -285,7 +340,7 @@ static void foreign(void) {
   snprintf(good, sizeof good, "%s/gen_ckpt.safetensors", dir);
   df_read_file(good, &before, &before_len);
   snprintf(file, sizeof file, "%s/critic.safetensors", dir);
-  rewrite(exported, file, "D.", 0, 1, NULL, NULL, NULL, NULL);
+  rewrite(exported, file, "D.", DF_ST_F32, 1, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --init-missing --out '%s'", file, good);
   expect_refused("a file without the generator is refused even with --init-missing", args,
                  "none of this wavegan model's G.* parameters is in the file");
@@ -296,7 +351,7 @@ static void foreign(void) {
   free(after);
 
   snprintf(file, sizeof file, "%s/extra.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 1, "G.unknown.weight", NULL, NULL, NULL);
+  rewrite(exported, file, NULL, DF_ST_F32, 1, "G.unknown.weight", NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/x.safetensors'", file, dir);
   expect_refused("an unknown tensor is refused, named", args, "tensor 'G.unknown.weight' is no parameter");
   snprintf(args, sizeof args, "import '%s' --config '%s' --out '%s/x.safetensors'", exported, config, dir);
@@ -309,7 +364,7 @@ static void foreign(void) {
 
   /* Non-finite weights: import refuses them, and so does loading a checkpoint holding one. */
   snprintf(file, sizeof file, "%s/nan.safetensors", dir);
-  rewrite(exported, file, NULL, 0, 1, NULL, NULL, NULL, "G.fc.weight");
+  rewrite(exported, file, NULL, DF_ST_F32, 1, NULL, NULL, NULL, "G.fc.weight");
   snprintf(args, sizeof args, "import '%s' --out '%s'", file, x);
   expect_refused("a NaN weight is refused, naming the file and the tensor", args,
                  "nan.safetensors: tensor 'G.fc.weight' holds 1 non-finite value(s) (NaN or Inf)");
@@ -332,9 +387,31 @@ static void foreign(void) {
   }
 
   snprintf(file, sizeof file, "%s/half.safetensors", dir);
-  rewrite(exported, file, NULL, 1, 1, NULL, NULL, NULL, NULL);
+  rewrite(exported, file, NULL, DF_ST_F16, 1, NULL, NULL, NULL, NULL);
   snprintf(args, sizeof args, "import '%s' --out '%s/half_ckpt.safetensors'", file, dir);
   df_expect_true(drumforge(args) == 0, "fp16 weights import");
+  snprintf(file, sizeof file, "%s/double.safetensors", dir);
+  rewrite(exported, file, NULL, DF_ST_F64, 1, NULL, NULL, NULL, NULL);
+  snprintf(args, sizeof args, "import '%s' --out '%s/double_ckpt.safetensors'", file, dir);
+  df_expect_true(drumforge(args) == 0, "fp64 weights (a model.double() state dict) import");
+  snprintf(file, sizeof file, "%s/double_ckpt.safetensors", dir);
+  df_expect_true(generate(file, "double", NULL) && same_run("plain_original", "double", 4, "sound"),
+                 "... and generate byte-identical files");
+
+  /* Exporting a checkpoint onto itself replaced it by its export: its optimiser state lost and
+   * training unable to resume. Importing onto the file read is refused alike. */
+  char *saved;
+  size_t saved_len;
+  df_read_file(ckpt, &saved, &saved_len);
+  snprintf(args, sizeof args, "export --checkpoint '%s' --out '%s/./plain.safetensors'", ckpt, dir);
+  expect_refused("export onto the checkpoint exported is refused", args, "this is the checkpoint being exported");
+  df_expect_true(unchanged(ckpt, saved, saved_len), "... and the checkpoint is kept as it was");
+  free(saved);
+  df_read_file(exported, &saved, &saved_len);
+  snprintf(args, sizeof args, "import '%s' --out '%s'", exported, exported);
+  expect_refused("import onto the file imported is refused", args, "this is the file being imported");
+  df_expect_true(unchanged(exported, saved, saved_len), "... and the file is kept as it was");
+  free(saved);
 }
 
 int main(void) {

@@ -1,7 +1,7 @@
 /* `drumforge inspect` recognises what drumforge writes and says what matters about it: a
  * dataset (examples per class and split), a checkpoint (model, step, parameters, classes
- * with their training examples, the model config; verified first: a corrupt one is a
- * one-line error), an export (metadata and tensors), a run folder (checkpoints, the newest
+ * with their training examples, the model config; verified first: a corrupt or truncated one
+ * is a one-line error), an export or any safetensors file (metadata and tensors of any dtype), a run folder (checkpoints, the newest
  * valid one with the newer broken ones named, the last metrics, the best checkpoint), and
  * refuses anything else. */
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
 #include "drumforge/fileio.h"
+#include "drumforge/safetensors.h"
 
 static char dir[4096];
 static char out_text[1 << 16], err_text[4096];
@@ -119,6 +120,31 @@ int main(void) {
   }
   snprintf(args, sizeof args, "'%s'", path);
   expect_one_line_error("a corrupt checkpoint is a one-line error", inspect(args), "checksum");
+  /* Cut inside its header, it was "not something drumforge can inspect". */
+  snprintf(path, sizeof path, "%s/truncated.safetensors", dir);
+  if (df_read_file(ckpt, &data, &len) == DF_OK) {
+    df_write_file_atomic(path, data, 1000);
+    free(data);
+  }
+  snprintf(args, sizeof args, "'%s'", path);
+  expect_one_line_error("a checkpoint cut in its header is a one-line error saying truncated", inspect(args),
+                        "truncated: the header needs");
+  /* Another tool's file with dtypes drumforge does not compute in (F64, U8). */
+  snprintf(path, sizeof path, "%s/other.safetensors", dir);
+  df_st_writer *w;
+  if (df_expect_ok(df_st_writer_new(&w), "writer")) {
+    const double wide[2] = {1, 2};
+    const uint8_t bytes[4] = {1, 2, 3, 4};
+    df_st_writer_add(w, "layer.weight", DF_ST_F64, 1, (int64_t[]){2}, wide);
+    df_st_writer_add(w, "mask", DF_ST_U8, 2, (int64_t[]){2, 2}, bytes);
+    df_expect_ok(df_st_writer_save(w, path), "save a file with F64 and U8 tensors");
+    df_st_writer_free(w);
+  }
+  snprintf(args, sizeof args, "'%s'", path);
+  rc = inspect(args);
+  const char *const other[] = {"safetensors ", "2 tensors", "layer.weight", "F64", "mask", "U8", "[2, 2]"};
+  df_expect_true(rc == 0, "inspect a safetensors file with F64 and U8 tensors: exit 0");
+  expect_output("any safetensors file: its tensors, whatever their dtype", other, 7);
 
   /* A run folder: checkpoints at steps 7 and 9 (9 is broken), metrics, best.json. */
   snprintf(run, sizeof run, "%s/run", dir);
@@ -151,6 +177,10 @@ int main(void) {
   df_test_write_text(path, "hello");
   snprintf(args, sizeof args, "'%s'", path);
   expect_one_line_error("a text file is refused in one line", inspect(args), "not something drumforge can inspect");
+  snprintf(path, sizeof path, "%s/empty", dir);
+  df_test_write_text(path, "");
+  snprintf(args, sizeof args, "'%s'", path);
+  expect_one_line_error("an empty file is refused in one line, saying so", inspect(args), "an empty file");
   snprintf(args, sizeof args, "'%s/missing'", dir);
   expect_one_line_error("a missing path is refused in one line", inspect(args), "No such file or directory");
   /* A named pipe is not opened (that would wait for a writer): refused at once. */

@@ -1,5 +1,6 @@
 /* Safetensors I/O: a round trip of every dtype with metadata (tensors sorted by name, data
- * 8-byte aligned, conversions of F16/BF16 to fp32), and every kind of bad file refused with
+ * 8-byte aligned, conversions of F16/BF16/F64 to fp32; the format's other dtypes, e.g. U8,
+ * read but do not load as fp32), and every kind of bad file refused with
  * DF_ERR_FORMAT naming the file and the problem. */
 #include <math.h>
 #include <stdlib.h>
@@ -45,7 +46,11 @@ static void round_trip(void) {
   int32_t i32[2] = {7, -9};
   uint16_t bf16[2] = {0x3fc0, 0xc000};  /* 1.5, -2 */
   uint16_t f16[3] = {0x3e00, 0x0001, 0xfc00}; /* 1.5, 2^-24, -inf */
+  double f64[2] = {0.1, -3.0};
+  uint8_t u8[3] = {1, 2, 255};
   float scalar = 42.f;
+  df_expect_ok(df_st_writer_add(w, "wide", DF_ST_F64, 1, (int64_t[]){2}, f64), "add f64");
+  df_expect_ok(df_st_writer_add(w, "bytes", DF_ST_U8, 1, (int64_t[]){3}, u8), "add u8");
   df_expect_ok(df_st_writer_add(w, "zeta.weight", DF_ST_F32, 2, (int64_t[]){2, 3}, f32), "add f32");
   df_expect_ok(df_st_writer_add(w, "alpha", DF_ST_I64, 1, (int64_t[]){3}, i64), "add i64");
   df_expect_ok(df_st_writer_add(w, "m.i32", DF_ST_I32, 1, (int64_t[]){2}, i32), "add i32");
@@ -73,7 +78,7 @@ static void round_trip(void) {
 
   df_st_file *f;
   if (!df_expect_ok(df_st_open(path, &f), "open")) return;
-  df_expect_true(df_st_count(f) == 7, "seven tensors read back");
+  df_expect_true(df_st_count(f) == 9, "nine tensors read back");
   const char *note = df_st_metadata(f, "note");
   df_expect_true(note && strcmp(note, "replaced \"quoted\"") == 0, "metadata round-trips");
   df_expect_true(df_st_metadata_count(f) == 2 && df_st_metadata(f, "missing") == NULL, "metadata count");
@@ -81,12 +86,12 @@ static void round_trip(void) {
   df_st_metadata_at(f, 0, &key, &value);
   df_expect_true(key && value && !strcmp(value, df_st_metadata(f, key)), "metadata by index");
   /* df_st_at lists tensors in data order, which the writer made name order. */
-  int sorted = df_st_count(f) == 7;
+  int sorted = df_st_count(f) == 9;
   for (int i = 1; sorted && i < df_st_count(f); i++)
     sorted = strcmp(df_st_at(f, i - 1)->name, df_st_at(f, i)->name) < 0 &&
              (const char *)df_st_at(f, i - 1)->data + df_st_at(f, i - 1)->nbytes ==
                  (const char *)df_st_at(f, i)->data;
-  df_expect_true(sorted && df_st_at(f, 7) == NULL, "tensors by index: contiguous, in name order");
+  df_expect_true(sorted && df_st_at(f, 9) == NULL, "tensors by index: contiguous, in name order");
   const df_st_tensor *t;
   if (df_expect_ok(df_st_find(f, "zeta.weight", &t), "find f32")) {
     df_expect_true(t->dtype == DF_ST_F32 && t->ndim == 2 && t->shape[0] == 2 && t->shape[1] == 3,
@@ -108,6 +113,13 @@ static void round_trip(void) {
                    "f16 converts (normal, subnormal, -inf)");
     df_tensor_free(&x);
   }
+  if (df_expect_ok(df_st_load_f32(f, "wide", DF_DEVICE_CPU, &x), "load f64 as fp32")) {
+    df_expect_true(((float *)x.data)[0] == 0.1f && ((float *)x.data)[1] == -3.f, "f64 converts (rounded to fp32)");
+    df_tensor_free(&x);
+  }
+  if (df_expect_ok(df_st_find(f, "bytes", &t), "a U8 tensor reads"))
+    df_expect_true(t->dtype == DF_ST_U8 && t->nbytes == 3 && !strcmp(df_st_dtype_name(t->dtype), "U8"), "u8 dtype");
+  df_expect_status(df_st_load_f32(f, "bytes", DF_DEVICE_CPU, &x), DF_ERR_FORMAT, "loading u8 as fp32 is refused");
   if (df_expect_ok(df_st_load_f32(f, "scalar", DF_DEVICE_CPU, &x), "load a scalar")) {
     df_expect_true(x.ndim == 1 && x.shape[0] == 1 && ((float *)x.data)[0] == 42.f, "scalar value");
     df_tensor_free(&x);
@@ -166,8 +178,14 @@ int main(void) {
                       "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, 0,
                       "need 12", "offsets inconsistent with the shape");
   expect_format_error("dtype.safetensors",
-                      "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, 0,
-                      "unsupported dtype", "an unsupported dtype");
+                      "{\"a\":{\"dtype\":\"F12\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, 0,
+                      "unknown dtype 'F12'", "an unknown dtype");
+  /* Files from other tools hold the format's other dtypes: they open (inspect lists them). */
+  snprintf(path, sizeof path, "%s/f8.safetensors", dir);
+  write_raw(path, "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]},"
+            "\"m\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[2,5]}}", 5, 0);
+  df_expect_ok(df_st_open(path, &f), "F8_E4M3 and BOOL tensors are read");
+  df_st_close(f);
   expect_format_error("shape.safetensors",
                       "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, 0,
                       "bad dimension", "a negative dimension");

@@ -8,7 +8,8 @@
  * "G.ups.<i>.bias", "G.ups_bn.<i>.weight|bias|running_mean|running_var", "G.post.weight",
  * "D.convs.<i>.weight" [out, in, kernel], "D.convs.<i>.bias", "D.fc.weight" [1, features],
  * "D.fc.bias", "D.embed.weight" [classes, features], "D.bns.<i>.*". Values are fp32
- * (F16 and BF16 are accepted on import). */
+ * (F16, BF16 and F64 are accepted on import, and PyTorch's "<batch norm>.num_batches_tracked"
+ * is skipped). */
 #ifndef DRUMFORGE_EXPORT_H
 #define DRUMFORGE_EXPORT_H
 

@@ -20,7 +20,12 @@
 extern "C" {
 #endif
 
-typedef enum df_st_dtype { DF_ST_F32 = 0, DF_ST_F16, DF_ST_BF16, DF_ST_I32, DF_ST_I64 } df_st_dtype;
+/* Every fixed-size dtype of the format: files holding any of them open (and list); only the
+ * float ones load (df_st_load_f32). */
+typedef enum df_st_dtype {
+  DF_ST_F32 = 0, DF_ST_F16, DF_ST_BF16, DF_ST_I32, DF_ST_I64, DF_ST_F64, DF_ST_I8, DF_ST_U8, DF_ST_I16, DF_ST_U16,
+  DF_ST_U32, DF_ST_U64, DF_ST_BOOL, DF_ST_F8_E4M3, DF_ST_F8_E5M2
+} df_st_dtype;
 
 #define DF_ST_MAX_DIMS 8
 
@@ -33,7 +38,7 @@ typedef struct df_st_tensor {
   size_t nbytes;
 } df_st_tensor;
 
-/* "F32", "F16", "BF16", "I32", "I64" and the element size in bytes. */
+/* The format's name ("F32", "F16", "BF16", "I32", "I64", "F64", ...) and the element size in bytes. */
 const char *df_st_dtype_name(df_st_dtype dtype);
 size_t df_st_dtype_size(df_st_dtype dtype);
 
@@ -58,7 +63,7 @@ int df_st_metadata_count(const df_st_file *f);
 void df_st_metadata_at(const df_st_file *f, int i, const char **key, const char **value);
 
 /* Allocates `out` on dev as an fp32 tensor of the stored shape (named after the tensor) and
- * fills it from the F32, F16 or BF16 data; other dtypes are DF_ERR_FORMAT. A scalar becomes
+ * fills it from the F32, F16, BF16 or F64 data; other dtypes are DF_ERR_FORMAT. A scalar becomes
  * a 1-element 1-D tensor. */
 df_status df_st_load_f32(const df_st_file *f, const char *name, df_device dev, df_tensor *out);
 

@@ -11,7 +11,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: drumforge import FILE.safetensors --out CHECKPOINT [options]\n\n"
           "Builds the model an experiment describes, fills its parameters from the file (names and\n"
-          "layouts as drumforge export writes them; fp32, fp16 or bf16) and writes a checkpoint for\n"
+          "layouts as drumforge export writes them; fp32, fp16, bf16 or fp64) and writes a checkpoint for\n"
           "drumforge generate (weights only: no optimiser state, so not for resuming training).\n"
           "A file from drumforge export carries its configuration, classes and rate; a file\n"
           "saved from PyTorch needs --config (and --classes for a conditional model).\n\n"

@@ -16,6 +16,7 @@ int cmd_info(int argc, char **argv) {
     }
     return cli_option_error("info", argv, "h", opts);
   }
+  if (optind < argc) return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
   df_device dev;
   int rc = cli_select_device("info", "cpu", &dev);
   if (rc) return rc;

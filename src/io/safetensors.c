@@ -16,7 +16,8 @@
 static const struct {
   const char *name;
   size_t size;
-} dtypes[] = {{"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I32", 4}, {"I64", 8}};
+} dtypes[] = {{"F32", 4}, {"F16", 2},  {"BF16", 2}, {"I32", 4}, {"I64", 8},     {"F64", 8},     {"I8", 1},   {"U8", 1},
+               {"I16", 2}, {"U16", 2}, {"U32", 4},  {"U64", 8}, {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
 #define N_DTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
 
 const char *df_st_dtype_name(df_st_dtype d) {
@@ -77,8 +78,7 @@ static df_status parse_entry(const df_st_file *f, const cJSON *e, const char *da
   int d = 0;
   while (d < N_DTYPES && strcmp(dt->valuestring, dtypes[d].name) != 0) d++;
   if (d == N_DTYPES)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' has unsupported dtype '%s' (F32, F16, BF16, "
-                   "I32, I64)", f->path, name, dt->valuestring);
+    return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' has unknown dtype '%s'", f->path, name, dt->valuestring);
   t->dtype = (df_st_dtype)d;
   if (!cJSON_IsArray(shape) || cJSON_GetArraySize(shape) > DF_ST_MAX_DIMS)
     return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' has no shape of at most %d dims", f->path,
@@ -283,8 +283,8 @@ df_status df_st_load_f32(const df_st_file *f, const char *name, df_device dev, d
   DF_CHECK_ARG(out);
   memset(out, 0, sizeof *out);
   DF_TRY(df_st_find(f, name, &t));
-  if (t->dtype != DF_ST_F32 && t->dtype != DF_ST_F16 && t->dtype != DF_ST_BF16)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' is %s, a float type is needed", f->path,
+  if (t->dtype != DF_ST_F32 && t->dtype != DF_ST_F16 && t->dtype != DF_ST_BF16 && t->dtype != DF_ST_F64)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' is %s, a float type is needed (F32, F16, BF16 or F64)", f->path,
                    name, df_st_dtype_name(t->dtype));
   if (t->ndim > DF_MAX_DIMS)
     return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' has %d dims (at most %d supported)", f->path,
@@ -301,8 +301,13 @@ df_status df_st_load_f32(const df_st_file *f, const char *name, df_device dev, d
   for (int64_t i = 0; i < n; i++) {
     uint16_t h;
     uint32_t bits;
+    double wide;
     switch (t->dtype) {
       case DF_ST_F32: memcpy(&host[i], src + 4 * i, 4); break;
+      case DF_ST_F64:
+        memcpy(&wide, src + 8 * i, 8);
+        host[i] = (float)wide;
+        break;
       case DF_ST_F16:
         memcpy(&h, src + 2 * i, 2);
         host[i] = half_to_float(h);

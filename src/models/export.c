@@ -6,6 +6,7 @@
 
 #include "drumforge/checkpoint.h"
 #include "drumforge/export.h"
+#include "drumforge/fileio.h"
 #include "drumforge/safetensors.h"
 #include "drumforge/train.h"
 
@@ -26,6 +27,12 @@ df_status df_export_safetensors(const char *checkpoint_or_run, const char *path,
   df_loaded_model m;
   DF_TRY(df_model_load(checkpoint_or_run, DF_DEVICE_CPU, &m));
   snprintf(result->checkpoint, sizeof result->checkpoint, "%s", m.checkpoint);
+  /* Replacing the checkpoint by its export would lose the optimiser state for good. */
+  if (df_same_file(m.checkpoint, path)) {
+    df_model_unload(&m);
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this is the checkpoint being exported (the export would replace it): give "
+                   "another output file", path);
+  }
   df_st_writer *w = NULL;
   df_status s = df_st_writer_new(&w);
   for (int i = 0; !s && i < m.type->n_param_sets(m.model); i++) {

@@ -99,20 +99,38 @@ static const char *shape_text(int ndim, const int64_t *shape, char *buf, size_t 
   return buf;
 }
 
+/* 1 when name ("<set>.<parameter>") is a parameter of the model. */
+static int model_has(const df_loaded_model *m, const char *name) {
+  const char *dot = strchr(name, '.');
+  for (int k = 0; dot && k < m->type->n_param_sets(m->model); k++) {
+    const df_param_set *set = m->type->param_set(m->model, k);
+    if (strlen(set->prefix) == (size_t)(dot - name) && !strncmp(set->prefix, name, (size_t)(dot - name)) &&
+        df_param_find(set, dot + 1))
+      return 1;
+  }
+  return 0;
+}
+
+/* PyTorch's batch norm counter (I64, in every state_dict of a module with nn.BatchNorm*):
+ * drumforge keeps none, so it is skipped for the model's batch norms. */
+static int batch_counter(const df_loaded_model *m, const char *name) {
+  static const char suffix[] = ".num_batches_tracked";
+  size_t len = strlen(name), stem = len - (sizeof suffix - 1);
+  char mean[200];
+  if (len < sizeof suffix || strcmp(name + stem, suffix) || stem + sizeof ".running_mean" > sizeof mean) return 0;
+  snprintf(mean, sizeof mean, "%.*s.running_mean", (int)stem, name);
+  return model_has(m, mean);
+}
+
 /* Every tensor of the file must be a parameter of the model. */
 static df_status check_unknown(const df_st_file *f, const df_loaded_model *m, const char *path) {
   for (int i = 0; i < df_st_count(f); i++) {
     const char *name = df_st_at(f, i)->name;
-    const char *dot = strchr(name, '.');
-    int known = 0;
-    for (int k = 0; dot && !known && k < m->type->n_param_sets(m->model); k++) {
-      const df_param_set *set = m->type->param_set(m->model, k);
-      known = strlen(set->prefix) == (size_t)(dot - name) && !strncmp(set->prefix, name, (size_t)(dot - name)) &&
-              df_param_find(set, dot + 1);
+    if (!model_has(m, name) && !batch_counter(m, name)) {
+      const df_param_set *first = m->type->param_set(m->model, 0);
+      return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' is no parameter of this %s model (names are like %s.%s)", path,
+                     name, m->type->name, first->prefix, first->items[0]->name);
     }
-    if (!known)
-      return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' is no parameter of this %s model (names are like G.fc.weight)", path,
-                     name, m->type->name);
   }
   return DF_OK;
 }
@@ -172,6 +190,9 @@ df_status df_import_safetensors(const df_import_options *o, df_import_result *re
   memset(result, 0, sizeof *result);
   if (!o || !o->weights || !o->out)
     return DF_FAIL(DF_ERR_INVALID_ARG, "import: the weights file and the output checkpoint are needed");
+  if (df_same_file(o->weights, o->out))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this is the file being imported (the checkpoint would replace it): give "
+                   "another output file", o->out);
   df_st_file *f;
   DF_TRY(df_st_open(o->weights, &f));
   import_source src;
