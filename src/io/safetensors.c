@@ -126,8 +126,6 @@ static df_status parse_metadata(df_st_file *f, const cJSON *m) {
   cJSON_ArrayForEach(e, m) {
     if (!cJSON_IsString(e))
       return DF_FAIL(DF_ERR_FORMAT, "%s: metadata '%s' is not a string", f->path, e->string);
-    if (df_st_metadata(f, e->string))
-      return DF_FAIL(DF_ERR_FORMAT, "%s: metadata '%s' appears twice", f->path, e->string);
     f->meta[2 * f->n_meta] = dup_str(e->string);
     f->meta[2 * f->n_meta + 1] = dup_str(e->valuestring);
     f->n_meta++;
@@ -135,6 +133,39 @@ static df_status parse_metadata(df_st_file *f, const cJSON *m) {
       return DF_FAIL(DF_ERR_OOM, "%s: out of memory", f->path);
   }
   return DF_OK;
+}
+
+static int by_text(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The first of `n` names (every `stride`-th string from `names`) that is given twice, or NULL;
+ * sorted, not compared pairwise: a header may hold millions of names. */
+static const char *repeated_name(char *const *names, int n, int stride, df_status *s) {
+  const char **sorted = malloc(sizeof *sorted * (size_t)(n ? n : 1));
+  if (!sorted) {
+    *s = DF_FAIL(DF_ERR_OOM, "safetensors: out of memory");
+    return NULL;
+  }
+  for (int i = 0; i < n; i++) sorted[i] = names[(size_t)i * (size_t)stride];
+  qsort(sorted, (size_t)n, sizeof *sorted, by_text);
+  const char *repeat = NULL;
+  for (int i = 1; !repeat && i < n; i++)
+    if (!strcmp(sorted[i - 1], sorted[i])) repeat = sorted[i];
+  free(sorted);
+  return repeat;
+}
+
+/* JSON allows repeated keys; which one counts would be the parser's choice. */
+static df_status check_unique(const df_st_file *f) {
+  df_status s = DF_OK;
+  char **tensor_names = malloc(sizeof *tensor_names * (size_t)(f->n ? f->n : 1));
+  if (!tensor_names) return DF_FAIL(DF_ERR_OOM, "%s: out of memory", f->path);
+  for (int i = 0; i < f->n; i++) tensor_names[i] = (char *)f->tensors[i].name;
+  const char *repeat = repeated_name(tensor_names, f->n, 1, &s);
+  free(tensor_names);
+  if (repeat) return DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' appears twice", f->path, repeat);
+  if (!s && f->n_meta) repeat = repeated_name(f->meta, f->n_meta, 2, &s);
+  if (repeat) return DF_FAIL(DF_ERR_FORMAT, "%s: metadata '%s' appears twice", f->path, repeat);
+  return s;
 }
 
 static int by_offset(const void *a, const void *b) {
@@ -200,13 +231,11 @@ static df_status parse(df_st_file *f) {
       s = parse_metadata(f, e);
       continue;
     }
-    for (int i = 0; i < f->n && s == DF_OK; i++)
-      if (strcmp(f->tensors[i].name, e->string) == 0)
-        s = DF_FAIL(DF_ERR_FORMAT, "%s: tensor '%s' appears twice", f->path, e->string);
-    if (s == DF_OK) s = parse_entry(f, e, data, data_len, &f->tensors[f->n]);
+    s = parse_entry(f, e, data, data_len, &f->tensors[f->n]);
     if (s == DF_OK) f->n++;
   }
   cJSON_Delete(root);
+  if (s == DF_OK) s = check_unique(f);
   if (s == DF_OK) qsort(f->tensors, (size_t)f->n, sizeof *f->tensors, by_offset);
   if (s == DF_OK) s = check_layout(f, data, data_len);
   return s;
