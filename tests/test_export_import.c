@@ -272,6 +272,19 @@ static void variant(const char *name, int conditional, const char *extra_config,
     snprintf(args, sizeof args, "import '%s' --classes kick,snare,KICK --out '%s'", exported, bad_ckpt);
     expect_refused("a class named twice is refused", args, "class 'KICK' is named twice (--classes)");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
+    /* Without class names a conditional model says which option gives them. */
+    char bare[4400], config[4400];
+    snprintf(bare, sizeof bare, "%s/%s_bare.safetensors", dir, name);
+    snprintf(config, sizeof config, "%s/%s_bare.ini", dir, name);
+    rewrite(exported, bare, NULL, DF_ST_F32, 0, NULL, NULL, NULL, NULL);
+    char text[1000];
+    snprintf(text, sizeof text, "[model]\ntype = wavegan\nd = 4\nslice_len = 16384\nconditional = true\n%s",
+             extra_config ? extra_config : "");
+    df_test_write_text(config, text);
+    snprintf(args, sizeof args, "import '%s' --config '%s' --out '%s'", bare, config, bad_ckpt);
+    expect_refused("a conditional model without class names asks for --classes", args,
+                   "and the file has no class_names metadata: give the class names in label order with --classes");
+    df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
   }
   { /* a sample rate that is not an integer is quoted, not read as its first digits */
     char bad[4400], bad_ckpt[4400];

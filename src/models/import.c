@@ -52,6 +52,21 @@ static df_status parse_class_json(const char *path, const char *json, import_sou
   return s;
 }
 
+/* A conditional model built without class names would fail as "the data has 0 classes",
+ * which does not say what to give. */
+static df_status need_classes(const df_import_options *o, const import_source *src) {
+  df_config *cfg;
+  int conditional = 0;
+  DF_TRY(df_config_parse(src->config, src->origin, &cfg));
+  df_status s = df_config_bool(cfg, "model.conditional", 0, &conditional);
+  df_config_free(cfg);
+  DF_TRY(s);
+  if (conditional)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: the model is conditional (model.conditional in %s) and the file has no "
+                   "class_names metadata: give the class names in label order with --classes", o->weights, src->origin);
+  return DF_OK;
+}
+
 /* The model's description: options first, then the file's metadata, then defaults. */
 static df_status describe(const df_import_options *o, const df_st_file *f, import_source *src) {
   memset(src, 0, sizeof *src);
@@ -76,6 +91,7 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
   if (repeat >= 0)
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: class '%s' is named twice (%s)", o->weights, src->names[repeat],
                    o->classes ? "--classes" : "the class_names metadata");
+  if (src->n_classes == 0) DF_TRY(need_classes(o, src));
   const char *examples = df_st_metadata(f, "class_examples");
   if (!o->classes && examples) {
     DF_TRY(df_class_examples_parse(examples, o->weights, src->n_classes, src->class_examples));
