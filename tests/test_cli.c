@@ -69,6 +69,12 @@ int main(void) {
   expect_run("prepare -i in -o out --humanize-ms 10", 2, "--humanize-ms needs --loops",
              "prepare: a loop option without --loops is a usage error (it was ignored)");
   expect_run("prepare -i in -o out --loop-bpm 90", 2, "--loop-bpm needs --loops", "prepare: --loop-bpm without --loops");
+  expect_run("prepare -i in -o out --loops 10 --bars 2", 2, "--bars needs --bpm",
+             "prepare: --bars with --loops is a usage error (the loops came out one bar long)");
+  expect_run("prepare -i in -o out --aug-snr 10", 2, "--aug-snr needs --augment",
+             "prepare: an --aug-* option without --augment is a usage error (it was ignored)");
+  expect_run("prepare -i in -o out --trim-db -30 --no-trim", 2, "contradict",
+             "prepare: --trim-db with --no-trim is a usage error");
   expect_run("train --run x --set model.d", 2, "--set 'model.d' is not of the form section.key=value",
              "--set without a value is a usage error");
   expect_run("train --run x --set d=4", 2, "is not of the form", "--set without a section is a usage error");

@@ -178,6 +178,8 @@ int cmd_prepare(int argc, char **argv) {
   const char *inputs[256];
   int n_inputs = 0, use_default = 0, length_auto = 0, rc = CLI_OK;
   const char *loop_option = NULL; /* the last loop-only option given */
+  const char *aug_option = NULL;  /* the last --aug-* option given */
+  int bars_given = 0, trim_db_given = 0;
   const char *kits_dir = NULL;
   progress_state ps = {0, -1};
   long v;
@@ -200,7 +202,7 @@ int cmd_prepare(int argc, char **argv) {
         else rc = cli_parse_long("prepare", "--length", optarg, 256, 1 << 22, &v), o.length = v;
         break;
       case OPT_CHANNELS: rc = cli_parse_long("prepare", "--channels", optarg, 1, 2, &v); o.channels = (int)v; break;
-      case OPT_TRIM_DB: rc = parse_double("--trim-db", optarg, &o.trim_db); break;
+      case OPT_TRIM_DB: trim_db_given = 1; rc = parse_double("--trim-db", optarg, &o.trim_db); break;
       case OPT_NO_TRIM: o.trim = 0; break;
       case OPT_SILENCE_DB: rc = parse_double("--silence-db", optarg, &o.silence_db); break;
       case OPT_NORMALIZE: rc = parse_double("--normalize", optarg, &o.normalize_peak); break;
@@ -211,7 +213,7 @@ int cmd_prepare(int argc, char **argv) {
         break;
       case OPT_HOP: rc = cli_parse_long("prepare", "--hop", optarg, 1, 1 << 22, &v); o.hop = v; break;
       case OPT_BPM: rc = parse_double("--bpm", optarg, &o.bpm); break;
-      case OPT_BARS: rc = cli_parse_long("prepare", "--bars", optarg, 1, 64, &v); o.bars = (int)v; break;
+      case OPT_BARS: bars_given = 1; rc = cli_parse_long("prepare", "--bars", optarg, 1, 64, &v); o.bars = (int)v; break;
       case OPT_LABELS:
         if (!strcmp(optarg, "map")) o.labels = DF_LABELS_MAP;
         else if (!strcmp(optarg, "folder")) o.labels = DF_LABELS_FOLDER;
@@ -229,9 +231,9 @@ int cmd_prepare(int argc, char **argv) {
       case OPT_SEED: rc = cli_parse_long("prepare", "--seed", optarg, 0, 0x7fffffffL, &v); o.seed = (uint64_t)v; break;
       case OPT_KEEP_DUP: o.keep_duplicates = 1; break;
       case OPT_AUGMENT: rc = cli_parse_long("prepare", "--augment", optarg, 0, 1000, &v); o.augment = (int)v; break;
-      case OPT_AUG_SNR: rc = parse_double("--aug-snr", optarg, &o.aug_snr_db); break;
-      case OPT_AUG_GAIN: rc = parse_double("--aug-gain-db", optarg, &o.aug_gain_db); break;
-      case OPT_AUG_SHIFT: rc = cli_parse_long("prepare", "--aug-shift", optarg, 0, 1 << 22, &v); o.aug_shift = v; break;
+      case OPT_AUG_SNR: aug_option = "--aug-snr"; rc = parse_double("--aug-snr", optarg, &o.aug_snr_db); break;
+      case OPT_AUG_GAIN: aug_option = "--aug-gain-db"; rc = parse_double("--aug-gain-db", optarg, &o.aug_gain_db); break;
+      case OPT_AUG_SHIFT: aug_option = "--aug-shift"; rc = cli_parse_long("prepare", "--aug-shift", optarg, 0, 1 << 22, &v); o.aug_shift = v; break;
       case OPT_LOOPS: rc = cli_parse_long("prepare", "--loops", optarg, 1, 100000000L, &v); o.loops.count = v; break;
       case OPT_LOOP_BPM: loop_option = "--loop-bpm"; rc = parse_bpm_range(optarg, &o.loops.bpm_min, &o.loops.bpm_max); break;
       case OPT_LOOP_BARS: loop_option = "--loop-bars"; rc = cli_parse_long("prepare", "--loop-bars", optarg, 1, 2, &v); o.loops.bars = (int)v; break;
@@ -247,6 +249,11 @@ int cmd_prepare(int argc, char **argv) {
   if (optind < argc) return cli_usage_error("prepare", "unexpected argument '%s'", argv[optind]);
   /* A loop option without --loops would be ignored: the one-shots are stored as they are. */
   if (loop_option && o.loops.count <= 0) return cli_usage_error("prepare", "%s needs --loops", loop_option);
+  /* Likewise (--bars with --loops would silently give one-bar loops: theirs is --loop-bars). */
+  if (bars_given && o.bpm <= 0)
+    return cli_usage_error("prepare", "--bars needs --bpm (the bars of --loops are --loop-bars)");
+  if (aug_option && o.augment <= 0) return cli_usage_error("prepare", "%s needs --augment", aug_option);
+  if (trim_db_given && !o.trim) return cli_usage_error("prepare", "--trim-db and --no-trim contradict each other");
   if (use_default) {
     if (n_inputs) return cli_usage_error("prepare", "--default takes no --input");
     if (!kits_dir) {
