@@ -239,12 +239,12 @@ static int kit_has_all(const loop_pool *p, int k, const loop_pattern *pat) {
 }
 
 /* How many loops each split gets: the fractions of the total, remainders to the largest. */
-static void loops_per_split(const df_prepare_options *o, int64_t out[DF_N_SPLITS]) {
-  double sum = o->split[0] + o->split[1] + o->split[2];
+static void loops_per_split(int64_t count, const double split[DF_N_SPLITS], int64_t out[DF_N_SPLITS]) {
+  double sum = split[0] + split[1] + split[2];
   int64_t given = 0;
-  for (int s = 0; s < DF_N_SPLITS; s++) given += out[s] = (int64_t)floor(o->loops.count * o->split[s] / sum);
-  for (int s = 0; given < o->loops.count; s = (s + 1) % DF_N_SPLITS)
-    if (o->split[s] > 0) {
+  for (int s = 0; s < DF_N_SPLITS; s++) given += out[s] = (int64_t)floor(count * split[s] / sum);
+  for (int s = 0; given < count; s = (s + 1) % DF_N_SPLITS)
+    if (split[s] > 0) {
       out[s]++;
       given++;
     }
@@ -320,23 +320,33 @@ static df_status render_one(loop_pool *p, df_rng *rng, const int *pair_kit, cons
   return st;
 }
 
+/* The playable (kit, pattern) pairs of split s into pair_kit/pair_pat; returns their count. */
+static int split_pairs(const loop_pool *p, df_split s, int *pair_kit, loop_pattern *pair_pat) {
+  int n = 0;
+  for (int k = 0; k < p->n_kits; k++) {
+    if (p->kits[k].split != s) continue;
+    for (int i = 0; i < p->n_pats; i++)
+      if (playable_pattern(p, &p->pats[i], &pair_pat[n]) && kit_has_all(p, k, &pair_pat[n])) pair_kit[n++] = k;
+  }
+  return n;
+}
+
 df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t rendered[DF_N_SPLITS]) {
-  int64_t want[DF_N_SPLITS];
-  loops_per_split(p->opt, want);
   int max_pairs = p->n_kits * p->n_pats;
   int *pair_kit = malloc(sizeof(int) * (size_t)(max_pairs ? max_pairs : 1));
   loop_pattern *pair_pat = malloc(sizeof(loop_pattern) * (size_t)(max_pairs ? max_pairs : 1));
   float *audio = malloc(sizeof(float) * (size_t)p->info.channels * (size_t)p->info.length);
   df_status st = pair_kit && pair_pat && audio ? DF_OK : DF_FAIL(DF_ERR_OOM, "loops");
+  /* A split without a kit that can play (one kit, split by kit, is in one split only) gets
+   * no share: the N loops asked for go to the splits that can have them. */
+  double share[DF_N_SPLITS] = {0, 0, 0};
+  for (int s = 0; s < DF_N_SPLITS && st == DF_OK; s++)
+    share[s] = split_pairs(p, (df_split)s, pair_kit, pair_pat) > 0 ? p->opt->split[s] : 0.0;
+  int64_t want[DF_N_SPLITS] = {0};
+  if (share[0] + share[1] + share[2] > 0) loops_per_split(p->opt->loops.count, share, want);
   for (int s = 0; s < DF_N_SPLITS && st == DF_OK; s++) {
     rendered[s] = 0;
-    int n_pairs = 0;
-    for (int k = 0; k < p->n_kits; k++) {
-      if (p->kits[k].split != (df_split)s) continue;
-      for (int i = 0; i < p->n_pats; i++)
-        if (playable_pattern(p, &p->pats[i], &pair_pat[n_pairs]) && kit_has_all(p, k, &pair_pat[n_pairs]))
-          pair_kit[n_pairs++] = k;
-    }
+    int n_pairs = split_pairs(p, (df_split)s, pair_kit, pair_pat);
     for (int64_t i = 0; i < want[s] && n_pairs > 0 && st == DF_OK; i++) {
       uint64_t h = text_fnv1a(TEXT_FNV_INIT, "loop", 4);
       h = text_fnv1a(h, &s, sizeof s);

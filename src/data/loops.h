@@ -58,7 +58,8 @@ typedef df_status (*loop_emit_fn)(void *ctx, df_split split, float *audio, int64
                                   const char *kit, const char *source, const char *pattern_json,
                                   int64_t index);
 /* Renders every loop in a fixed order and hands each to emit. *rendered receives the count
- * per split (fewer than asked when a split has no kit with the needed classes). */
+ * per split: the loops asked for are shared among the splits that have a kit with the
+ * needed classes (all of them go to train when only train has one). */
 df_status loop_pool_render(loop_pool *p, loop_emit_fn emit, void *ctx, int64_t rendered[DF_N_SPLITS]);
 /* Why no loop could be rendered from the pool's one-shots (malloc'd; NULL when out of
  * memory): the classes a pattern needs and those each kit has. */
