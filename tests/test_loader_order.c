@@ -4,6 +4,7 @@
  * tail; labels travel with their audio; class and label filters; single-shard paths; the
  * same batches through df_loader_next_tensor (CPU, and CUDA when a GPU is present); bad
  * requests refused. */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,7 +237,20 @@ int main(void) {
   o.split = DF_SPLIT_TEST;
   expect_refused(&o, "is in the validation split, but manifest.json lists the shard as test",
                  "a shard listed under another split");
+  /* A shard listed twice (its examples were read, counted and trained on twice). */
+  df_test_write_dataset(tampered, train, 3, val, 1, C, L, 3);
+  if (df_read_file(to, &data, &len) == DF_OK) {
+    cJSON *m = cJSON_ParseWithLength(data, len);
+    cJSON *shards = cJSON_GetObjectItem(m, "shards");
+    cJSON_AddItemToArray(shards, cJSON_Duplicate(cJSON_GetArrayItem(shards, 0), 1));
+    char *text = cJSON_Print(m);
+    df_write_file_atomic(to, text, strlen(text));
+    free(text);
+    cJSON_Delete(m);
+    free(data);
+  }
   o.split = DF_SPLIT_TRAIN;
+  expect_refused(&o, "shard train-00000.h5 is listed twice", "a shard listed twice in manifest.json");
   o.path = "/nonexistent/dataset";
   df_expect_status(df_loader_open(&o, &ld), DF_ERR_NOT_FOUND, "a missing dataset is reported");
   return df_test_finish();

@@ -240,6 +240,10 @@ static df_status parse_shards(const char *dir, const char *path, const cJSON *ro
     if (df_parse_split(split->valuestring, &sp) != DF_OK)
       return DF_FAIL(DF_ERR_FORMAT, "%s: shard %s has split '%s'", path, file->valuestring,
                      split->valuestring);
+    /* A shard listed twice would be read twice: its examples counted and trained on double. */
+    for (int k = 0; k < mi->n_shards; k++)
+      if (!strcmp(mi->files[k] + strlen(dir) + 1, file->valuestring))
+        return DF_FAIL(DF_ERR_FORMAT, "%s: shard %s is listed twice", path, file->valuestring);
     mi->files[mi->n_shards] = text_printf("%s/%s", dir, file->valuestring);
     OOM_IF_NULL(mi->files[mi->n_shards]);
     mi->split[mi->n_shards] = sp;
