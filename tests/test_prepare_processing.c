@@ -3,7 +3,7 @@
  * storage; augmentation copies (training split only, at the requested SNR); and bad files
  * (silent, NaN, corrupt, too long, nothing left after resampling) reported while the rest
  * goes on, with "nothing usable" the only failure; files in OUT that are not prepare's are
- * kept; option and folder-label refusals. */
+ * kept; option and folder-label refusals; links to folders the input holds. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -397,6 +397,40 @@ int main(void) {
   df_expect_status(df_prepare(&o, NULL), DF_ERR_INVALID_ARG, "folder labels: a folder name with a comma is refused");
   df_expect_true(strstr(df_last_error(), "the folder 'kick,snare' cannot be a class: it has a comma") != NULL,
                  "the message names the folder and why");
+  /* A link that is an alias of a folder in the input (sorted before it) took the folder's files
+   * under its own name as their class, and the folder was left out silently; a link back up
+   * (a loop) was not listed either. */
+  fresh_input(root, "links");
+  snprintf(path, sizeof path, "%s/snare", in_dir);
+  mkdir(path, 0777);
+  write_file("snare/s.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  snprintf(path, sizeof path, "%s/a_alias", in_dir);
+  if (symlink("snare", path) != 0) df_test_fail("symlink", "could not create");
+  snprintf(path, sizeof path, "%s/snare/up", in_dir);
+  if (symlink("..", path) != 0) df_test_fail("symlink", "could not create");
+  o = base();
+  o.labels = DF_LABELS_FOLDER;
+  o.split[1] = o.split[2] = 0;
+  if (df_expect_ok(df_prepare(&o, &res), "prepare: a folder with links to folders")) {
+    df_shard *sh;
+    snprintf(path, sizeof path, "%s/train-00000.h5", out_dir);
+    if (df_expect_ok(df_shard_open(path, &sh), "open the shard")) {
+      const df_shard_info *in = df_shard_get_info(sh);
+      snprintf(what, sizeof what, "the file is read once, as class 'snare' (%lld examples, first class '%s')",
+               (long long)in->examples, in->n_classes ? in->class_names[0] : "");
+      df_expect_true(in->examples == 1 && in->n_classes == 1 && !strcmp(in->class_names[0], "snare"), what);
+      df_shard_close(sh);
+    }
+    char *m;
+    size_t len;
+    snprintf(path, sizeof path, "%s/manifest.json", out_dir);
+    if (df_read_file(path, &m, &len) == DF_OK) {
+      df_expect_true(res.skipped == 2 && strstr(m, "a_alias") && strstr(m, "snare/up") &&
+                         strstr(m, "a link to a folder that is read under its own name"),
+                     "both links are listed as skipped, with the reason");
+      free(m);
+    }
+  }
   o = base();
   o.split[0] = INFINITY;
   df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "an infinite split share is refused (it sent every file to test)");

@@ -19,11 +19,18 @@ typedef struct visited {
   int n, cap;
 } visited;
 
+/* A link to a folder, walked after every input's own folders (see visit). */
+typedef struct linked_dir {
+  char *path, *rel, *root_name;
+} linked_dir;
+
 typedef struct walker {
   scan_list *list;
   const classmap *map;
   visited seen;
   const char *root_name; /* basename of the current input */
+  linked_dir *links;
+  int n_links, cap_links;
 } walker;
 
 static df_status add_item(scan_list *l, scan_kind kind, const char *path, const char *key,
@@ -250,6 +257,44 @@ static df_status walk_kit(walker *w, const char *dir, const char *rel, const cha
   return st;
 }
 
+static df_status defer_link(walker *w, const char *path, const char *rel) {
+  if (w->n_links == w->cap_links) {
+    int cap = w->cap_links ? 2 * w->cap_links : 16;
+    linked_dir *grown = realloc(w->links, sizeof *grown * (size_t)cap);
+    if (!grown) return DF_FAIL(DF_ERR_OOM, "scan");
+    w->links = grown;
+    w->cap_links = cap;
+  }
+  linked_dir *l = &w->links[w->n_links++];
+  *l = (linked_dir){strdup(path), strdup(rel), strdup(w->root_name)};
+  return l->path && l->rel && l->root_name ? DF_OK : DF_FAIL(DF_ERR_OOM, "scan");
+}
+
+/* The linked folders, once every input's own folders are read: one already read is listed as
+ * skipped; the others (links out of the inputs) are walked, under the link's name. */
+static df_status walk_links(walker *w) {
+  df_status s = DF_OK;
+  for (int i = 0; i < w->n_links && s == DF_OK; i++) { /* walking may add links */
+    linked_dir l = w->links[i];
+    struct stat st;
+    w->root_name = l.root_name;
+    if (stat(l.path, &st) != 0)
+      s = DF_OK; /* gone since */
+    else if (seen_before(&w->seen, &st))
+      s = add_item(w->list, SCAN_SKIPPED, l.path, NULL, NULL, NULL, -1,
+                   text_printf("a link to a folder that is read under its own name"));
+    else
+      s = walk_dir(w, l.path, l.rel);
+  }
+  for (int i = 0; i < w->n_links; i++) {
+    free(w->links[i].path);
+    free(w->links[i].rel);
+    free(w->links[i].root_name);
+  }
+  free(w->links);
+  return s;
+}
+
 static df_status visit(walker *w, const char *path, const char *rel, const char *name) {
   struct stat st, lst;
   if (!strcmp(name, "drumkit.xml")) return DF_OK; /* a kit's that could not be read: reported */
@@ -266,6 +311,10 @@ static df_status visit(walker *w, const char *path, const char *rel, const char 
     int broken = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
     s = add_item(w->list, SCAN_REJECTED, path, key, group, NULL, -1,
                  broken ? text_printf("broken symbolic link") : text_printf("cannot open: %s", strerror(errno)));
+  } else if (S_ISDIR(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    /* Later: a link that is an alias of a folder the inputs hold (bank/hihat -> hh_closed)
+     * must not take that folder's files, and their labels, under its own name. */
+    s = defer_link(w, path, rel);
   } else if (S_ISDIR(st.st_mode)) {
     if (!seen_before(&w->seen, &st)) s = walk_dir(w, path, rel);
   } else if (!S_ISREG(st.st_mode)) {
@@ -329,6 +378,8 @@ df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *m
       s = add_item(out, SCAN_AUDIO, root, w.root_name, w.root_name, NULL, -1, NULL);
     }
   }
+  df_status links = walk_links(&w);
+  if (s == DF_OK) s = links;
   free(w.seen.dev);
   free(w.seen.ino);
   if (s != DF_OK) scan_free(out);
