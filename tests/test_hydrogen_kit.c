@@ -3,8 +3,8 @@
  * refused naming the line; prepare labels a kit's sounds from its instrument names through
  * the class table, reports a missing sample as rejected and placeholder slots, unused files
  * (also in subfolders) and a broken drumkit.xml as what they are, and carries on; a kit saved
- * on Windows (absolute paths with backslashes) finds its files beside drumkit.xml, and a kit
- * inside a kit folder is a kit. */
+ * on Windows (absolute paths with backslashes) finds its files beside drumkit.xml, a kit
+ * inside a kit folder is a kit, and a kit may name files outside its folder. */
 #include <stdlib.h>
 #include <string.h>
 #include <sndfile.h>
@@ -201,5 +201,26 @@ int main(void) {
     snprintf(what, sizeof what, "each sound carries its instrument's class (%d of %d found, %d right)", found, 9, right);
     df_expect_true(found == 9 && right == 9, what);
   }
+
+  /* A kit may name files outside its folder (README: "A kit may name files outside its
+   * folder"): ../ paths and absolute paths that exist are read as the kit's. */
+  char root2[4300], kit2[4400], abs_xml[4400 * 2];
+  snprintf(root2, sizeof root2, "%s-outside", root);
+  mkdir(root2, 0777);
+  snprintf(dir, sizeof dir, "%s/shared", root2);
+  mkdir(dir, 0777);
+  write_audio(dir, "cowbell.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 800);
+  write_audio(dir, "ride.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 900);
+  snprintf(abs_xml, sizeof abs_xml,
+           "<drumkit_info><name>Outside</name><instrumentList>\n"
+           "  <instrument><name>Cowbell</name><filename>../shared/cowbell.wav</filename></instrument>\n"
+           "  <instrument><name>Ride</name><filename>%s/ride.wav</filename></instrument>\n"
+           "</instrumentList></drumkit_info>\n", dir);
+  make_kit(root2, "Outside", abs_xml);
+  snprintf(kit2, sizeof kit2, "%s/Outside", root2);
+  inputs[0] = kit2;
+  snprintf(out, sizeof out, "%s-out", root2);
+  snprintf(what, sizeof what, "a kit naming ../shared/cowbell.wav and %s/ride.wav: both read as its files", dir);
+  df_expect_true(df_prepare(&o, &r) == DF_OK && r.used == 2 && r.rejected == 0, what);
   return df_test_finish();
 }
