@@ -524,8 +524,20 @@ static df_status take_clip(prep *p, int64_t item, df_status load, const char *re
   return make_examples(p, item, clip);
 }
 
+/* The bytes a file's clip takes once decoded and resampled, from its header (0 when it has
+ * none: loading it will say why). */
+static int64_t clip_bytes(const char *path, const df_prepare_options *o) {
+  df_audio_file_info fi;
+  if (df_audio_probe(path, &fi) != DF_OK) return 0;
+  return (int64_t)((double)fi.frames * o->rate / fi.rate * o->channels * sizeof(float));
+}
+
 static df_status process(prep *p) {
+  /* A block of files is decoded in parallel and its clips are held until they are taken in
+   * order: at most BLOCK files and, past the first, BLOCK_BYTES of clips (64 long recordings
+   * held 64 x 200 MB). */
   enum { BLOCK = 64 };
+  const int64_t BLOCK_BYTES = (int64_t)256 << 20;
   int64_t n = p->scan.n, total = 0, done = 0;
   for (int64_t i = 0; i < n; i++) total += p->scan.items[i].kind == SCAN_AUDIO;
   p->seen_cap = 2 * total + 1;
@@ -542,8 +554,12 @@ static df_status process(prep *p) {
   df_status st = DF_OK;
   for (int64_t i = 0; i < n && st == DF_OK;) {
     int m = 0;
-    for (; i < n && m < BLOCK; i++)
-      if (p->scan.items[i].kind == SCAN_AUDIO) idx[m++] = i;
+    for (int64_t bytes = 0; i < n && m < BLOCK; i++) {
+      if (p->scan.items[i].kind != SCAN_AUDIO) continue;
+      bytes += clip_bytes(p->scan.items[i].path, p->opt);
+      if (m > 0 && bytes > BLOCK_BYTES) break; /* item i starts the next block */
+      idx[m++] = i;
+    }
     /* Decoding and resampling run in parallel; everything order-dependent runs after, in
      * scan order, so the result does not depend on the thread count. */
 #pragma omp parallel for schedule(dynamic, 1)
