@@ -412,7 +412,10 @@ int main(void) {
   o = base();
   o.labels = DF_LABELS_FOLDER;
   o.split[1] = o.split[2] = 0;
-  if (df_expect_ok(df_prepare(&o, &res), "prepare: a folder with links to folders")) {
+  const char *twice[] = {in_dir, in_dir}; /* the same input twice: read once, said so */
+  o.inputs = twice;
+  o.n_inputs = 2;
+  if (df_expect_ok(df_prepare(&o, &res), "prepare: a folder with links to folders, given twice")) {
     df_shard *sh;
     snprintf(path, sizeof path, "%s/train-00000.h5", out_dir);
     if (df_expect_ok(df_shard_open(path, &sh), "open the shard")) {
@@ -426,9 +429,10 @@ int main(void) {
     size_t len;
     snprintf(path, sizeof path, "%s/manifest.json", out_dir);
     if (df_read_file(path, &m, &len) == DF_OK) {
-      df_expect_true(res.skipped == 2 && strstr(m, "a_alias") && strstr(m, "snare/up") &&
-                         strstr(m, "a link to a folder that is read under its own name"),
-                     "both links are listed as skipped, with the reason");
+      df_expect_true(res.skipped == 3 && strstr(m, "a_alias") && strstr(m, "snare/up") &&
+                         strstr(m, "a link to a folder that is read under its own name") &&
+                         strstr(m, "a folder already read (an earlier input holds it)"),
+                     "both links and the second input are listed as skipped, with the reason");
       free(m);
     }
   }

@@ -373,7 +373,9 @@ df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *m
     }
     w.root_name = base_name(root);
     if (S_ISDIR(st.st_mode)) {
-      if (!seen_before(&w.seen, &st)) s = walk_dir(&w, root, "");
+      s = seen_before(&w.seen, &st) ? add_item(out, SCAN_SKIPPED, root, NULL, NULL, NULL, -1,
+                                              text_printf("a folder already read (an earlier input holds it)"))
+                                    : walk_dir(&w, root, "");
     } else {
       s = add_item(out, SCAN_AUDIO, root, w.root_name, w.root_name, NULL, -1, NULL);
     }
