@@ -170,6 +170,12 @@ static void print_result(const df_prepare_options *o, const df_prepare_result *r
   printf("  files: %lld found, %lld used, %lld rejected, %lld skipped (reasons in %s/manifest.json)\n",
          (long long)r->files, (long long)r->used, (long long)r->rejected, (long long)r->skipped, o->out_dir);
   printf("  see the classes and splits with: drumforge inspect %s\n", o->out_dir);
+  /* Few files split by a hash of their paths can leave a split empty: say so now rather than
+   * when training finds no training shard. */
+  for (int s = 0; s < DF_N_SPLITS; s++)
+    if (o->split[s] > 0 && r->examples[s] == 0)
+      printf("  note: the %s split is empty (its share is %g of %g; too few files or kits, try another --seed or --split)\n",
+             df_split_name((df_split)s), o->split[s], o->split[0] + o->split[1] + o->split[2]);
 }
 
 int cmd_prepare(int argc, char **argv) {
