@@ -210,6 +210,17 @@ static df_status load(df_classifier *c, const char *path, df_device dev) {
   return DF_OK;
 }
 
+/* The card's classes must be its checkpoint's: the metrics size their buffers and name their
+ * rows by the card (an edited or mismatched card wrote past them). */
+static df_status card_matches(const df_classifier *c, const char *card_path) {
+  int same = c->card.n_classes == c->shape.classes;
+  for (int i = 0; same && i < c->card.n_classes; i++) same = !strcmp(c->card.class_names[i], c->model.class_names[i]);
+  if (!same)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: its class_names (%d) are not those of %s (%d classes)", card_path,
+                   c->card.n_classes, c->model.checkpoint, c->shape.classes);
+  return DF_OK;
+}
+
 /* ---------------------------------------------------------------- training it */
 typedef struct train_log {
   const df_classifier_options *o;
@@ -325,6 +336,7 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
   if (s == DF_OK) {
     snprintf(ckpt, sizeof ckpt, "%s/%s", dir, c->card.checkpoint);
     s = load(c, ckpt, o->device);
+    if (s == DF_OK) s = card_matches(c, card_path);
     if (s == DF_OK) {
       *out = c;
       return DF_OK;
