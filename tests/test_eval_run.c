@@ -4,7 +4,8 @@
  * writes eval.json with the documented schema, for an unconditional and a conditional model;
  * a model trained on all the data is compared with the whole test split, one trained on kick
  * and snare only with the test kicks and snares; a bare checkpoint file is evaluated with
- * --checkpoint and --data (no run folder), and without --data it is refused. */
+ * --checkpoint and --data (no run folder), and without --data it is refused; a silent model's
+ * sounds are counted silent and its checkpoint is never marked best. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ static void eval_json(const char *run, int conditional) {
   const cJSON *cl = get(j, "classifier"), *gen = get(j, "generated"), *real = get(j, "real");
   df_expect_true(is_num(cl, "test_accuracy", 0, 1) && is_num(cl, "step", 1, 1e9) && is_num(cl, "embedding_dim", 1, 4096),
                  "eval.json: classifier");
-  df_expect_true(is_num(gen, "count", 24, 24) && is_num(gen, "inception_score", 1 - 1e-9, classes + 1e-9) &&
+  df_expect_true(is_num(gen, "count", 24, 24) && is_num(gen, "silent", 0, 24) && is_num(gen, "inception_score", 1 - 1e-9, classes + 1e-9) &&
                      is_num(gen, "diversity", 0, 1e9) && cJSON_GetArraySize(get(gen, "predicted_classes")) == classes,
                  "eval.json: generated (IS within [1, classes])");
   df_expect_true(is_num(real, "count", 2, 1e9) && is_num(real, "inception_score", 1 - 1e-9, classes + 1e-9),
@@ -357,6 +358,45 @@ static void conditioning_by_name(const char *run) {
   df_model_unload(&m);
 }
 
+/* A model that is all silence: its decode is the run model's, turned to zeros. */
+static const df_model_type *loud_type;
+static df_status silent_decode(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio) {
+  DF_TRY(loud_type->decode(model, z, labels, audio));
+  memset(audio->data, 0, sizeof(float) * (size_t)df_tensor_numel(audio));
+  return DF_OK;
+}
+
+/* Silence: counted in eval.json (generated.silent) and never the best checkpoint. Its
+ * embedding lay closer to the real sounds than an untrained model's noise, so the first
+ * checkpoint of a silent model was marked best. */
+static void silent_model(const char *run) {
+  df_classifier *c;
+  df_evaluator *ev;
+  df_loaded_model m;
+  if (open_evaluation(run, 8, &m, &c, &ev)) {
+    df_model_type silent = *m.type;
+    loud_type = m.type;
+    silent.decode = silent_decode;
+    static df_eval_result r;
+    if (df_expect_ok(df_evaluator_run(ev, &silent, m.model, NULL, m.step, &r), "evaluate a silent model"))
+      df_expect_true(r.silent == 8 && isfinite(r.fd), "its 8 sounds are counted silent (the distance is finite)");
+    char hook_run[4300], path[4400];
+    snprintf(hook_run, sizeof hook_run, "%s/silent-run", scratch);
+    snprintf(path, sizeof path, "%s/checkpoints", hook_run);
+    df_mkdirs(path);
+    df_eval_hook *h = NULL;
+    if (df_expect_ok(df_eval_hook_open(hook_run, dataset, DF_DEVICE_CPU, 8, 1, on_log, NULL, &h), "hook")) {
+      df_expect_ok(df_eval_hook_checkpoint(h, &silent, m.model, NULL, m.step, m.checkpoint), "evaluate at a checkpoint");
+      snprintf(path, sizeof path, "%s/best.json", hook_run);
+      df_expect_true(access(path, F_OK) != 0, "a silent model's checkpoint is not marked best");
+    }
+    df_eval_hook_close(h);
+  }
+  df_evaluator_close(ev);
+  df_classifier_close(c);
+  df_model_unload(&m);
+}
+
 int main(void) {
   df_test_begin("test_eval_run");
   df_test_scratch_dir("eval_run", scratch, sizeof scratch);
@@ -379,6 +419,7 @@ int main(void) {
   bare_checkpoint(run);
   no_test_split(run);
   corrupt_best_json();
+  silent_model(run);
   static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",
                                      "model.conditional=true",
                                      "data.classes=kick,snare", NULL};

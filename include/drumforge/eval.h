@@ -80,6 +80,10 @@ typedef struct df_eval_options {
 } df_eval_options;
 
 #define DF_NOVELTY_BINS 10
+/* A generated sound whose peak is below this (-60 dBFS, prepare's default --silence-db) is
+ * silent: the classifier hears every such sound alike, and its embedding can lie closer to the
+ * real sounds' than a noisy model's, so silence is counted rather than scored. */
+#define DF_EVAL_SILENT_PEAK 1e-3
 
 typedef struct df_eval_result {
   int64_t step;
@@ -95,10 +99,10 @@ typedef struct df_eval_result {
   /* Conditional models: rows = the class asked for, columns = the class heard. */
   double conditioning_accuracy;
   int64_t confusion[DF_MAX_CLASSES * DF_MAX_CLASSES];
-  /* Novelty (when asked for): the distribution over the generated sounds; silent sounds
-   * (sum A^2 = 0) have none and are counted apart. */
+  int64_t silent; /* generated sounds with a peak below DF_EVAL_SILENT_PEAK */
+  /* Novelty (when asked for): the distribution over the sounds that are not silent. */
   int novelty_done;
-  int64_t novelty_count, silent;
+  int64_t novelty_count;
   double novelty_min, novelty_median, novelty_mean, novelty_p10, novelty_p90, near_copy_fraction;
   int64_t novelty_hist[DF_NOVELTY_BINS]; /* bins of 0.1 over [0, 1); the last holds >= 0.9 */
 } df_eval_result;

@@ -58,6 +58,9 @@ static void summary(const df_eval_result *r, const df_classifier_card *k) {
     printf("%s%s", i ? ", " : " of the learned classes (", k->class_names[r->real_classes[i]]);
   printf("%s\n", r->real_subset ? ")" : "");
   printf("  classifier accuracy (test)  %.3f\n", k->test_accuracy);
+  if (r->silent)
+    printf("  silent                      %lld of %d generated sounds (peak below -60 dBFS)\n", (long long)r->silent,
+           r->n_generated);
   printf("  Inception Score             %.3f +- %.3f  (real: %.3f, classes: %d)\n", r->is_generated,
          r->is_generated_std, r->is_real, r->n_classes);
   printf("  Frechet distance            %.4g\n", r->fd);
@@ -66,7 +69,7 @@ static void summary(const df_eval_result *r, const df_classifier_card *k) {
   if (r->conditional) printf("  conditioning accuracy       %.3f\n", r->conditioning_accuracy);
   if (r->novelty_done)
     printf("  novelty                     median %.3f, min %.3f, near copies (<= %.1f) %.1f %%%s\n", r->novelty_median,
-           r->novelty_min, 0.1, 100.0 * r->near_copy_fraction, r->silent ? " (some sounds silent)" : "");
+           r->novelty_min, 0.1, 100.0 * r->near_copy_fraction, r->silent ? " (of the sounds not silent)" : "");
 }
 
 int cmd_eval(int argc, char **argv) {

@@ -40,6 +40,7 @@ df_status df_eval_write_json(const char *path, const df_eval_result *r, const ch
 
   cJSON *gen = cJSON_AddObjectToObject(root, "generated");
   cJSON_AddNumberToObject(gen, "count", r->n_generated);
+  cJSON_AddNumberToObject(gen, "silent", (double)r->silent);
   cJSON_AddNumberToObject(gen, "inception_score", r->is_generated);
   cJSON_AddNumberToObject(gen, "inception_score_std", r->is_generated_std);
   cJSON_AddNumberToObject(gen, "diversity", r->diversity_generated);

@@ -181,6 +181,12 @@ static df_status generate(const df_evaluator *ev, const df_model_type *type, voi
   return s;
 }
 
+static int is_silent(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (fabsf(x[i]) >= DF_EVAL_SILENT_PEAK) return 0;
+  return 1;
+}
+
 static int by_value(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -225,10 +231,10 @@ static df_status novelty(const df_evaluator *ev, const float *audio, int count, 
     /* best[] becomes the novelty of each sound that is not silent. */
     int64_t k = 0;
     for (int i = 0; i < count; i++) {
+      if (is_silent(audio + i * per, per)) continue;
       double energy = 0;
       for (int64_t j = 0; j < per; j++) energy += (double)audio[i * per + j] * audio[i * per + j];
-      if (energy > 0) best[k++] = best[i] / energy;
-      else r->silent++;
+      best[k++] = best[i] / energy;
     }
     r->novelty_count = k;
     if (k > 0) {
@@ -285,6 +291,7 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
   int32_t *labels = malloc(sizeof(int32_t) * (size_t)count), *heard = malloc(sizeof(int32_t) * (size_t)count);
   if (!s && !(audio && probs && embed && labels && heard)) s = DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
   if (!s) s = generate(ev, type, model, trained ? trained->examples : NULL, count, labels, audio);
+  for (int i = 0; !s && i < count; i++) r->silent += is_silent(audio + i * per, per);
   if (!s) s = df_classifier_run(ev->o.classifier, audio, count, channels, length, probs, embed);
   if (!s) s = df_inception_score(probs, count, classes, is_splits(count), &r->is_generated, &r->is_generated_std);
   if (!s) s = df_frechet_distance(real.embed, real.n, embed, count, dim, &r->fd);

@@ -122,10 +122,16 @@ df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, vo
   DF_TRY(df_evaluator_run(h->evaluator, type, model, trained, step, &r));
   DF_TRY(append_line(h, &r));
   char line[512];
-  /* A distance that is not a number (a silent model) is never the best. */
-  int better = isfinite(r.fd) && (h->best_fd < 0 || r.fd < h->best_fd);
-  snprintf(line, sizeof line, "step %lld: Frechet distance %.4g, KID %.4g, Inception Score %.3f%s", (long long)step,
-           r.fd, r.kid, r.is_generated, better ? " (best so far: checkpoints/best.safetensors)" : "");
+  /* A distance that is not a number is never the best, nor is a model that is mostly silent
+   * (silence can lie closer to the real sounds than an untrained model's noise). */
+  const int mostly_silent = 2 * r.silent > r.n_generated;
+  int better = isfinite(r.fd) && !mostly_silent && (h->best_fd < 0 || r.fd < h->best_fd);
+  char silent[96] = "";
+  if (r.silent)
+    snprintf(silent, sizeof silent, ", %lld of %d sounds silent%s", (long long)r.silent, r.n_generated,
+             mostly_silent ? " (never the best)" : "");
+  snprintf(line, sizeof line, "step %lld: Frechet distance %.4g, KID %.4g, Inception Score %.3f%s%s", (long long)step,
+           r.fd, r.kid, r.is_generated, silent, better ? " (best so far: checkpoints/best.safetensors)" : "");
   if (h->log) h->log(h->ctx, line);
   if (better) {
     DF_TRY(mark_best(h, &r, checkpoint));
