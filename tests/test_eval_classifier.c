@@ -2,8 +2,10 @@
  * (kicks, snares and hats as tones) beats chance (1/3) by a wide margin on the held-out test
  * and validation splits; its card (classifier.json) is written with the dataset, a second
  * open reuses it without training, a card of other classes than its checkpoint's and a
- * changed manifest.json make it train a new one. */
+ * changed manifest.json make it train a new one, and a training stopped by a signal is an
+ * error (no card) that the next open resumes. */
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,16 @@
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
 
-static int trainings;
+static int trainings, interrupt;
 
 static void on_log(void *ctx, const char *line) {
   printf("     [classifier] %s\n", line);
   if (!strncmp(line, "training", 8)) trainings++;
+  /* Ctrl-C during the training: the trainer stops at the next step with a checkpoint. */
+  if (interrupt && !strncmp(line, "classifier: step", 16)) {
+    interrupt = 0;
+    raise(SIGINT);
+  }
 }
 
 int main(void) {
@@ -129,5 +136,20 @@ int main(void) {
   df_expect_status(df_classifier_open(&o, &c), DF_ERR_INVALID_ARG, "a WaveGAN run folder as the classifier's");
   df_expect_true(strstr(df_last_error(), "'wavegan' model") != NULL, "the message says whose folder it is");
   df_expect_true(trainings == 0 && access(ckpt, F_OK) == 0, "its checkpoint is kept");
+
+  /* A training stopped by a signal got a card and became the dataset's classifier at the step
+   * it stopped at; now it is an error, and the next open resumes it. */
+  snprintf(folder, sizeof folder, "%s/interrupted", scratch);
+  snprintf(card, sizeof card, "%s/classifier.json", folder);
+  o.dir = folder;
+  o.retrain = 0;
+  o.steps = 20;
+  interrupt = 1;
+  df_expect_status(df_classifier_open(&o, &c), DF_ERR_INTERRUPTED, "a classifier training stopped by a signal");
+  df_expect_true(access(card, F_OK) != 0, "... gets no card");
+  if (df_expect_ok(df_classifier_open(&o, &c), "open after the interruption")) {
+    df_expect_true(df_classifier_get_card(c)->step == 20, "it resumed to its last step");
+    df_classifier_close(c);
+  }
   return df_test_finish();
 }

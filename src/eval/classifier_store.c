@@ -290,7 +290,13 @@ static df_status train(const df_classifier_options *o, const char *dir, int fres
   t.progress = on_progress;
   t.ctx = &tl;
   df_train_result res;
-  return df_train_run(&t, &res);
+  DF_TRY(df_train_run(&t, &res));
+  /* A stopped training is no classifier: kept as checkpoints for the next open to resume, it
+   * must not get a card (every later evaluation would use it as it is). */
+  if (res.stopped_by_signal)
+    return DF_FAIL(DF_ERR_INTERRUPTED, "%s: the classifier's training was stopped at step %lld; the next evaluation "
+                   "resumes it", dir, (long long)res.step);
+  return DF_OK;
 }
 
 /* A folder about to be cleared or trained in must not be another model's run folder (an
