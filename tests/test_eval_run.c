@@ -366,6 +366,12 @@ static df_status silent_decode(void *model, const df_tensor *z, const int32_t *l
   return DF_OK;
 }
 
+static df_status nan_decode(void *model, const df_tensor *z, const int32_t *labels, df_tensor *audio) {
+  DF_TRY(loud_type->decode(model, z, labels, audio));
+  ((float *)audio->data)[df_tensor_numel(audio) - 1] = NAN;
+  return DF_OK;
+}
+
 /* Silence: counted in eval.json (generated.silent) and never the best checkpoint. Its
  * embedding lay closer to the real sounds than an untrained model's noise, so the first
  * checkpoint of a silent model was marked best. */
@@ -380,6 +386,12 @@ static void silent_model(const char *run) {
     static df_eval_result r;
     if (df_expect_ok(df_evaluator_run(ev, &silent, m.model, NULL, m.step, &r), "evaluate a silent model"))
       df_expect_true(r.silent == 8 && isfinite(r.fd), "its 8 sounds are counted silent (the distance is finite)");
+    /* A NaN in a sound failed as 'dsyevd did not converge' on the embeddings' covariance. */
+    silent.decode = nan_decode;
+    df_expect_status(df_evaluator_run(ev, &silent, m.model, NULL, m.step, &r), DF_ERR_NUMERIC,
+                     "a model that generates a NaN is refused");
+    df_expect_true(strstr(df_last_error(), "not finite") != NULL, "... saying its sounds are not finite");
+    silent.decode = silent_decode;
     char hook_run[4300], path[4400];
     snprintf(hook_run, sizeof hook_run, "%s/silent-run", scratch);
     snprintf(path, sizeof path, "%s/checkpoints", hook_run);

@@ -291,6 +291,10 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
   int32_t *labels = malloc(sizeof(int32_t) * (size_t)count), *heard = malloc(sizeof(int32_t) * (size_t)count);
   if (!s && !(audio && probs && embed && labels && heard)) s = DF_FAIL(DF_ERR_OOM, "evaluation of %d sounds", count);
   if (!s) s = generate(ev, type, model, trained ? trained->examples : NULL, count, labels, audio);
+  for (int64_t i = 0; !s && i < count * per; i++)
+    if (!isfinite(audio[i]))
+      s = DF_FAIL(DF_ERR_NUMERIC, "step %lld: the model generated sounds that are not finite (NaN or Inf): no metric "
+                  "can measure them", (long long)step);
   for (int i = 0; !s && i < count; i++) r->silent += is_silent(audio + i * per, per);
   if (!s) s = df_classifier_run(ev->o.classifier, audio, count, channels, length, probs, embed);
   if (!s) s = df_inception_score(probs, count, classes, is_splits(count), &r->is_generated, &r->is_generated_std);
