@@ -223,6 +223,11 @@ static void bare_checkpoint(const char *run) {
   rc = df_test_drumforge(scratch, args, &err);
   df_expect_true(rc == 1 && strstr(err, "no best checkpoint yet"), "--checkpoint best before any evaluation says so");
   free(err);
+  snprintf(args, sizeof args, "eval --run '%s/no-such-run' --device cpu", scratch);
+  snprintf(want, sizeof want, "drumforge eval: %s/no-such-run: no such run folder\n", scratch);
+  rc = df_test_drumforge(scratch, args, &err);
+  df_expect_true(rc == 1 && !strcmp(err, want), "a missing run folder is named as such (not 'names no dataset')");
+  free(err);
 }
 
 /* A dataset without a test split cannot be evaluated: said at once, before a classifier is

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -113,6 +114,12 @@ int cmd_eval(int argc, char **argv) {
   if (!run && !strcmp(checkpoint, "best")) return cli_usage_error("eval", "--checkpoint best needs --run DIR");
   if (!run && !data) return cli_usage_error("eval", "--checkpoint without --run needs --data DATASET");
   char dataset[4200], model_path[4300], out_path[4300];
+  struct stat st;
+  /* Said before its config.ini is looked for ('RUN/config.ini names no dataset' misled). */
+  if (run && (stat(run, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    fprintf(stderr, "drumforge eval: %s: no such run folder\n", run);
+    return CLI_FAILED;
+  }
   if (data) snprintf(dataset, sizeof dataset, "%s", data);
   else if (!run_dataset(run, dataset, sizeof dataset))
     return cli_usage_error("eval", "%s/config.ini names no dataset: give --data DATASET", run);
