@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "train/signals.h"
 
@@ -53,7 +55,7 @@ static void stop_signal_during_write(void) {
 
 int main(void) {
   df_test_begin("test_fileio");
-  char dir[4096], path[4200], tmp[4300];
+  char dir[4096], path[4200];
   df_test_scratch_dir("fileio", dir, sizeof dir);
   snprintf(path, sizeof path, "%s/a/b/file.bin", dir);
   char parent[4200];
@@ -66,8 +68,7 @@ int main(void) {
     df_expect_true(len == 5 && memcmp(data, "hello", 5) == 0, "content round-trips");
     free(data);
   }
-  df_atomic_tmp_name(path, tmp, sizeof tmp);
-  df_expect_true(access(tmp, F_OK) != 0, "no temporary file remains after commit");
+  df_expect_true(df_test_count_temporaries(parent) == 0, "no temporary file remains after commit");
 
   df_atomic_file f;
   df_expect_ok(df_atomic_open(&f, path), "open for overwrite");
@@ -77,7 +78,24 @@ int main(void) {
     df_expect_true(len == 5 && memcmp(data, "hello", 5) == 0, "abort leaves the old file intact");
     free(data);
   }
-  df_expect_true(access(tmp, F_OK) != 0, "abort removes the temporary file");
+  df_expect_true(df_test_count_temporaries(parent) == 0, "abort removes the temporary file");
+
+  /* Two writers of one path in one process each have their own temporary file: the second
+   * one's open used to truncate the first one's (one name per process), and a commit then
+   * failed or renamed the other's half-written data into place. */
+  df_atomic_file w1, w2;
+  if (df_expect_ok(df_atomic_open(&w1, path), "a first writer") &&
+      df_expect_ok(df_atomic_open(&w2, path), "a second writer of the same path")) {
+    df_expect_true(strcmp(w1.tmp_path, w2.tmp_path) != 0, "... writes to another temporary name");
+    fputs("the first writer's", w1.fp);
+    fputs("second", w2.fp);
+    df_expect_ok(df_atomic_commit(&w1), "the first commit");
+    df_expect_ok(df_atomic_commit(&w2), "the second commit");
+    if (df_expect_ok(df_read_file(path, &data, &len), "read after both commits")) {
+      df_expect_true(len == 6 && memcmp(data, "second", 6) == 0, "the file holds the last commit's content, whole");
+      free(data);
+    }
+  }
 
   char missing[4300];
   snprintf(missing, sizeof missing, "%s/nope/file", dir);
@@ -109,19 +127,62 @@ int main(void) {
     df_expect_status(s, DF_ERR_IO, "a full disk is reported");
     df_expect_true(strstr(df_last_error(), "No space") != NULL, "the error says the disk is full");
   }
-  /* Leftovers of killed runs are recognised by their PID: gone, or ours (a process that had
-   * it before); a live process's are not, nor anything that is not a PID. */
-  char own[32];
+  /* Leftovers of killed runs are recognised by their PID: a process that is gone, or one
+   * (ours too) that started after the file last changed (the PID was reused); a live writer's
+   * are not, nor anything that is not a PID. */
+  char own[32], fresh[4300];
+  snprintf(fresh, sizeof fresh, "%s/fresh.tmp", dir);
+  df_test_write_text(fresh, "x");
   snprintf(own, sizeof own, "%ld", (long)getpid());
-  df_expect_true(df_leftover_pid_gone(own), "our own PID in a leftover's name: a dead process's");
-  df_expect_true(!df_leftover_pid_gone("1"), "PID 1 (alive): not a leftover");
+  df_expect_true(!df_leftover_pid_gone(own, fresh), "our PID, a file written since we started: ours, not a leftover");
+  df_expect_true(!df_leftover_pid_gone("1", fresh), "PID 1 (alive), a file written since it started: not a leftover");
+  /* A process started after the file changed (its status change time, which no one can set
+   * back, with 2 s of slack) did not write it: it reused the PID, so the file is a leftover,
+   * for that process too. The child reports its own verdict in its exit status. */
+  int ready[2], hold[2];
+  if (pipe(ready) == 0 && pipe(hold) == 0) {
+    nanosleep(&(struct timespec){.tv_sec = 3, .tv_nsec = 100000000}, NULL);
+    pid_t later = fork();
+    if (later == 0) {
+      char mine[32], byte = 0;
+      close(hold[1]);
+      snprintf(mine, sizeof mine, "%ld", (long)getpid());
+      byte = (char)df_leftover_pid_gone(mine, fresh);
+      if (write(ready[1], &byte, 1) != 1) _exit(2);
+      _exit(read(hold[0], &byte, 1) < 0 ? 2 : 0); /* alive until the parent has checked */
+    }
+    char verdict = 0;
+    int got = later > 0 && read(ready[0], &verdict, 1) == 1;
+    snprintf(own, sizeof own, "%ld.4", (long)later);
+    df_expect_true(got && df_leftover_pid_gone(own, fresh), "a live process started after the file changed: a leftover");
+    df_expect_true(got && verdict == 1, "... also when that process asks about its own PID");
+    close(hold[1]);
+    waitpid(later, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(hold[0]);
+  }
   pid_t child = fork();
   if (child == 0) _exit(0);
   waitpid(child, NULL, 0);
+  snprintf(own, sizeof own, "%ld.3", (long)child);
+  df_expect_true(child > 0 && df_leftover_pid_gone(own, fresh), "an exited child's PID (PID.N): a leftover");
   snprintf(own, sizeof own, "%ld", (long)child);
-  df_expect_true(child > 0 && df_leftover_pid_gone(own), "an exited child's PID: a leftover");
-  df_expect_true(!df_leftover_pid_gone("12x") && !df_leftover_pid_gone("") && !df_leftover_pid_gone("99999999999"),
+  df_expect_true(!df_leftover_pid_gone("12x", fresh) && !df_leftover_pid_gone("", fresh) &&
+                     !df_leftover_pid_gone("99999999999", fresh) && !df_leftover_pid_gone("1.", fresh) &&
+                     !df_leftover_pid_gone("1.2.3", fresh),
                  "text that is not a PID: not a leftover");
+  /* df_remove_stale_temporaries parses both name forms. */
+  char stale_old[4300], stale_new[4300], live[4300];
+  snprintf(stale_old, sizeof stale_old, "%s/a.wav.tmp.%ld", dir, (long)child);
+  snprintf(stale_new, sizeof stale_new, "%s/b.wav.tmp.%ld.12", dir, (long)child);
+  snprintf(live, sizeof live, "%s/c.wav.tmp.%ld.0", dir, (long)getpid());
+  df_test_write_text(stale_old, "x");
+  df_test_write_text(stale_new, "x");
+  df_test_write_text(live, "x");
+  df_remove_stale_temporaries(dir, NULL, 0);
+  df_expect_true(access(stale_old, F_OK) != 0 && access(stale_new, F_OK) != 0 && access(live, F_OK) == 0,
+                 "stale temporaries (NAME.tmp.PID and NAME.tmp.PID.N) are removed, a live writer's kept");
   /* A named pipe is refused before it is opened (opening one blocks until a writer comes). */
   char fifo[4300];
   snprintf(fifo, sizeof fifo, "%s/pipe", dir);

@@ -148,29 +148,30 @@ int main(void) {
   /* The user's own files in OUT that only look like prepare's are left alone; an old shard
    * and a killed run's temporary file are prepare's and go. */
   mkdir(out_dir, 0777);
-  static const char *const theirs[] = {"manifest.json.bak", "test-results.h5", "train-notes.h5.txt", "train-00000.h5x"};
-  static const char *const ours[] = {"train-00007.h5", "manifest.json.tmp.12345"};
+  static const char *const theirs[] = {"manifest.json.bak", "test-results.h5", "train-notes.h5.txt", "train-00000.h5x",
+                                       "train-00001.h5.tmp.12345.old"};
+  static const char *const ours[] = {"train-00007.h5", "manifest.json.tmp.12345", "train-00003.h5.tmp.12345.7"};
   char keep[4400];
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     snprintf(keep, sizeof keep, "%s/%s", out_dir, theirs[i]);
     df_test_write_text(keep, "the user's");
   }
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 3; i++) {
     snprintf(keep, sizeof keep, "%s/%s", out_dir, ours[i]);
     df_test_write_text(keep, "an old run's");
   }
   if (df_expect_ok(df_prepare(&o, NULL), "prepare: resample, trim, pad")) {
     int kept = 1, gone = 1;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
       snprintf(keep, sizeof keep, "%s/%s", out_dir, theirs[i]);
       kept &= access(keep, F_OK) == 0;
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
       snprintf(keep, sizeof keep, "%s/%s", out_dir, ours[i]);
       gone &= access(keep, F_OK) != 0;
     }
     df_expect_true(kept, "files in OUT named like but not made by prepare (manifest.json.bak, test-results.h5) are kept");
-    df_expect_true(gone, "an old shard and a stale temporary manifest in OUT are replaced");
+    df_expect_true(gone, "an old shard and stale temporary files (NAME.tmp.PID, NAME.tmp.PID.N) in OUT are replaced");
     load(out_dir, &d);
     df_audio a = {x, 2000, 1, 44100}, r;
     df_audio_resample(&a, 16000, &r);

@@ -1,4 +1,4 @@
-/* Crash-safe file writing: data goes to a temporary file beside the target ("NAME.tmp.PID"),
+/* Crash-safe file writing: data goes to a temporary file beside the target ("NAME.tmp.PID.N"),
  * is fsync'd, renamed over the target and the directory fsync'd, so a killed process never
  * leaves a half-written file under the final name. */
 #ifndef DRUMFORGE_FILEIO_H
@@ -19,7 +19,7 @@ typedef struct df_atomic_file {
   char tmp_path[4200]; /* the temporary name */
 } df_atomic_file;
 
-/* Opens PATH.tmp.PID for writing. */
+/* Opens PATH.tmp.PID.N (df_atomic_tmp_name) for writing. */
 df_status df_atomic_open(df_atomic_file *f, const char *path);
 /* Flushes, fsyncs, closes and renames onto the final name; reports write errors such as a
  * full disk naming the file. On failure the temporary file is removed. */
@@ -28,14 +28,16 @@ df_status df_atomic_commit(df_atomic_file *f);
  * df_atomic_commit does nothing. */
 void df_atomic_abort(df_atomic_file *f);
 
-/* The temporary name df_atomic_open would use, for libraries that open files themselves
- * (HDF5): write to it, then df_atomic_rename(tmp, path). */
+/* A temporary name for path, as df_atomic_open uses, for libraries that open files themselves
+ * (HDF5): write to it, then df_atomic_rename(tmp, path). Each call gives another name
+ * (PATH.tmp.PID.N, N counting the calls), so writers of one path never share one. */
 void df_atomic_tmp_name(const char *path, char *tmp, size_t len);
-/* 1 when digits (the PID part of a temporary or work name) names a process that is gone, so
- * what it left is a killed run's leftover: no such process here, or our own PID (a process
- * that had it before us). 0 for a live process (a reused PID too) or anything not a PID. */
-int df_leftover_pid_gone(const char *digits);
-/* Removes the temporary files ("NAME.tmp.PID", df_atomic_tmp_name) in dir whose process is
+/* 1 when digits (the part of a temporary or work name after ".tmp.": "PID", or "PID.N" as
+ * df_atomic_tmp_name makes) names a process that can no longer be writing path, so path is a
+ * killed run's leftover: no such process, or the process with that PID (ours too) started
+ * after path last changed, so the PID was reused. 0 for a live writer, or anything not a PID. */
+int df_leftover_pid_gone(const char *digits, const char *path);
+/* Removes the temporary files ("NAME.tmp.PID.N" or "NAME.tmp.PID") in dir whose process is
  * gone: writes a killed run never finished. With kinds, only NAMEs ending in one of them
  * (case ignored). A live process's files are left alone. */
 void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int n_kinds);

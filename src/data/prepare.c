@@ -295,7 +295,7 @@ static size_t digit_run(const char *s) {
 }
 
 /* Exactly what prepare writes: manifest.json and SPLIT-NNNNN.h5, or one of their temporary
- * files (NAME.tmp.PID). Anything else in OUT is the user's (manifest.json.bak,
+ * files (NAME.tmp.PID.N). Anything else in OUT is the user's (manifest.json.bak,
  * test-results.h5) and is never removed. */
 static int is_ours(const char *name) {
   static const char *prefixes[] = {"train-", "validation-", "test-"};
@@ -305,8 +305,11 @@ static int is_ours(const char *name) {
     size_t pl = strlen(prefixes[i]), nd = digit_run(name + pl);
     if (!strncmp(name, prefixes[i], pl) && nd && !strncmp(name + pl + nd, ".h5", 3)) rest = name + pl + nd + 3;
   }
-  if (!rest) return 0;
-  return !*rest || (!strncmp(rest, ".tmp.", 5) && digit_run(rest + 5) && !rest[5 + digit_run(rest + 5)]);
+  if (!rest || !*rest) return rest != NULL;
+  if (strncmp(rest, ".tmp.", 5) || !digit_run(rest + 5)) return 0;
+  rest += 5 + digit_run(rest + 5); /* .tmp.PID, or .tmp.PID.N (df_atomic_tmp_name) */
+  if (*rest == '.' && digit_run(rest + 1)) rest += 1 + digit_run(rest + 1);
+  return !*rest;
 }
 
 /* Removes the shards, manifest and their temporary files in dir; anything else stays. */
@@ -330,21 +333,17 @@ static void remove_work(const char *work) {
   rmdir(work);
 }
 
-/* 1 for a work folder name of a run that was killed: its process is gone (or its pid is ours
- * now); a concurrent prepare's folder is left alone. */
-static int stale_work(const char *name) {
-  size_t pl = strlen(WORK_PREFIX);
-  return !strncmp(name, WORK_PREFIX, pl) && df_leftover_pid_gone(name + pl);
-}
-
+/* Removes the work folders of runs that were killed (df_leftover_pid_gone); a concurrent
+ * prepare's folder is left alone. */
 static void remove_stale_work(const char *out) {
   DIR *d = opendir(out);
   if (!d) return;
   char path[4400];
+  const size_t pl = strlen(WORK_PREFIX);
   for (struct dirent *e = readdir(d); e; e = readdir(d)) {
-    if (!stale_work(e->d_name)) continue;
+    if (strncmp(e->d_name, WORK_PREFIX, pl)) continue;
     snprintf(path, sizeof path, "%s/%s", out, e->d_name);
-    remove_work(path);
+    if (df_leftover_pid_gone(e->d_name + pl, path)) remove_work(path);
   }
   closedir(d);
 }

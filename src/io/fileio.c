@@ -8,26 +8,65 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/check.h"
 
+/* The PID names the writing process for the leftover check; the count of names this process
+ * made keeps two writers of one path in one process (threads, or a writer while another is
+ * open) off each other's temporary file. */
 void df_atomic_tmp_name(const char *path, char *tmp, size_t len) {
+  static atomic_ulong made;
   if (!tmp || !len) return;
-  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+  snprintf(tmp, len, "%s.tmp.%ld.%lu", path, (long)getpid(), atomic_fetch_add(&made, 1));
 }
 
-int df_leftover_pid_gone(const char *digits) {
-  if (!digits) return 0;
+/* When process pid started, in seconds since the epoch (a little early, never late); -1 when
+ * /proc does not say. Its start time is field 22 of /proc/PID/stat, in clock ticks after boot;
+ * the command name (field 2, in parentheses) may hold spaces. */
+static double process_started(long pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *fp = fopen(path, "r");
+  if (!fp) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')');
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  unsigned long long ticks;
+  struct timespec now, up;
+  if (!p || sscanf(p, " %llu", &ticks) != 1 || clock_gettime(CLOCK_REALTIME, &now) ||
+      clock_gettime(CLOCK_BOOTTIME, &up))
+    return -1;
+  double boot = (double)(now.tv_sec - up.tv_sec) + 1e-9 * (double)(now.tv_nsec - up.tv_nsec);
+  return boot + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+int df_leftover_pid_gone(const char *digits, const char *path) {
+  if (!digits || !path) return 0;
   char *end;
   errno = 0;
   long pid = strtol(digits, &end, 10);
+  /* "PID" or "PID.N" (df_atomic_tmp_name); the older names had the PID only. */
+  if (end != digits && *end == '.' && end[1] >= '0' && end[1] <= '9') strtoul(end + 1, &end, 10);
   if (end == digits || *end || errno || pid <= 0 || pid > INT_MAX) return 0;
-  return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+  if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 1;
+  /* A live process with that PID wrote it only if it changed since that process started:
+   * otherwise the PID was reused (after a reboot, in a restarted container, or by us). The
+   * slack covers file systems that store times to the second or two (FAT). */
+  struct stat sb;
+  double started = process_started(pid);
+  if (started < 0) return pid == (long)getpid(); /* no /proc: ours can only be a predecessor's */
+  if (stat(path, &sb) != 0) return 0;
+  time_t changed = sb.st_mtime > sb.st_ctime ? sb.st_mtime : sb.st_ctime;
+  return (double)changed + 2.0 < started;
 }
 
 void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int n_kinds) {
@@ -36,16 +75,15 @@ void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int 
   for (struct dirent *e; (e = readdir(d));) {
     const char *tmp = NULL;
     for (const char *p = strstr(e->d_name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) tmp = p;
-    if (!tmp || !df_leftover_pid_gone(tmp + 5)) continue;
+    if (!tmp) continue;
     int wanted = n_kinds == 0;
     for (int k = 0; k < n_kinds; k++) {
       size_t n = strlen(kinds[k]);
       wanted |= (size_t)(tmp - e->d_name) > n && !strncasecmp(tmp - n, kinds[k], n);
     }
-    if (!wanted) continue;
     char path[4600];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
+    if (wanted && df_leftover_pid_gone(tmp + 5, path)) unlink(path);
   }
   closedir(d);
 }

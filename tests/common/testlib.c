@@ -1,5 +1,6 @@
 #include "common/testlib.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -202,4 +203,12 @@ const char *df_test_scratch_dir(const char *name, char *buf, size_t len) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not prepare %s\n", buf);
   return buf;
+}
+
+int df_test_count_temporaries(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));) n += strstr(e->d_name, ".tmp.") != NULL;
+  if (d) closedir(d);
+  return n;
 }

@@ -60,5 +60,7 @@ int df_expect_fd_gradient(const char *what, float *x, int64_t n, const float *an
  * the build tree for this test (removed and recreated). */
 const char *df_test_source_path(const char *rel, char *buf, size_t len);
 const char *df_test_scratch_dir(const char *name, char *buf, size_t len);
+/* The temporary files (names holding ".tmp.", as df_atomic_tmp_name makes) in dir. */
+int df_test_count_temporaries(const char *dir);
 
 #endif
