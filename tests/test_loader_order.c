@@ -251,6 +251,20 @@ int main(void) {
   }
   o.split = DF_SPLIT_TRAIN;
   expect_refused(&o, "shard train-00000.h5 is listed twice", "a shard listed twice in manifest.json");
+  /* Shards of another dataset (other class names) would train with the wrong label names:
+   * the manifest's class_names must be the shards'. inspect reads the same way. */
+  df_test_write_dataset(tampered, train, 3, val, 1, C, L, 3);
+  if (df_read_file(to, &data, &len) == DF_OK) {
+    char *c1 = strstr(data, "\"c1\"");
+    if (c1) {
+      memcpy(c1, "\"hh\"", 4); /* the same length */
+      df_write_file_atomic(to, data, len);
+    }
+    free(data);
+  }
+  expect_refused(&o, "train-00000.h5: class 1 is 'c1', but manifest.json says 'hh'", "a shard with other class names");
+  df_dataset_summary sum;
+  df_expect_status(df_dataset_summarize(tampered, &sum), DF_ERR_FORMAT, "... also for inspect's summary");
   o.path = "/nonexistent/dataset";
   df_expect_status(df_loader_open(&o, &ld), DF_ERR_NOT_FOUND, "a missing dataset is reported");
   return df_test_finish();

@@ -265,7 +265,7 @@ static df_status parse_classes(const df_loader *ld, const char *list, int *wante
 static df_status add_shard(df_loader *ld, const char *path, const manifest_info *listed, int listed_index) {
   df_shard *s;
   DF_TRY(df_shard_open(path, &s));
-  df_status st = listed ? shard_check_listed(s, listed->split[listed_index], listed->examples[listed_index]) : DF_OK;
+  df_status st = listed ? shard_check_listed(s, listed, listed_index) : DF_OK;
   if (st != DF_OK) {
     df_shard_close(s);
     return st;

@@ -253,6 +253,25 @@ static df_status parse_shards(const char *dir, const char *path, const cJSON *ro
   return DF_OK;
 }
 
+/* class_names, which the shards must repeat (a shard of another dataset put in would train
+ * with other label names). */
+static df_status parse_class_names(const char *path, const cJSON *root, manifest_info *mi) {
+  const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "class_names");
+  mi->n_classes = -1;
+  if (!names) return DF_OK;
+  if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) > DF_MAX_CLASSES)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: \"class_names\" is not a list of at most %d names", path, DF_MAX_CLASSES);
+  mi->n_classes = 0;
+  const cJSON *name;
+  cJSON_ArrayForEach(name, names) {
+    if (!cJSON_IsString(name) || strlen(name->valuestring) >= DF_CLASS_NAME_LEN)
+      return DF_FAIL(DF_ERR_FORMAT, "%s: class_names entry %d is not a name of at most %d characters", path,
+                     mi->n_classes, DF_CLASS_NAME_LEN - 1);
+    snprintf(mi->class_names[mi->n_classes++], DF_CLASS_NAME_LEN, "%s", name->valuestring);
+  }
+  return DF_OK;
+}
+
 df_status manifest_read(const char *dir, manifest_info *mi) {
   memset(mi, 0, sizeof *mi);
   char path[4200];
@@ -271,6 +290,7 @@ df_status manifest_read(const char *dir, manifest_info *mi) {
   else if (!cJSON_IsNumber(ver) || ver->valueint > DF_DATASET_FORMAT_VERSION)
     st = DF_FAIL(DF_ERR_FORMAT, "%s: format version newer than this drumforge reads (%d)", path,
                  DF_DATASET_FORMAT_VERSION);
+  if (st == DF_OK) st = parse_class_names(path, root, mi);
   if (st == DF_OK) st = parse_shards(dir, path, root, mi);
   mi->rejected = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "rejected"));
   mi->skipped = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "skipped"));

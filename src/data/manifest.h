@@ -36,6 +36,8 @@ typedef struct manifest_info {
   df_split *split;
   int64_t *examples;
   int64_t rejected, skipped;
+  int n_classes; /* -1: the manifest lists no class_names (one written by hand) */
+  char class_names[DF_MAX_CLASSES][DF_CLASS_NAME_LEN];
 } manifest_info;
 
 df_status manifest_read(const char *dir, manifest_info *out);

@@ -24,7 +24,7 @@ df_status shard_buffer_init(shard_buffer *b, const df_shard_info *info, df_split
 df_status shard_buffer_add(shard_buffer *b, const float *audio, int32_t label, int64_t start,
                            int augment, const char *source, const char *group, const char *pattern);
 /* Writes the buffered examples to path: HDF5 builds the file in memory, and it is written
- * through a temporary name ("path.tmp.PID") renamed when complete; a full disk is an error
+ * through a temporary name ("path.tmp.PID.N") renamed when complete; a full disk is an error
  * with the errno. int16 shards take scale = max(1, peak) / 32767, so nothing clips. */
 df_status shard_buffer_write(const shard_buffer *b, const char *path);
 /* Empties the buffer for the next shard (keeps the allocation). */
@@ -35,9 +35,11 @@ void shard_buffer_free(shard_buffer *b);
  * call from any thread (no HDF5: the audio is memory-mapped or was read at open). */
 void shard_copy_example(const df_shard *s, int64_t i, float *dst);
 
-/* DF_ERR_FORMAT unless the shard holds what manifest.json says of it: `examples` examples,
- * every one in `split` (a shard replaced, cut or renamed after prepare). */
-df_status shard_check_listed(const df_shard *s, df_split split, int64_t examples);
+/* DF_ERR_FORMAT unless the shard holds what manifest.json (mi) says of its entry i: that many
+ * examples, every one in that split, and the manifest's class names, when it lists them (a
+ * shard replaced, cut or renamed after prepare, or one of another dataset). */
+struct manifest_info;
+df_status shard_check_listed(const df_shard *s, const struct manifest_info *mi, int i);
 
 /* 1 when two shards have the same rate, length, channels, kind and classes (one dataset). */
 int shard_same_layout(const df_shard_info *a, const df_shard_info *b);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "data/h5util.h"
+#include "data/manifest.h"
 #include "data/shard.h"
 
 struct df_shard {
@@ -238,14 +239,24 @@ df_status df_shard_meta(const df_shard *s, int64_t i, df_example_meta *m) {
   return DF_OK;
 }
 
-df_status shard_check_listed(const df_shard *s, df_split split, int64_t examples) {
+df_status shard_check_listed(const df_shard *s, const manifest_info *mi, int i) {
+  const df_split split = mi->split[i];
+  const int64_t examples = mi->examples[i];
   if (s->info.examples != examples)
     return DF_FAIL(DF_ERR_FORMAT, "%s: %lld examples, but manifest.json says %lld (the shard was changed after prepare?)",
                    s->path, (long long)s->info.examples, (long long)examples);
-  for (int64_t i = 0; i < s->info.examples; i++)
-    if (s->split[i] != (uint8_t)split)
+  for (int64_t k = 0; k < s->info.examples; k++)
+    if (s->split[k] != (uint8_t)split)
       return DF_FAIL(DF_ERR_FORMAT, "%s: example %lld is in the %s split, but manifest.json lists the shard as %s",
-                     s->path, (long long)i, df_split_name((df_split)s->split[i]), df_split_name(split));
+                     s->path, (long long)k, df_split_name((df_split)s->split[k]), df_split_name(split));
+  if (mi->n_classes < 0) return DF_OK; /* a manifest written by hand may not list them */
+  for (int c = 0; c < s->info.n_classes && c < mi->n_classes; c++)
+    if (strcmp(s->info.class_names[c], mi->class_names[c]))
+      return DF_FAIL(DF_ERR_FORMAT, "%s: class %d is '%s', but manifest.json says '%s' (a shard of another dataset?)",
+                     s->path, c, s->info.class_names[c], mi->class_names[c]);
+  if (s->info.n_classes != mi->n_classes)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: %d classes, but manifest.json lists %d (a shard of another dataset?)", s->path,
+                   s->info.n_classes, mi->n_classes);
   return DF_OK;
 }
 

@@ -38,7 +38,7 @@ static df_status add_shard(tally *t, const char *path, const manifest_info *list
     st = DF_FAIL(DF_ERR_FORMAT, "%s: rate, length, channels, kind or classes differ from the first shard", path);
   }
   if (st == DF_OK && listed)
-    st = shard_check_listed(s, listed->split[listed_index], listed->examples[listed_index]);
+    st = shard_check_listed(s, listed, listed_index);
   for (int64_t i = 0; i < in->examples && st == DF_OK; i++) {
     df_example_meta m;
     df_shard_meta(s, i, &m);

@@ -113,6 +113,8 @@ int64_t df_test_write_dataset(const char *dir, const int *train_shards, int n_tr
   cJSON *root = cJSON_CreateObject(), *shards = cJSON_CreateArray();
   cJSON_AddStringToObject(root, "format", "drumforge-dataset");
   cJSON_AddNumberToObject(root, "format_version", DF_DATASET_FORMAT_VERSION);
+  cJSON *names = cJSON_AddArrayToObject(root, "class_names");
+  for (int c = 0; c < n_classes; c++) cJSON_AddItemToArray(names, cJSON_CreateString(info.class_names[c]));
   cJSON_AddItemToObject(root, "shards", shards);
   int64_t k = 0;
   float *x = malloc(sizeof(float) * (size_t)channels * (size_t)length);
