@@ -4,6 +4,7 @@
  * from the file system without console errors or broken images, finds every audio player's
  * file, and saves a screenshot (tests/scratch/report_render/screenshot.png). */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/datafiles.h"
 #include "common/testlib.h"
 #include "common/train_fixture.h"
+#include "drumforge/audio.h"
 #include "drumforge/eval.h"
 #include "drumforge/fileio.h"
 
@@ -112,6 +114,31 @@ static void odd_metrics(char *odd, size_t len) {
   if (df_expect_ok(df_read_file(path, &svg, &n), "read a one-point chart"))
     df_expect_true(strstr(svg, ">step 1<") && !strstr(svg, "step 2") && strstr(svg, ">0.25<") && !strstr(svg, "1.25"),
                    "a chart of one point names its step and value only (not step 2)");
+  /* Previews of a class named with URL characters (space, #, ?, %) and markup: its file's
+   * URLs (player, spectrogram) are percent-encoded, its name in the text escaped. */
+  char step_dir[4400], wav[4600];
+  snprintf(step_dir, sizeof step_dir, "%s/previews/step-000000002", dir);
+  df_mkdirs(step_dir);
+  float tone[256];
+  for (int i = 0; i < 256; i++) tone[i] = 0.5f * sinf(0.2f * (float)i);
+  const df_audio a = {tone, 256, 1, 16000};
+  snprintf(wav, sizeof wav, "%s/00_hi hat#1?50%%&<x>.wav", step_dir);
+  df_expect_ok(df_audio_write(wav, &a, DF_AUDIO_PCM16), "a preview of class 'hi hat#1?50%&<x>'");
+  free(text);
+  text = NULL;
+  snprintf(path, sizeof path, "%s/index.html", odd);
+  snprintf(cmd, sizeof cmd, "'%s' report --run '%s' > /dev/null", DF_DRUMFORGE_EXE, dir);
+  if (df_expect_true(run_cmd(cmd) == 0, "a report with that preview") &&
+      df_expect_ok(df_read_file(path, &text, &n), "read its page")) {
+    df_expect_true(strstr(text, "src=\"../previews/step-000000002/00_hi%20hat%231%3F50%25%26%3Cx%3E.wav\"") != NULL,
+                   "the player's URL is percent-encoded");
+    df_expect_true(strstr(text, "src=\"mel/step-000000002-00_hi%20hat%231%3F50%25%26%3Cx%3E.png\"") != NULL,
+                   "the spectrogram's URL is percent-encoded");
+    df_expect_true(strstr(text, "<span>00_hi hat#1?50%&amp;&lt;x&gt;.wav</span>") && !strstr(text, "<x>"),
+                   "the file name in the text is escaped");
+  }
+  snprintf(path, sizeof path, "%s/mel/step-000000002-00_hi hat#1?50%%&<x>.png", odd);
+  df_expect_true(access(path, F_OK) == 0, "the spectrogram is written under the name its URL encodes");
   free(text);
   free(svg);
 }
@@ -203,9 +230,10 @@ int main(void) {
            flags, scratch, odd, dom);
   if (df_expect_true(run_cmd(cmd) == 0, "chromium loads the page of odd metric names") &&
       df_expect_ok(df_read_file(dom, &odd_dom, &len), "read its DOM"))
-    df_expect_true(count(odd_dom, "<img ") == 5 && count(odd_dom, "class=\"missing\"") == 0 &&
+    df_expect_true(count(odd_dom, "<img ") == 6 && count(odd_dom, "class=\"missing\"") == 0 &&
                        strstr(odd_dom, "alt=\"a&quot;b over the steps\"") && !strstr(odd_dom, "</script>"),
-                   "... its 5 charts load, named as written (a\"b), no script element");
+                   "... its 5 charts and the spectrogram of class 'hi hat#1?50%&<x>' load, named as written (a\"b), "
+                   "no script element");
   free(odd_dom);
   if (df_expect_ok(df_read_file(log, &errors, &len), "read chromium's log"))
     df_expect_true(!strstr(errors, "Uncaught") && !strstr(errors, ":CONSOLE") , "no console errors or messages");

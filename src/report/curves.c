@@ -74,6 +74,16 @@ void rp_escape(FILE *fp, const char *text) {
   }
 }
 
+void rp_url_escape(FILE *fp, const char *component) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)component; *p; p++) {
+    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+      fputc(*p, fp);
+    else
+      fprintf(fp, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+  }
+}
+
 static df_status chart(const char *path, const char *name, const double *x, const double *y, int n) {
   const double W = 480, H = 200, L = 60, R = 10, T = 24, B = 28;
   double x0 = x[0], x1 = x[0], y0 = y[0], y1 = y[0];
@@ -133,7 +143,9 @@ df_status rp_curves(FILE *html, const char *out_dir, const rp_series *s) {
     chart_file(s->name[k], k, file, sizeof file);
     snprintf(path, sizeof path, "%s/%s", dir, file);
     DF_TRY(chart(path, s->name[k], s->step[k], s->value[k], s->count[k]));
-    fprintf(html, "<img src=\"curves/%s\" alt=\"", file);
+    fprintf(html, "<img src=\"curves/");
+    rp_url_escape(html, file);
+    fprintf(html, "\" alt=\"");
     rp_escape(html, s->name[k]);
     fprintf(html, " over the steps\" onerror=\"this.classList.add('missing')\">\n");
   }

@@ -80,6 +80,18 @@ static int class_id(const real_set *r, const char *name) {
   return -1;
 }
 
+/* An image of mel/PREFIXFILE with a caption: file and class names go into the URL
+ * percent-encoded (a '#', '?', '%' or space would end or change it), into text escaped. */
+static void captioned_image(FILE *f, const char *prefix, const char *file, const char *what, const char *name) {
+  fprintf(f, "<div><img src=\"mel/%s", prefix);
+  rp_url_escape(f, file);
+  fprintf(f, "\" alt=\"%s", what);
+  rp_escape(f, name);
+  fprintf(f, "\" onerror=\"this.classList.add('missing')\"><figcaption>%s", what);
+  rp_escape(f, name);
+  fprintf(f, "</figcaption></div>");
+}
+
 /* Spectrograms of the newest previews beside a real example of their class. */
 static df_status mel_pairs(FILE *f, const char *run, const char *out, const char *step_dir, real_set *real) {
   char dir[4300], mel_dir[4300];
@@ -88,22 +100,25 @@ static df_status mel_pairs(FILE *f, const char *run, const char *out, const char
   DF_TRY(df_mkdirs(mel_dir));
   int n;
   char **files = list(dir, "", ".wav", &n);
-  fprintf(f, "<h2>Mel spectrograms: %s</h2>\n<p>Generated previews (left) next to a real training example of the "
-             "same class (right), log-Mel power over 80 dB.</p>\n<div class=\"pairs\">\n", step_dir);
+  fprintf(f, "<h2>Mel spectrograms: ");
+  rp_escape(f, step_dir);
+  fprintf(f, "</h2>\n<p>Generated previews (left) next to a real training example of the same class (right), "
+             "log-Mel power over 80 dB.</p>\n<div class=\"pairs\">\n");
   df_status s = DF_OK;
   for (int i = 0; !s && i < n && i < MAX_PREVIEW_IMAGES; i++) {
-    char wav[4400], png[4400], cls[64];
+    char wav[4400], png[4500], rel[4400], cls[64];
     snprintf(wav, sizeof wav, "%s/%s", dir, files[i]);
     df_audio_read_options ro = {1, 0};
     df_audio a;
     s = df_audio_read(wav, &ro, &a);
     if (s) break;
-    snprintf(png, sizeof png, "%s/%s-%.*s.png", mel_dir, step_dir, (int)(strlen(files[i]) - 4), files[i]);
+    snprintf(rel, sizeof rel, "%s-%.*s.png", step_dir, (int)(strlen(files[i]) - 4), files[i]);
+    snprintf(png, sizeof png, "%s/%s", mel_dir, rel);
     s = df_mel_png(png, a.data, a.frames, a.rate);
     df_audio_free(&a);
     preview_class(files[i], cls, sizeof cls);
-    fprintf(f, "<figure class=\"pair\"><div><img src=\"mel/%s-%.*s.png\" alt=\"generated %s\" onerror=\"this.classList.add('missing')\">"
-               "<figcaption>generated %s</figcaption></div>", step_dir, (int)(strlen(files[i]) - 4), files[i], files[i], files[i]);
+    fprintf(f, "<figure class=\"pair\">");
+    captioned_image(f, "", rel, "generated ", files[i]);
     int c = real ? class_id(real, cls) : -1;
     if (!cls[0] && real) c = i % real->ex.info.n_classes; /* unconditional: one class after another */
     while (real && c >= 0 && c < real->ex.info.n_classes && real->first[c] < 0 && !cls[0]) c = (c + 1) % real->ex.info.n_classes;
@@ -115,8 +130,8 @@ static df_status mel_pairs(FILE *f, const char *run, const char *out, const char
         s = df_mel_png(png, real->ex.audio + (int64_t)real->first[c] * in->channels * in->length, in->length, in->rate);
         real->written[c] = 1;
       }
-      fprintf(f, "<div><img src=\"mel/real-%s.png\" alt=\"real %s\" onerror=\"this.classList.add('missing')\">"
-                 "<figcaption>real %s</figcaption></div>", name, name, name);
+      snprintf(rel, sizeof rel, "%s.png", name);
+      captioned_image(f, "real-", rel, "real ", name);
     }
     fprintf(f, "</figure>\n");
   }
@@ -132,11 +147,18 @@ static void players(FILE *f, const char *run, char **steps, int n_steps) {
     snprintf(dir, sizeof dir, "%s/previews/%s", run, steps[k]);
     int n;
     char **files = list(dir, "", ".wav", &n);
-    fprintf(f, "<details%s><summary>%s (%d sounds)</summary><div class=\"players\">\n", k == n_steps - 1 ? " open" : "",
-            steps[k], n);
-    for (int i = 0; i < n; i++)
-      fprintf(f, "<div class=\"player\"><span>%s</span><audio controls preload=\"none\" src=\"../previews/%s/%s\"></audio></div>\n",
-              files[i], steps[k], files[i]);
+    fprintf(f, "<details%s><summary>", k == n_steps - 1 ? " open" : "");
+    rp_escape(f, steps[k]);
+    fprintf(f, " (%d sounds)</summary><div class=\"players\">\n", n);
+    for (int i = 0; i < n; i++) {
+      fprintf(f, "<div class=\"player\"><span>");
+      rp_escape(f, files[i]);
+      fprintf(f, "</span><audio controls preload=\"none\" src=\"../previews/");
+      rp_url_escape(f, steps[k]);
+      fputc('/', f);
+      rp_url_escape(f, files[i]);
+      fprintf(f, "\"></audio></div>\n");
+    }
     fprintf(f, "</div></details>\n");
     free_list(files, n);
   }

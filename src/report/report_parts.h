@@ -21,6 +21,10 @@ df_status rp_series_read(const char *run_dir, rp_series *out);
 void rp_series_free(rp_series *s);
 /* Writes text for HTML or SVG: & < > " ' as entities, control characters as '?'. */
 void rp_escape(FILE *fp, const char *text);
+/* Writes one path component of a URL (an href or src): every byte but A-Z a-z 0-9 - . _ ~ as
+ * %XX, so a file or class name with a space, '#', '?', '%' or '/' stays one component (and
+ * needs no HTML escaping: no markup character is left). */
+void rp_url_escape(FILE *fp, const char *component);
 /* One SVG chart per series in OUT/curves/, and their <img> tags. */
 df_status rp_curves(FILE *html, const char *out_dir, const rp_series *s);
 /* data.path of RUN/config.ini into buf ("" when there is none). */
