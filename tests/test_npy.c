@@ -147,6 +147,12 @@ int main(void) {
                      !df_npy_spec_file_len("a.npy:1:2") && !df_npy_spec_file_len("runs.npy/a.wav") &&
                      !df_npy_spec_file_len("3:5") && !df_npy_spec_file_len("a.npyz"),
                  "anything else is not a row spec");
+  /* A file whose name looks like a row spec is that file; without one, it is a row spec. */
+  char colon[4300];
+  snprintf(colon, sizeof colon, "%s/x.npy:3", scratch);
+  df_expect_true(df_npy_spec_file_len(colon) == strlen(colon) - 2, "x.npy:3 without such a file: row 3 of x.npy");
+  df_write_file_atomic(colon, "x", 1);
+  df_expect_true(df_npy_spec_file_len(colon) == strlen(colon), "x.npy:3 when that file exists: the file, whole");
 
   /* The same file under another name (a link, ./) is recognised; different files are not. */
   char alias[4300], other[4300];

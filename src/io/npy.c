@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/check.h"
 #include "drumforge/fileio.h"
@@ -264,5 +265,8 @@ size_t df_npy_spec_file_len(const char *spec) {
   if (!npy) return 0;
   const char *row = npy[4] == ':' ? npy + 5 : NULL;
   const int shaped = row ? row[0] && strspn(row, "0123456789") == strlen(row) : npy[4] == '\0';
+  /* A file named like a row spec ("x.npy:3") is taken whole: the name it has wins. */
+  struct stat sb;
+  if (shaped && row && stat(spec, &sb) == 0 && S_ISREG(sb.st_mode)) return strlen(spec);
   return shaped ? (size_t)(npy + 4 - spec) : 0;
 }
