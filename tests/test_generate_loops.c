@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
@@ -64,12 +65,67 @@ static void tiling(void) {
   int n = 0;
   df_expect_true(df_tile_pattern_check("AAAB", &n) == DF_OK && n == 2, "AAAB needs two bars");
   df_expect_true(df_tile_pattern_check("ABAC", &n) == DF_OK && n == 3, "ABAC needs three bars");
-  static const char *const bad[] = {"", "AC", "BA", "aB", "A-B"};
-  for (int i = 0; i < 5; i++) {
+  df_expect_true(df_tile_pattern_check("ABCDEFGHIJKLMNOPQRSTUVWXYZ", &n) == DF_OK && n == DF_TILE_MAX_LETTERS,
+                 "A to Z: 26 bars");
+  /* '[' follows 'Z': it was taken as a 27th bar, written past the 26 a file decodes. */
+  static const char *const bad[] = {"", "AC", "BA", "aB", "A-B", "ABCDEFGHIJKLMNOPQRSTUVWXYZ["};
+  for (int i = 0; i < 6; i++) {
     char what[64];
     snprintf(what, sizeof what, "pattern '%s' is refused", bad[i]);
     df_expect_status(df_tile_pattern_check(bad[i], &n), DF_ERR_INVALID_ARG, what);
   }
+}
+
+/* --bars that end the loop before a letter's first bar: that bar would be decoded unheard. */
+static void bars_and_pattern(void) {
+  df_generate_options o = {0};
+  o.truncation = 1.0f;
+  o.format = "wav";
+  o.tile.bpm = 120;
+  o.tile.pattern = "AAAB";
+  o.tile.bars = 3;
+  df_expect_status(df_generate_check_settings(&o), DF_ERR_INVALID_ARG, "AAAB in 3 bars (B never plays) is refused");
+  o.tile.bars = 4;
+  df_expect_ok(df_generate_check_settings(&o), "AAAB in 4 bars");
+  o.tile.pattern = "ABAB";
+  o.tile.bars = 2;
+  df_expect_ok(df_generate_check_settings(&o), "ABAB in 2 bars (every letter plays)");
+}
+
+/* Runs generate with args; 1 when it exits with `want` and wrote no file into DIR/OUT. */
+static int refused(const char *out, const char *args, int want, const char *needle) {
+  char cmd[8192], folder[4400], *err = NULL;
+  snprintf(cmd, sizeof cmd, "generate --checkpoint %s --out %s/%s --device cpu --quiet %s", ckpt, dir, out, args);
+  int rc = df_test_drumforge(dir, cmd, &err);
+  snprintf(folder, sizeof folder, "%s/%s", dir, out);
+  int ok = rc == want && err && strstr(err, needle) && /* one line */
+           strchr(err, '\n') == err + strlen(err) - 1 && df_test_count_files(folder, ".wav") <= 0;
+  if (!ok) fprintf(stderr, "  generate %s: exit %d, stderr: %s", args, rc, err ? err : "");
+  free(err);
+  return ok;
+}
+
+static void refusals(void) {
+  df_expect_true(refused("empty", "--tile '' --bpm 90", 2, "--tile needs a pattern"),
+                 "--tile '' is a usage error (it made one-shots, dropping --bpm)");
+  df_expect_true(refused("short", "--tile AAAB --bars 3", 2, "never plays its bar B"), "--tile AAAB --bars 3 exits 2");
+  df_expect_true(refused("past_z", "--tile ABCDEFGHIJKLMNOPQRSTUVWXYZ[", 2, "bar 27 is '['"),
+                 "a pattern past Z exits 2 (it crashed)");
+  /* 1024 bars of 12 s at 96 kHz in float, mono: 4.4 GiB, which was written with wrapped sizes.
+   * Limits on memory and file size keep a regression from writing gigabytes. */
+  struct rlimit as, fsize;
+  getrlimit(RLIMIT_AS, &as);
+  getrlimit(RLIMIT_FSIZE, &fsize);
+  struct rlimit as_cap = {1L << 31, as.rlim_max}, fsize_cap = {1L << 26, fsize.rlim_max};
+#if !defined(__SANITIZE_ADDRESS__) /* its shadow memory needs terabytes of address space */
+  setrlimit(RLIMIT_AS, &as_cap);
+#endif
+  setrlimit(RLIMIT_FSIZE, &fsize_cap);
+  df_expect_true(refused("huge", "--tile A --bars 1024 --bpm 20 --rate 96000 --bits float --count 1", 1,
+                         "a WAV file holds at most 4 GiB"),
+                 "a loop past WAV's 4 GiB fails before decoding, naming the file");
+  setrlimit(RLIMIT_AS, &as);
+  setrlimit(RLIMIT_FSIZE, &fsize);
 }
 
 static int generate(const char *out, const char *extra) {
@@ -124,6 +180,19 @@ static void end_to_end(void) {
                  "the manifest records the pattern, the bar length and both bars' latents");
   cJSON_Delete(j);
   free(text);
+
+  /* An interpolated loop's variations come from --seed: its manifest line must say which. */
+  if (!df_expect_true(generate("walk", "--tile AB --interpolate 1 2 --steps 2 --seed 9"), "tile an interpolation"))
+    return;
+  snprintf(path, sizeof path, "%s/walk/manifest.jsonl", dir);
+  df_read_file(path, &text, &len);
+  j = cJSON_Parse(text);
+  tile = cJSON_GetObjectItem(j, "tile");
+  cJSON *seed = cJSON_GetObjectItem(tile, "seed"), *trunc = cJSON_GetObjectItem(tile, "truncation");
+  df_expect_true(seed && seed->valuedouble == 9 && trunc && trunc->valuedouble == 1,
+                 "the manifest records the variations' seed and truncation");
+  cJSON_Delete(j);
+  free(text);
 }
 
 int main(void) {
@@ -131,6 +200,8 @@ int main(void) {
   if (!df_test_generate_setup("generate_loops", 0, 5, dir, sizeof dir, ckpt, sizeof ckpt)) return df_test_finish();
   bar_lengths();
   tiling();
+  bars_and_pattern();
+  refusals();
   end_to_end();
   return df_test_finish();
 }

@@ -72,6 +72,11 @@ df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out);
  * renamed over `path` once complete. Integer encodings clip samples to [-1, 1]. */
 df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc);
 
+/* DF_OK when `frames` frames of `channels` channels fit a file of path's format; else
+ * DF_ERR_UNSUPPORTED naming the file. A WAV's chunk sizes are 32-bit: its samples must stay
+ * under 4 GiB (libsndfile writes a larger one with wrapped sizes, read back as a fraction). */
+df_status df_audio_check_size(const char *path, int channels, int64_t frames, df_audio_encoding enc);
+
 /* The bytes df_audio_write would write to `path` (its extension picks WAV or FLAC), in a
  * malloc'd buffer, for writers that place files themselves (`generate` writes thousands). */
 df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding enc, void **data,

@@ -54,9 +54,10 @@ void df_latent_interpolate(const float *a, const float *b, int dim, float t, int
  * positive (or the bar would not fit an int64_t). */
 int64_t df_loop_bar_frames(double bpm, int rate);
 
-/* A tiling pattern: capital letters, one per bar ("AAAB", "AABB", "ABAB"), starting with A,
- * each new letter the next of the alphabet. *letters receives how many distinct bars it
- * needs (2 for AAAB). */
+/* A tiling pattern: capital letters A to Z, one per bar ("AAAB", "AABB", "ABAB"), starting
+ * with A, each new letter the next of the alphabet. *letters receives how many distinct bars
+ * it needs (2 for AAAB), at most DF_TILE_MAX_LETTERS. */
+#define DF_TILE_MAX_LETTERS 26
 df_status df_tile_pattern_check(const char *pattern, int *letters);
 
 /* out (allocated) = n_bars bars of bar_frames frames; bar b plays bars[pattern letter] from

@@ -44,6 +44,19 @@ static df_status container_for(const char *path, df_audio_encoding enc, int *for
   return DF_OK;
 }
 
+df_status df_audio_check_size(const char *path, int channels, int64_t frames, df_audio_encoding enc) {
+  int format;
+  DF_TRY(container_for(path, enc, &format));
+  if ((format & SF_FORMAT_TYPEMASK) != SF_FORMAT_WAV || channels < 1 || frames < 0) return DF_OK;
+  const int64_t bytes = enc == DF_AUDIO_PCM16 ? 2 : enc == DF_AUDIO_PCM24 ? 3 : 4;
+  const int64_t limit = 0xFFFFFFFFLL - 4096; /* the RIFF size counts the header chunks too */
+  if (frames > limit / (bytes * channels))
+    return DF_FAIL(DF_ERR_UNSUPPORTED, "%s: %lld frames of %d channels make %.1f GiB of samples, but a WAV file holds at "
+                   "most 4 GiB; write FLAC, fewer bits or a shorter sound", path, (long long)frames, channels,
+                   (double)frames * (double)(bytes * channels) / 1073741824.0);
+  return DF_OK;
+}
+
 /* libsndfile's virtual I/O onto a growing memory buffer. */
 typedef struct membuf {
   unsigned char *data;
@@ -120,6 +133,7 @@ df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding
   SF_INFO sfi;
   memset(&sfi, 0, sizeof sfi);
   DF_TRY(container_for(path, enc, &sfi.format));
+  DF_TRY(df_audio_check_size(path, a->channels, a->frames, enc));
   sfi.channels = a->channels;
   sfi.samplerate = a->rate;
   if (!sf_format_check(&sfi))

@@ -40,9 +40,10 @@ static void usage(FILE *f) {
           "  --steps K             steps of the walk, ends included (default 8)\n"
           "  --slerp               spherical instead of linear interpolation\n"
           "loops tiled from generated bars:\n"
-          "  --tile PATTERN        bars by letter, e.g. AAAB, AABB, ABAB (B, C, ...: variations of A)\n"
+          "  --tile PATTERN        bars by letter A-Z, e.g. AAAB, AABB, ABAB (B, C, ...: variations of A)\n"
           "  --bpm BPM             tempo: every bar is round(240 / BPM * rate) frames (default 120)\n"
-          "  --bars N              loop length in bars (default: the pattern's length; it repeats)\n"
+          "  --bars N              loop length in bars (default: the pattern's length; it repeats or\n"
+          "                        is cut, every letter still playing)\n"
           "  --variation V         how far bars B, C, ... move from A, in [0, 1] (default 0.25)\n"
           "output:\n"
           "  --out DIR             folder (default generated)\n"
@@ -307,7 +308,11 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
         break;
       case OPT_STEPS: rc = cli_parse_long(cmd, "--steps", optarg, 2, 1000000, &steps); break;
       case OPT_SLERP: o.slerp = 1; break;
-      case OPT_TILE: o.tile.pattern = optarg; break;
+      case OPT_TILE:
+        /* The library reads "" as no tiling: here it would drop --bpm and --bars silently. */
+        if (!optarg[0]) rc = cli_usage_error(cmd, "--tile needs a pattern, e.g. AAAB");
+        o.tile.pattern = optarg;
+        break;
       case OPT_BPM: rc = cli_parse_double(cmd, "--bpm", optarg, &o.tile.bpm); break;
       case OPT_BARS:
         rc = cli_parse_long(cmd, "--bars", optarg, 1, 1024, &v);

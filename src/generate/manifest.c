@@ -38,6 +38,13 @@ static cJSON *post_json(const df_postfx_options *p) {
   return o;
 }
 
+/* "seed" as an integer literal, exact beyond 2^53. */
+static void add_seed(cJSON *o, uint64_t seed) {
+  char text[24];
+  snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+  cJSON_AddRawToObject(o, "seed", text);
+}
+
 static const char *encoding_name(df_audio_encoding e) {
   return e == DF_AUDIO_PCM16 ? "pcm16" : e == DF_AUDIO_PCM24 ? "pcm24" : "float32";
 }
@@ -52,9 +59,7 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   else cJSON_AddNullToObject(j, "class");
   if (o->source == DF_LATENTS_SEED) {
     cJSON_AddStringToObject(j, "source", "seed");
-    char seed[24];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed); /* exact beyond 2^53 */
-    cJSON_AddRawToObject(j, "seed", seed);
+    add_seed(j, o->seed);
     cJSON_AddNumberToObject(j, "truncation", o->truncation);
   } else if (o->source == DF_LATENTS_ROWS) {
     cJSON_AddStringToObject(j, "source", "latents");
@@ -91,6 +96,11 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
     cJSON_AddNumberToObject(t, "bpm", o->tile.bpm);
     cJSON_AddNumberToObject(t, "bar_frames", (double)run->bar_frames);
     cJSON_AddNumberToObject(t, "variation", o->tile.variation);
+    if (run->letters > 1) {
+      /* The variations' stream: with --latents or --interpolate the line names no seed otherwise. */
+      add_seed(t, o->seed);
+      cJSON_AddNumberToObject(t, "truncation", o->truncation);
+    }
     cJSON *bars = cJSON_AddArrayToObject(t, "latents");
     for (int k = 0; k < run->letters; k++) {
       char *zk = latent_json(it->latents + (size_t)k * run->dim, run->dim);

@@ -85,6 +85,12 @@ df_status df_generate_check_settings(const df_generate_options *o) {
     if (!(o->tile.bpm >= 20 && o->tile.bpm <= 999))
       return DF_FAIL(DF_ERR_INVALID_ARG, "tempo %g bpm is outside [20, 999]", o->tile.bpm);
     if (o->tile.bars < 0 || o->tile.bars > 1024) return DF_FAIL(DF_ERR_INVALID_ARG, "%d bars is outside [1, 1024]", o->tile.bars);
+    /* A letter first heard after the last bar would be decoded for nothing: likely a slip. */
+    const long first_play = strchr(o->tile.pattern, 'A' + letters - 1) - o->tile.pattern;
+    if (o->tile.bars > 0 && first_play >= o->tile.bars)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "tile pattern '%s' in %d bar%s never plays its bar %c (the pattern's bar %ld): "
+                     "use at least %ld bars", o->tile.pattern, o->tile.bars, o->tile.bars == 1 ? "" : "s", 'A' + letters - 1,
+                     first_play + 1, first_play + 1);
     if (!(o->tile.variation >= 0 && o->tile.variation <= 1))
       return DF_FAIL(DF_ERR_INVALID_ARG, "variation %g is outside [0, 1]", o->tile.variation);
   }
@@ -152,6 +158,14 @@ static df_status setup_run(const df_generate_options *o, gen_run *run) {
   run->name_width = 6;
   for (int64_t v = 1000000; v <= last && run->name_width < 19; v *= 10) run->name_width++;
   if (!realpath(m->checkpoint, run->checkpoint)) snprintf(run->checkpoint, sizeof run->checkpoint, "%s", m->checkpoint);
+  if (run->n_bars) {
+    /* A loop too long for its format fails now, not after the first batch is decoded. */
+    gen_item first = {.position = o->start, .class_id = o->n_classes ? o->classes[0] : -1};
+    char name[256], path[4400];
+    gen_file_name(run, &first, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, name);
+    DF_TRY(df_audio_check_size(path, run->channels, (int64_t)run->n_bars * run->bar_frames, o->encoding));
+  }
   return DF_OK;
 }
 

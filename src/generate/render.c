@@ -64,7 +64,7 @@ static df_status check_finite(const char *path, const df_audio *a) {
 df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
   const df_generate_options *o = run->o;
   *line = NULL;
-  df_audio sounds[26];
+  df_audio sounds[DF_TILE_MAX_LETTERS];
   int made = 0;
   df_status s = DF_OK;
   for (; !s && made < run->letters; made++) {

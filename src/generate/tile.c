@@ -18,10 +18,11 @@ df_status df_tile_pattern_check(const char *pattern, int *letters) {
   if (n == 0 || n > 64) return DF_FAIL(DF_ERR_INVALID_ARG, "tile pattern '%s' needs 1 to 64 letters", pattern ? pattern : "");
   for (size_t i = 0; i < n; i++) {
     int c = pattern[i];
-    if (c < 'A' || c > next)
+    /* Past Z ('[', '\\', ...) would index bars beyond the 26 a file decodes. */
+    if (c < 'A' || c > next || c > 'A' + DF_TILE_MAX_LETTERS - 1)
       return DF_FAIL(DF_ERR_INVALID_ARG,
-                     "tile pattern '%s': bar %zu is '%c'; use capital letters from A, each new one the next "
-                     "letter (AAAB, AABB, ABAB)", pattern, i + 1, c);
+                     "tile pattern '%s': bar %zu is '%c'; use capital letters A to Z from A, each new one the "
+                     "next letter (AAAB, AABB, ABAB)", pattern, i + 1, c);
     if (c == next) next++;
   }
   if (letters) *letters = next - 'A';
