@@ -210,6 +210,7 @@ int main(void) {
   expect_usage("--bpm without --tile", "--bpm 90", "--bpm needs --tile");
   expect_usage("--bars without --tile", "--bars 2", "--bars needs --tile");
   expect_usage("--variation without --tile", "--variation 0", "--variation needs --tile");
+  expect_usage("--variation with a pattern of A alone", "--tile AA --variation 0.5", "the pattern 'AA' has only A");
   expect_usage("--steps without --interpolate", "--steps 3", "--steps needs --interpolate");
   expect_usage("--slerp without --interpolate", "--slerp", "--slerp needs --interpolate");
   expect_usage("--lowpass-order without --lowpass", "--lowpass-order 2", "--lowpass-order needs --lowpass");

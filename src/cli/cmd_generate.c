@@ -373,6 +373,10 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   if (latents_path && interp[0]) return cli_usage_error(cmd, "give one of --latents and --interpolate");
   /* Everything that needs no model is refused as a usage error before it loads. */
   if (df_generate_check_settings(&o) != DF_OK) return cli_usage_error(cmd, "%s", df_last_error());
+  /* It moves bars B, C, ... only: a pattern of A alone would ignore it silently. */
+  if (given[OPT_VARIATION] && !strchr(o.tile.pattern, 'B'))
+    return cli_usage_error(cmd, "--variation moves bars B, C, ... away from A: the pattern '%s' has only A",
+                           o.tile.pattern);
   rc = check_class_list(cmd, classes);
   if (rc != CLI_OK) return rc;
   latent_end ends_at[2];
