@@ -272,6 +272,10 @@ static void variant(const char *name, int conditional, const char *extra_config,
     snprintf(args, sizeof args, "import '%s' --classes kick,snare,KICK --out '%s'", exported, bad_ckpt);
     expect_refused("a class named twice is refused", args, "class 'KICK' is named twice (--classes)");
     df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
+    /* Class names become parts of file names (previews, generated sounds). */
+    snprintf(args, sizeof args, "import '%s' --classes kick,sn/are,hat --out '%s'", exported, bad_ckpt);
+    expect_refused("a class name with a '/' is refused", args, "class 'sn/are' (--classes) cannot be a class name");
+    df_expect_true(access(bad_ckpt, F_OK) != 0, "... and nothing is written");
     /* Without class names a conditional model says which option gives them. */
     char bare[4400], config[4400];
     snprintf(bare, sizeof bare, "%s/%s_bare.safetensors", dir, name);

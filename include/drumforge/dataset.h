@@ -43,6 +43,11 @@ df_status df_parse_class_list(const char *list, char (*names)[DF_CLASS_NAME_LEN]
 /* The index of the first name that repeats an earlier one (case ignored, as class lookups
  * do), or -1 when every name is distinct. */
 int df_class_list_repeat(const char (*names)[DF_CLASS_NAME_LEN], int n);
+/* Why `name` cannot be a class name, or NULL when it can: every class must be selectable in a
+ * comma-separated class list (no comma, no space at either end, 1 to DF_CLASS_NAME_LEN - 1
+ * bytes), apart from the unlabelled examples ("unlabelled"), and usable in file names
+ * (previews, generated sounds, report images: no '/' and no control character). */
+const char *df_class_name_problem(const char *name);
 
 /* ------------------------------------------------------------------ shards */
 typedef struct df_shard_info {

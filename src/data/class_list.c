@@ -1,4 +1,5 @@
 /* Comma-separated class lists, as every option and key that names classes takes them (dataset.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -32,4 +33,18 @@ int df_class_list_repeat(const char (*names)[DF_CLASS_NAME_LEN], int n) {
     for (int k = 0; k < i; k++)
       if (!strcasecmp(names[k], names[i])) return i;
   return -1;
+}
+
+const char *df_class_name_problem(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0) return "it is empty";
+  if (n >= DF_CLASS_NAME_LEN) return "it is longer than 31 bytes";
+  if (strchr(name, ',')) return "it has a comma (class lists are comma-separated)";
+  if (isspace((unsigned char)name[0]) || isspace((unsigned char)name[n - 1]))
+    return "it begins or ends with a space";
+  if (strchr(name, '/')) return "it has a '/' (class names become parts of file names)";
+  for (size_t i = 0; i < n; i++)
+    if (iscntrl((unsigned char)name[i])) return "it has a control character";
+  if (!strcasecmp(name, "unlabelled")) return "'unlabelled' stands for the examples without a class";
+  return NULL;
 }

@@ -1,7 +1,6 @@
 /* Loading and applying the drum-class table (src/data/classmap.h). */
 #include "data/classmap.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,6 @@ int classmap_find(const classmap *m, const char *class_name) {
   return CLASSMAP_NONE;
 }
 
-const char *classmap_name_problem(const char *name) {
-  size_t n = strlen(name);
-  if (n == 0) return "it is empty";
-  if (n >= DF_CLASS_NAME_LEN) return "it is longer than 31 bytes";
-  if (strchr(name, ',')) return "it has a comma (class lists are comma-separated)";
-  if (isspace((unsigned char)name[0]) || isspace((unsigned char)name[n - 1]))
-    return "it begins or ends with a space";
-  if (!strcasecmp(name, "unlabelled")) return "'unlabelled' stands for the examples without a class";
-  return NULL;
-}
-
 static df_status compile(regex_t *re, const char *text, const classmap *m, int line) {
   int rc = regcomp(re, text, REG_EXTENDED | REG_ICASE | REG_NOSUB);
   if (rc != 0) {
@@ -51,7 +39,7 @@ static df_status parse_classes(classmap *m, char **f, int nf, int line) {
   if (nf - 1 > DF_MAX_CLASSES)
     return DF_FAIL(DF_ERR_CONFIG, "%s:%d: more than %d classes", m->path, line, DF_MAX_CLASSES);
   for (int i = 1; i < nf; i++) {
-    const char *why = classmap_name_problem(f[i]);
+    const char *why = df_class_name_problem(f[i]);
     if (why) return DF_FAIL(DF_ERR_CONFIG, "%s:%d: class name '%s': %s", m->path, line, f[i], why);
     if (!strcmp(f[i], "skip") || classmap_find(m, f[i]) >= 0)
       return DF_FAIL(DF_ERR_CONFIG, "%s:%d: bad or repeated class name '%s'", m->path, line, f[i]);

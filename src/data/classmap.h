@@ -35,10 +35,6 @@ void classmap_free(classmap *m);
  * (may be NULL) receives the matching rule's line, 0 if none. */
 int classmap_lookup(const classmap *m, const char *kit, const char *name, int *rule_line);
 
-/* Why `name` cannot be a class name, or NULL when it can: every class must be selectable in a
- * comma-separated --classes list (no comma, no space at either end, 1 to DF_CLASS_NAME_LEN - 1
- * bytes) and apart from the unlabelled examples ("unlabelled"). */
-const char *classmap_name_problem(const char *name);
 
 /* The id of a class name, or CLASSMAP_NONE. */
 int classmap_find(const classmap *m, const char *class_name);

@@ -146,7 +146,7 @@ static df_status assign_labels(prep *p) {
     qsort(names, (size_t)m, sizeof(char *), name_order);
     for (int64_t i = 0; i < m; i++) {
       if (in->n_classes && !strcmp(in->class_names[in->n_classes - 1], names[i])) continue;
-      const char *why = classmap_name_problem(names[i]);
+      const char *why = df_class_name_problem(names[i]);
       if (in->n_classes == DF_MAX_CLASSES || why) {
         df_status st = why ? DF_FAIL(DF_ERR_INVALID_ARG, "folder labels: the folder '%s' cannot be a class: %s (rename it)", names[i], why)
                            : DF_FAIL(DF_ERR_INVALID_ARG, "folder labels: more than %d classes ('%s')", DF_MAX_CLASSES, names[i]);

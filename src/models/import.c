@@ -86,6 +86,12 @@ static df_status describe(const df_import_options *o, const df_st_file *f, impor
   const char *classes = df_st_metadata(f, "class_names");
   if (o->classes) DF_TRY(df_parse_class_list(o->classes, src->names, DF_MAX_CLASSES, &src->n_classes));
   else if (classes) DF_TRY(parse_class_json(o->weights, classes, src));
+  for (int i = 0; i < src->n_classes; i++) {
+    const char *why = df_class_name_problem(src->names[i]);
+    if (why)
+      return DF_FAIL(DF_ERR_INVALID_ARG, "%s: class '%s' (%s) cannot be a class name: %s", o->weights, src->names[i],
+                     o->classes ? "--classes" : "the class_names metadata", why);
+  }
   /* Class ids are looked up by name: a repeated name would make one class unreachable. */
   int repeat = df_class_list_repeat((const char(*)[DF_CLASS_NAME_LEN])src->names, src->n_classes);
   if (repeat >= 0)
