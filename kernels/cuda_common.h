@@ -16,7 +16,7 @@
   do {                                                                                   \
     cudaError_t df_e_ = (call);                                                          \
     if (df_e_ != cudaSuccess)                                                            \
-      return df_set_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
+      return df_set_call_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
                           cudaGetErrorString(df_e_));                                    \
   } while (0)
 
@@ -24,7 +24,7 @@
   do {                                                                                   \
     cublasStatus_t df_e_ = (call);                                                       \
     if (df_e_ != CUBLAS_STATUS_SUCCESS)                                                  \
-      return df_set_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
+      return df_set_call_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
                           cublasGetStatusString(df_e_));                                 \
   } while (0)
 
@@ -32,7 +32,7 @@
   do {                                                                                   \
     cudnnStatus_t df_e_ = (call);                                                        \
     if (df_e_ != CUDNN_STATUS_SUCCESS)                                                   \
-      return df_set_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
+      return df_set_call_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: %s", #call,       \
                           cudnnGetErrorString(df_e_));                                   \
   } while (0)
 
@@ -40,7 +40,7 @@
   do {                                                                                   \
     cufftResult df_e_ = (call);                                                          \
     if (df_e_ != CUFFT_SUCCESS)                                                          \
-      return df_set_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: cufft error %d",  \
+      return df_set_call_error(DF_ERR_CUDA, __FILE__, __LINE__, "%s failed: cufft error %d",  \
                           #call, (int)df_e_);                                            \
   } while (0)
 

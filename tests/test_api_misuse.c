@@ -261,8 +261,30 @@ static void audio(void) {
                "generate_check_settings: NULL");
 }
 
+/* Messages are for users: the source place is added for failed calls (libc, CUDA) always and
+ * for the others only with DRUMFORGE_DEBUG set. */
+static void error_places(void) {
+  df_tensor t;
+  unsetenv("DRUMFORGE_DEBUG");
+  df_tensor_alloc(&t, (df_device)7, DF_F32, 1, (int64_t[]){4}, "x");
+  df_expect_true(strstr(df_last_error(), "unknown device") && !strstr(df_last_error(), ".c:"),
+                 "a message ends without its source place");
+  setenv("DRUMFORGE_DEBUG", "1", 1);
+  df_tensor_alloc(&t, (df_device)7, DF_F32, 1, (int64_t[]){4}, "x");
+  df_expect_true(strstr(df_last_error(), "unknown device") && strstr(df_last_error(), ".c:"),
+                 "... and with DRUMFORGE_DEBUG=1 with it");
+  setenv("DRUMFORGE_DEBUG", "0", 1);
+  df_tensor_alloc(&t, (df_device)7, DF_F32, 1, (int64_t[]){4}, "x");
+  df_expect_true(!strstr(df_last_error(), ".c:"), "... and DRUMFORGE_DEBUG=0 is off");
+  df_set_call_error(DF_ERR_IO, "src/io/example.c", 12, "fsync(fd) failed: %s", "No space left on device");
+  df_expect_true(!strcmp(df_last_error(), "fsync(fd) failed: No space left on device (example.c:12)"),
+                 "a failed call's message names its place always");
+  unsetenv("DRUMFORGE_DEBUG");
+}
+
 int main(void) {
   df_test_begin("test_api_misuse");
+  error_places();
   char dir[4200];
   df_test_scratch_dir("api_misuse", dir, sizeof dir);
   tensors();

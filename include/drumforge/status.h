@@ -32,8 +32,17 @@ const char *df_status_name(df_status s);
 /* The message recorded by the last failing call on this thread ("" if none). */
 const char *df_last_error(void);
 
-/* Records a message for status s and returns s. file/line name the place that detected it. */
+/* Records a message for status s and returns s. file/line name the place that detected it;
+ * they are added to the message (" (file.c:123)") only when the environment variable
+ * DRUMFORGE_DEBUG is set (not "" or "0"): the message is what a user reads. file NULL: never. */
 df_status df_set_error(df_status s, const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* The same for a failed library or system call (CUDA, cuDNN, libc, allocation): the message
+ * always ends with the place of the call, which is what a bug report needs. */
+df_status df_set_call_error(df_status s, const char *file, int line, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -44,6 +53,8 @@ void df_clear_error(void);
 
 /* Record an error with the current file and line and evaluate to the status. */
 #define DF_FAIL(st, ...) df_set_error((st), __FILE__, __LINE__, __VA_ARGS__)
+/* The same for a failed call (df_set_call_error). */
+#define DF_CALL_FAIL(st, ...) df_set_call_error((st), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Propagate a failing status to the caller, keeping the original message. */
 #define DF_TRY(expr)                      \

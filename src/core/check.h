@@ -11,13 +11,13 @@
 /* For calls that return non-zero (or -1) on failure and set errno. */
 #define DF_CHECK_LIBC(call)                                                              \
   do {                                                                                   \
-    if ((call) != 0) return DF_FAIL(DF_ERR_IO, "%s failed: %s", #call, strerror(errno)); \
+    if ((call) != 0) return DF_CALL_FAIL(DF_ERR_IO, "%s failed: %s", #call, strerror(errno)); \
   } while (0)
 
 /* For allocations. */
 #define DF_CHECK_ALLOC(ptr)                                                       \
   do {                                                                            \
-    if ((ptr) == NULL) return DF_FAIL(DF_ERR_OOM, "allocation failed: %s", #ptr); \
+    if ((ptr) == NULL) return DF_CALL_FAIL(DF_ERR_OOM, "allocation failed: %s", #ptr); \
   } while (0)
 
 /* For a required pointer argument of a public function: NULL is DF_ERR_INVALID_ARG naming the

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Thread_local char last_error[1024];
@@ -28,15 +29,36 @@ const char *df_last_error(void) { return last_error; }
 
 void df_clear_error(void) { last_error[0] = '\0'; }
 
-df_status df_set_error(df_status s, const char *file, int line, const char *fmt, ...) {
+static int debugging(void) {
+  const char *v = getenv("DRUMFORGE_DEBUG");
+  return v && v[0] && strcmp(v, "0") != 0;
+}
+
+static void record(const char *file, int line, int with_place, const char *fmt, va_list ap) {
   char msg[sizeof last_error];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  if (!file || !with_place) {
+    snprintf(last_error, sizeof last_error, "%s", msg);
+    return;
+  }
   /* Keep only the base name of the source file: messages stay one short line. */
   const char *base = strrchr(file, '/');
   base = base ? base + 1 : file;
   snprintf(last_error, sizeof last_error, "%s (%s:%d)", msg, base, line);
+}
+
+df_status df_set_error(df_status s, const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record(file, line, debugging(), fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+df_status df_set_call_error(df_status s, const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record(file, line, 1, fmt, ap);
+  va_end(ap);
   return s;
 }

@@ -46,13 +46,8 @@ typedef struct pipeline {
 } pipeline;
 
 df_status gen_relay_error(df_status s, const char *msg) {
-  /* Messages end in " (file.c:line)": keep that origin rather than adding this one. */
-  const char *open = strrchr(msg, '(');
-  char file[64];
-  int line;
-  if (open && open > msg && sscanf(open, "(%63[^:]:%d)", file, &line) == 2)
-    return df_set_error(s, file, line, "%.*s", (int)(open - msg - 1), msg);
-  return DF_FAIL(s, "%s", msg);
+  /* The worker's message as it was recorded (with its origin when that was added). */
+  return df_set_error(s, NULL, 0, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- checks */
