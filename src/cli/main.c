@@ -16,7 +16,7 @@ static const cli_command commands[] = {
     {"report", "write an HTML report of a run", cmd_report},
     {"export", "write model weights as safetensors with PyTorch names", cmd_export},
     {"import", "read safetensors weights back into a checkpoint", cmd_import},
-    {"info", "show the build, the devices and the libraries", cmd_info},
+    {"info", "show the version, the CUDA build and the usable devices", cmd_info},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
