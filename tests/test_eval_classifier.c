@@ -2,13 +2,16 @@
  * (kicks, snares and hats as tones) beats chance (1/3) by a wide margin on the held-out test
  * and validation splits; its card (classifier.json) is written with the dataset, a second
  * open reuses it without training, a card of other classes than its checkpoint's and a
- * changed manifest.json make it train a new one, and a training stopped by a signal is an
- * error (no card) that the next open resumes. */
+ * changed manifest.json make it train a new one, a training stopped by a signal is an error
+ * (no card) that the next open resumes, and a folder another evaluation is training in is
+ * left alone. */
 #include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/testlib.h"
@@ -120,6 +123,22 @@ int main(void) {
   o.retrain = 1;
   if (df_expect_ok(df_classifier_open(&o, &c), "--retrain-classifier replaces it")) df_classifier_close(c);
   df_expect_true(trainings == 1, "after training a new one");
+
+  /* Another evaluation is training the classifier (it holds the folder, and its trainer the
+   * run folder's .lock): this one cleared the folder under it before it found out, then
+   * blamed "another drumforge train". */
+  char lock_file[4400];
+  snprintf(lock_file, sizeof lock_file, "%s/.lock", folder);
+  int held_dir = open(folder, O_RDONLY | O_DIRECTORY), held_file = open(lock_file, O_RDWR | O_CREAT, 0666);
+  df_expect_true(held_dir >= 0 && held_file >= 0 && !flock(held_dir, LOCK_EX) && !flock(held_file, LOCK_EX),
+                 "the other evaluation's locks");
+  trainings = 0;
+  df_expect_status(df_classifier_open(&o, &c), DF_ERR_INVALID_ARG, "a classifier trained by another evaluation");
+  df_expect_true(strstr(df_last_error(), "another drumforge eval is training a classifier in this folder") != NULL,
+                 "the message says an evaluation is training there");
+  df_expect_true(trainings == 0 && access(card, F_OK) == 0, "its folder is left alone");
+  close(held_dir);
+  close(held_file);
 
   /* Another model's run folder is no classifier folder: its checkpoints were deleted. */
   char run[4300], ckpt[4400];

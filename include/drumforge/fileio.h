@@ -63,6 +63,10 @@ df_status df_fsync_dir(const char *dir);
 int df_same_file(const char *a, const char *b);
 /* mkdir -p. A file of that name is DF_ERR_IO. */
 df_status df_mkdirs(const char *path);
+/* One writer per folder: an exclusive lock on the folder dir itself, held while *fd stays
+ * open (released however the process ends; close(*fd) when done). When another process holds
+ * it: DF_ERR_INVALID_ARG, "DIR: busy". A file system without locks does not stop the run. */
+df_status df_lock_folder(const char *dir, const char *busy, int *fd);
 
 #ifdef __cplusplus
 }

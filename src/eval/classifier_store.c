@@ -316,30 +316,26 @@ static df_status check_not_other_run(const char *dir) {
   return s;
 }
 
-df_status df_classifier_open(const df_classifier_options *o, df_classifier **out) {
-  *out = NULL;
-  char dir[4200], card_path[4300], ckpt[8600];
-  folder(o, dir, sizeof dir);
+/* The classifier the card in dir names, when it was made for this dataset: DF_OK with *out
+ * loaded; DF_ERR_NOT_FOUND when one must be trained (*why says why, "" when there is no
+ * card); another error otherwise. */
+static df_status open_kept(const df_classifier_options *o, const char *dir, uint32_t crc, df_classifier **out,
+                           char *why, size_t len) {
+  char card_path[4300], ckpt[8600];
   snprintf(card_path, sizeof card_path, "%s/classifier.json", dir);
-  struct stat sb;
-  if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: not a folder (the classifier's folder)", dir);
-  uint32_t crc;
-  DF_TRY(manifest_crc(o->dataset, &crc));
+  why[0] = '\0';
   df_classifier *c = calloc(1, sizeof *c);
   if (!c) return DF_FAIL(DF_ERR_OOM, "classifier");
-  df_status s = o->retrain ? DF_ERR_NOT_FOUND : read_card(card_path, &c->card);
+  df_status s = read_card(card_path, &c->card);
   if (s == DF_OK && c->card.manifest_crc != crc && o->dir) {
     /* A folder given explicitly may hold the classifier of another dataset: keep it. */
-    df_classifier_close(c);
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: its classifier was trained on another dataset than %s (or before it was "
-                   "prepared again); it is kept: --retrain-classifier replaces it", dir, o->dataset);
-  }
-  if (s == DF_OK && c->card.manifest_crc != crc) {
-    say(o, "the classifier in %s was trained before %s/manifest.json changed: training a new one", dir, o->dataset);
+    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: its classifier was trained on another dataset than %s (or before it was "
+                "prepared again); it is kept: --retrain-classifier replaces it", dir, o->dataset);
+  } else if (s == DF_OK && c->card.manifest_crc != crc) {
+    snprintf(why, len, "the classifier in %s was trained before %s/manifest.json changed: training a new one", dir,
+             o->dataset);
     s = DF_ERR_NOT_FOUND;
-  }
-  if (s == DF_OK) {
+  } else if (s == DF_OK) {
     snprintf(ckpt, sizeof ckpt, "%s/%s", dir, c->card.checkpoint);
     s = load(c, ckpt, o->device);
     if (s == DF_OK) s = card_matches(c, card_path);
@@ -347,17 +343,24 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
       *out = c;
       return DF_OK;
     }
-    say(o, "the classifier in %s cannot be used (%s): training a new one", dir, df_last_error());
+    snprintf(why, len, "the classifier in %s cannot be used (%s): training a new one", dir, df_last_error());
+    s = DF_ERR_NOT_FOUND;
   } else if (s != DF_ERR_NOT_FOUND) {
-    say(o, "%s", df_last_error());
+    snprintf(why, len, "%s", df_last_error());
+    s = DF_ERR_NOT_FOUND;
   }
   df_classifier_close(c);
-  c = calloc(1, sizeof *c);
-  if (!c) return DF_FAIL(DF_ERR_OOM, "classifier");
-  /* No usable card: resume an interrupted training only when nothing says it is stale. */
+  return s;
+}
+
+/* Trains the classifier in dir (resuming an interrupted training when nothing says it is
+ * stale), measures it and writes its card. The caller holds dir's lock. */
+static df_status train_new(const df_classifier_options *o, const char *dir, uint32_t crc, df_classifier *c) {
+  char card_path[4300];
+  snprintf(card_path, sizeof card_path, "%s/classifier.json", dir);
   int64_t *steps;
   int n = 0;
-  s = df_run_list_checkpoints(dir, &steps, &n);
+  df_status s = df_run_list_checkpoints(dir, &steps, &n);
   if (!s) free(steps);
   int fresh = n == 0 || o->retrain || access(card_path, F_OK) == 0;
   if (!s) s = check_not_other_run(dir);
@@ -368,30 +371,55 @@ df_status df_classifier_open(const df_classifier_options *o, df_classifier **out
     s = train(o, dir, fresh);
   }
   if (!s) s = load(c, dir, o->device);
-  if (!s) {
-    df_classifier_card *k = &c->card;
-    const char *slash = strrchr(c->model.checkpoint, '/');
-    snprintf(k->checkpoint, sizeof k->checkpoint, "checkpoints/%s", slash ? slash + 1 : c->model.checkpoint);
-    k->step = c->model.step;
-    k->n_classes = c->shape.classes;
-    memcpy(k->class_names, c->model.class_names, sizeof k->class_names);
-    k->manifest_crc = crc;
-    s = split_accuracy(c, o->dataset, DF_SPLIT_TEST, &k->test_accuracy, &k->test_examples, k->confusion);
-    if (!s)
-      s = split_accuracy(c, o->dataset, DF_SPLIT_VALIDATION, &k->validation_accuracy, &k->validation_examples,
-                         k->validation_confusion);
-    if (!s) s = write_card(card_path, k);
-    if (!s)
-      say(o, "classifier: accuracy %.3f on %lld test examples, %.3f on %lld validation examples (%s)",
-          k->test_accuracy, (long long)k->test_examples, k->validation_accuracy, (long long)k->validation_examples,
-          card_path);
-  }
-  if (s) {
-    df_classifier_close(c);
-    return s;
-  }
-  *out = c;
+  if (s) return s;
+  df_classifier_card *k = &c->card;
+  const char *slash = strrchr(c->model.checkpoint, '/');
+  snprintf(k->checkpoint, sizeof k->checkpoint, "checkpoints/%s", slash ? slash + 1 : c->model.checkpoint);
+  k->step = c->model.step;
+  k->n_classes = c->shape.classes;
+  memcpy(k->class_names, c->model.class_names, sizeof k->class_names);
+  k->manifest_crc = crc;
+  DF_TRY(split_accuracy(c, o->dataset, DF_SPLIT_TEST, &k->test_accuracy, &k->test_examples, k->confusion));
+  DF_TRY(split_accuracy(c, o->dataset, DF_SPLIT_VALIDATION, &k->validation_accuracy, &k->validation_examples,
+                        k->validation_confusion));
+  DF_TRY(write_card(card_path, k));
+  say(o, "classifier: accuracy %.3f on %lld test examples, %.3f on %lld validation examples (%s)", k->test_accuracy,
+      (long long)k->test_examples, k->validation_accuracy, (long long)k->validation_examples, card_path);
   return DF_OK;
+}
+
+df_status df_classifier_open(const df_classifier_options *o, df_classifier **out) {
+  *out = NULL;
+  char dir[4200], why[8800] = "";
+  folder(o, dir, sizeof dir);
+  struct stat sb;
+  if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: not a folder (the classifier's folder)", dir);
+  uint32_t crc;
+  DF_TRY(manifest_crc(o->dataset, &crc));
+  df_status s = o->retrain ? DF_ERR_NOT_FOUND : open_kept(o, dir, crc, out, why, sizeof why);
+  if (s != DF_ERR_NOT_FOUND) return s;
+  /* Training clears the folder: one evaluation at a time trains there (the trainer's own lock
+   * is taken only after the clearing). */
+  const int made = stat(dir, &sb) != 0;
+  DF_TRY(df_mkdirs(dir));
+  int lock;
+  s = df_lock_folder(dir, "another drumforge eval is training a classifier in this folder: wait for it to finish, "
+                     "then evaluate again", &lock);
+  /* Another evaluation may have finished one since the card was read. */
+  if (!s && !o->retrain && !why[0]) s = open_kept(o, dir, crc, out, why, sizeof why);
+  else if (!s) s = DF_ERR_NOT_FOUND;
+  df_classifier *c = NULL;
+  if (s == DF_ERR_NOT_FOUND) {
+    if (why[0]) say(o, "%s", why);
+    c = calloc(1, sizeof *c);
+    s = c ? train_new(o, dir, crc, c) : DF_FAIL(DF_ERR_OOM, "classifier");
+    if (!s) *out = c;
+    else df_classifier_close(c);
+  }
+  if (lock >= 0) close(lock);
+  if (s && made) rmdir(dir); /* only when nothing is left in it */
+  return s;
 }
 
 void df_classifier_close(df_classifier *c) {

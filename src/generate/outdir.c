@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -101,12 +100,8 @@ df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_f
   DF_TRY(df_mkdirs(o->out_dir));
   /* Two runs into one folder would truncate each other's manifest and replace each other's
    * files: the folder itself is locked (released however the process ends). */
-  int fd = open(o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return DF_FAIL(DF_ERR_IO, "%s: cannot open the folder: %s", o->out_dir, strerror(errno));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    close(fd);
-    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: another drumforge generate is writing into this folder", o->out_dir);
-  }
+  int fd;
+  DF_TRY(df_lock_folder(o->out_dir, "another drumforge generate is writing into this folder", &fd));
   char path[4300];
   snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
   df_status s = DF_OK;
