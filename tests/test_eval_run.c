@@ -275,6 +275,39 @@ static void no_test_split(const char *run) {
   df_eval_hook_close(h);
 }
 
+/* A dataset of stereo sounds for a mono model: the classifier store's errors name the dataset
+ * once (were "DATASET: DATASET/classifier: ..."), and novelty, which compares sounds of one
+ * shape, is not measured: the summary says why (it said nothing). */
+static void other_shape(const char *run) {
+  char args[9000], stereo[4300], path[4400], *err;
+  snprintf(stereo, sizeof stereo, "%s/stereo", scratch);
+  snprintf(args, sizeof args, "prepare --input '%s/audio' --out '%s' --channels 2", scratch, stereo);
+  int rc = df_test_drumforge(scratch, args, &err);
+  free(err);
+  if (!df_expect_true(rc == 0, "prepare a stereo dataset")) return;
+  snprintf(path, sizeof path, "%s/classifier", stereo);
+  df_write_file_atomic(path, "x", 1);
+  snprintf(args, sizeof args, "eval --checkpoint '%s/checkpoints/best.safetensors' --data '%s' --count 8 "
+           "--classifier-steps 5 --device cpu", run, stereo);
+  rc = df_test_drumforge(scratch, args, &err);
+  const char *first = strstr(err, stereo);
+  df_expect_true(rc == 1 && strstr(err, "classifier: not a folder") && first && !strstr(first + 1, stereo),
+                 "a file where the classifier's folder goes: one line naming the dataset once");
+  if (rc != 1 || !first || strstr(first + 1, stereo)) printf("     exit %d: %s", rc, err);
+  free(err);
+  unlink(path);
+  rc = df_test_drumforge(scratch, args, &err);
+  if (rc) printf("     exit %d: %s", rc, err);
+  free(err);
+  char *out = NULL;
+  size_t len;
+  snprintf(path, sizeof path, "%s/cmd.stdout", scratch);
+  if (df_expect_true(rc == 0, "eval of a mono model on a stereo dataset") && !df_read_file(path, &out, &len))
+    df_expect_true(strstr(out, "novelty                     not measured: the generated sounds are 1 channel(s)") != NULL,
+                   "the summary says why novelty is not measured");
+  free(out);
+}
+
 /* A resumed run whose best.json does not parse stops naming it: taking it for "no best yet"
  * would mark a worse checkpoint best. */
 static void corrupt_best_json(void) {
@@ -435,6 +468,7 @@ int main(void) {
   eval_json(run, 0);
   bare_checkpoint(run);
   no_test_split(run);
+  other_shape(run);
   corrupt_best_json();
   silent_model(run);
   static const char *const cond[] = {"train.steps=2", "train.checkpoint_every_steps=2", "train.preview_count=0",

@@ -105,6 +105,7 @@ typedef struct df_eval_result {
   int64_t novelty_count;
   double novelty_min, novelty_median, novelty_mean, novelty_p10, novelty_p90, near_copy_fraction;
   int64_t novelty_hist[DF_NOVELTY_BINS]; /* bins of 0.1 over [0, 1); the last holds >= 0.9 */
+  char novelty_skipped[160]; /* asked for but not measured: why ("" otherwise) */
 } df_eval_result;
 
 typedef struct df_evaluator df_evaluator;

@@ -71,6 +71,7 @@ static void summary(const df_eval_result *r, const df_classifier_card *k) {
   if (r->novelty_done)
     printf("  novelty                     median %.3f, min %.3f, near copies (<= %.1f) %.1f %%%s\n", r->novelty_median,
            r->novelty_min, 0.1, 100.0 * r->near_copy_fraction, r->silent ? " (of the sounds not silent)" : "");
+  if (r->novelty_skipped[0]) printf("  novelty                     not measured: %s\n", r->novelty_skipped);
 }
 
 int cmd_eval(int argc, char **argv) {

@@ -19,9 +19,10 @@ int cli_fail(const char *cmd, df_status s, const char *fmt, ...) {
   va_end(ap);
   const char *detail = df_last_error();
   if (!detail || !detail[0]) detail = df_status_name(s);
-  /* Library messages usually name their file first; the context is not said twice. */
+  /* Library messages usually name their file first (or one in the context's folder); the
+   * context is not said twice. */
   const size_t n = strlen(context);
-  if (!strncmp(detail, context, n) && detail[n] == ':')
+  if (!strncmp(detail, context, n) && (detail[n] == ':' || detail[n] == '/'))
     fprintf(stderr, "drumforge %s: %s\n", cmd, detail);
   else
     fprintf(stderr, "drumforge %s: %s: %s\n", cmd, context, detail);

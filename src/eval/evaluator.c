@@ -2,6 +2,7 @@
  * sounds are classified once; each run generates sounds through the model type's
  * sample_latents and decode, classifies them and computes the metrics. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -193,14 +194,20 @@ static int by_value(const void *a, const void *b) {
 }
 
 /* BeatGAN's novelty of each generated sound against the training split, streamed in chunks. */
-static df_status novelty(const df_evaluator *ev, const float *audio, int count, int64_t per, df_eval_result *r) {
+static df_status novelty(const df_evaluator *ev, const float *audio, int count, int channels, int64_t length,
+                         df_eval_result *r) {
   df_loader_options lo = {ev->o.dataset, DF_SPLIT_TRAIN, 1, 1, NULL, 0, DF_DEVICE_CPU};
   df_loader *ld;
   DF_TRY(df_loader_open(&lo, &ld));
   const df_shard_info *info = df_loader_info(ld);
-  if ((int64_t)info->channels * info->length != per) {
+  const int64_t per = (int64_t)channels * length;
+  if (info->channels != channels || info->length != length) {
+    /* A model of another length or channel count: no example to compare with. */
+    snprintf(r->novelty_skipped, sizeof r->novelty_skipped,
+             "the generated sounds are %d channel(s) x %lld samples, the training split's %d x %lld",
+             channels, (long long)length, info->channels, (long long)info->length);
     df_loader_close(ld);
-    return DF_OK; /* a model of another length: no example to compare with */
+    return DF_OK;
   }
   const int64_t total = info->examples, chunk = total < NOVELTY_CHUNK ? total : NOVELTY_CHUNK;
   df_tensor gen = {0}, train = {0};
@@ -324,7 +331,7 @@ df_status df_evaluator_run(df_evaluator *ev, const df_model_type *type, void *mo
     r->conditional = n > 0;
     if (n > 0) s = df_confusion(labels, heard, n, classes, r->confusion, &r->conditioning_accuracy);
   }
-  if (!s && ev->o.novelty) s = novelty(ev, audio, count, per, r);
+  if (!s && ev->o.novelty) s = novelty(ev, audio, count, channels, length, r);
   free(audio);
   free(probs);
   free(embed);
