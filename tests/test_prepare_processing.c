@@ -3,15 +3,18 @@
  * storage; augmentation copies (training split only, at the requested SNR); and bad files
  * (silent, NaN, corrupt, too long, nothing left after resampling) reported while the rest
  * goes on, with "nothing usable" the only failure; files in OUT that are not prepare's are
- * kept; option and folder-label refusals; links to folders the input holds; the memory that
- * long recordings take. */
+ * kept; option and folder-label refusals; links to folders the input holds, a folder met
+ * again, OUT inside an input; one prepare at a time per OUT; the memory that long recordings
+ * take. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -432,11 +435,68 @@ int main(void) {
     if (df_read_file(path, &m, &len) == DF_OK) {
       df_expect_true(res.skipped == 3 && strstr(m, "a_alias") && strstr(m, "snare/up") &&
                          strstr(m, "a link to a folder that is read under its own name") &&
-                         strstr(m, "a folder already read (an earlier input holds it)"),
+                         strstr(m, "a folder already read (an earlier input is this folder or holds it)"),
                      "both links and the second input are listed as skipped, with the reason");
       free(m);
     }
   }
+  /* A folder given as an --input and then met inside a later one was dropped there without a
+   * word; OUT inside an input had its shards and manifest read (and rejected) on every rerun. */
+  fresh_input(root, "nested");
+  snprintf(path, sizeof path, "%s/kick", in_dir);
+  mkdir(path, 0777);
+  write_file("kick/k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  write_file("top.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 3000, x);
+  snprintf(out_dir, sizeof out_dir, "%s/dataset", in_dir);
+  const char *sub_first[] = {path, in_dir};
+  o = base();
+  o.inputs = sub_first;
+  o.n_inputs = 2;
+  for (int rerun = 0; rerun < 2; rerun++) {
+    snprintf(what, sizeof what, "prepare --input IN/kick --input IN --out IN/dataset (%s)", rerun ? "again" : "first");
+    if (!df_expect_ok(df_prepare(&o, &res), what)) break;
+    char *m;
+    size_t len;
+    snprintf(what, sizeof what, "%s/manifest.json", out_dir);
+    if (df_read_file(what, &m, &len) != DF_OK) continue;
+    snprintf(what, sizeof what, "%s: the two files used, nothing rejected; IN/kick met again and OUT listed as "
+             "skipped (%lld used, %lld rejected, %lld skipped)", rerun ? "rerun" : "first run", (long long)res.used,
+             (long long)res.rejected, (long long)res.skipped);
+    df_expect_true(res.used == 2 && res.rejected == 0 && res.skipped == 2 &&
+                       strstr(m, "a folder already read (an earlier input is this folder or holds it)") &&
+                       strstr(m, "the output folder (--out)"), what);
+    free(m);
+  }
+  /* Two prepares into one folder at once could install one's manifest over the other's shards:
+   * the second is refused while the first holds OUT, and OUT is left as it was. */
+  int held = open(out_dir, O_RDONLY | O_DIRECTORY);
+  df_expect_true(held >= 0 && flock(held, LOCK_EX) == 0, "another prepare holds OUT");
+  struct stat before_st, after_st;
+  snprintf(path, sizeof path, "%s/manifest.json", out_dir);
+  stat(path, &before_st);
+  if (df_expect_status(df_prepare(&o, &res), DF_ERR_INVALID_ARG, "a second prepare into the same OUT is refused"))
+    df_expect_true(strstr(df_last_error(), "another drumforge prepare is writing into this folder") != NULL,
+                   "... saying another prepare is writing there");
+  df_expect_true(stat(path, &after_st) == 0 && after_st.st_ino == before_st.st_ino, "... and OUT's dataset is kept");
+  close(held);
+  /* Folder labels: --loop-tracks names the folders' classes, not the class table's. */
+  const char *classes[] = {"kick", "snare", "hh_closed", "hh_open", "crash", "ride", "tom", "clap", "rim", "perc", "fx"};
+  fresh_input(root, "loop_tracks");
+  for (int c = 0; c < 11; c++) {
+    snprintf(path, sizeof path, "%s/%s", in_dir, classes[c]);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/%s.wav", classes[c], classes[c]);
+    x[0] = 0.1f * (float)c; /* no two files alike */
+    write_file(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, 2000, x);
+  }
+  o = base();
+  o.labels = DF_LABELS_FOLDER;
+  o.loops.count = 4;
+  o.loops.tracks = "kick,bogus";
+  if (df_expect_status(df_prepare(&o, &res), DF_ERR_INVALID_ARG, "folder labels: --loop-tracks naming no folder"))
+    df_expect_true(strstr(df_last_error(), "'bogus' is not a class of this dataset, whose classes are the inputs' "
+                                           "folder names (clap, crash,") != NULL,
+                   "the message says the classes are the folder names and lists them");
   o = base();
   o.split[0] = INFINITY;
   df_expect_status(df_prepare_check_options(&o), DF_ERR_INVALID_ARG, "an infinite split share is refused (it sent every file to test)");

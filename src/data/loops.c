@@ -138,6 +138,20 @@ struct loop_pool {
   int n_kits;
 };
 
+/* A --loop-tracks name that is no class: where this dataset's classes come from, and which they are. */
+static df_status unknown_track(const df_prepare_options *opt, const df_shard_info *info, const char *track) {
+  if (info->n_classes == 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "loop tracks: '%s' is not a class: this dataset has none (--labels none)", track);
+  char names[1024] = "";
+  for (int c = 0; c < info->n_classes; c++) {
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%s", c ? ", " : "", info->class_names[c]);
+  }
+  return DF_FAIL(DF_ERR_INVALID_ARG, "loop tracks: '%s' is not a class of %s (%s)", track,
+                 opt->labels == DF_LABELS_FOLDER ? "this dataset, whose classes are the inputs' folder names" : "the class table",
+                 names);
+}
+
 df_status loop_pool_create(const df_prepare_options *opt, const df_shard_info *info, loop_pool **out) {
   loop_pool *p = calloc(1, sizeof *p);
   if (!p) return DF_FAIL(DF_ERR_OOM, "loop pool");
@@ -155,7 +169,7 @@ df_status loop_pool_create(const df_prepare_options *opt, const df_shard_info *i
     int found = 0;
     for (int c = 0; c < p->info.n_classes; c++)
       if (!strcmp(p->info.class_names[c], tok)) found = p->playable[c] = 1;
-    if (!found) return DF_FAIL(DF_ERR_INVALID_ARG, "loop tracks: '%s' is not a class of the class table", tok);
+    if (!found) return unknown_track(opt, &p->info, tok);
   }
   return DF_OK;
 }

@@ -107,6 +107,7 @@ typedef struct prep {
   char work[4200]; /* the folder the dataset is built in (see open_work) */
   int keep_work;   /* install failed half-way: the work folder holds the only complete dataset */
   int made_out;    /* OUT did not exist before */
+  int out_lock;    /* OUT, locked for the run (see open_out); -1: not yet */
 } prep;
 
 /* ------------------------------------------------------------------ labels */
@@ -348,13 +349,20 @@ static void remove_stale_work(const char *out) {
   closedir(d);
 }
 
-/* Checks OUT (made when missing), removes killed runs' leftovers, makes the work folder. */
-static df_status open_work(prep *p) {
+/* Checks OUT (made when missing) and locks it: two prepares into one folder would install
+ * one's manifest over the other's shards. */
+static df_status open_out(prep *p) {
   const char *out = p->opt->out_dir;
   struct stat st;
   if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) return DF_FAIL(DF_ERR_INVALID_ARG, "%s: exists and is not a folder", out);
   p->made_out = stat(out, &st) != 0;
   DF_TRY(df_mkdirs(out));
+  return df_lock_folder(out, "another drumforge prepare is writing into this folder", &p->out_lock);
+}
+
+/* Removes killed runs' leftovers in OUT, makes the work folder. */
+static df_status open_work(prep *p) {
+  const char *out = p->opt->out_dir;
   remove_stale_work(out);
   snprintf(p->work, sizeof p->work, "%s/%s%ld", out, WORK_PREFIX, (long)getpid());
   if (mkdir(p->work, 0777) != 0) {
@@ -614,8 +622,9 @@ static df_status run(prep *p) {
   if (o->class_table) snprintf(table, sizeof table, "%s", o->class_table);
   else snprintf(table, sizeof table, "%s/drum_classes.tsv", df_data_dir());
   DF_TRY(classmap_load(table, &p->map));
+  DF_TRY(open_out(p));
   if (o->progress.fn) o->progress.fn(o->progress.ctx, "scanning inputs", 0, 0);
-  DF_TRY(scan_inputs(o->inputs, o->n_inputs, &p->map, &p->scan));
+  DF_TRY(scan_inputs(o->inputs, o->n_inputs, &p->map, o->out_dir, &p->scan));
   df_shard_info *in = &p->info;
   in->rate = o->rate;
   in->channels = o->channels;
@@ -667,9 +676,11 @@ df_status df_prepare(const df_prepare_options *opt, df_prepare_result *result) {
   memset(&p, 0, sizeof p);
   p.opt = opt;
   p.res = result;
+  p.out_lock = -1;
   df_status st = run(&p);
   if (p.work[0] && !p.keep_work) remove_work(p.work); /* empty after a successful install */
   if (st != DF_OK && p.made_out) rmdir(opt->out_dir);
+  if (p.out_lock >= 0) close(p.out_lock);
   for (int s = 0; s < DF_N_SPLITS; s++) shard_buffer_free(&p.buf[s]);
   loop_pool_free(p.loops);
   manifest_free(&p.man);

@@ -31,6 +31,8 @@ typedef struct walker {
   const char *root_name; /* basename of the current input */
   linked_dir *links;
   int n_links, cap_links;
+  struct stat out;       /* the output folder, not read (has_out) */
+  int has_out;
 } walker;
 
 static df_status add_item(scan_list *l, scan_kind kind, const char *path, const char *key,
@@ -128,6 +130,16 @@ static int seen_before(visited *v, const struct stat *st) {
   v->ino[v->n++] = st->st_ino;
   return 0;
 }
+
+/* A folder met again (st: its stat), listed as skipped: the output folder, or one read as
+ * `why_read` says. */
+static df_status skip_folder(walker *w, const char *path, const struct stat *st, const char *why_read) {
+  const int is_out = w->has_out && st->st_dev == w->out.st_dev && st->st_ino == w->out.st_ino;
+  return add_item(w->list, SCAN_SKIPPED, path, NULL, NULL, NULL, -1,
+                  text_printf("%s", is_out ? "the output folder (--out): its shards are not read as input" : why_read));
+}
+
+#define READ_BEFORE "a folder already read (an earlier input is this folder or holds it)"
 
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');
@@ -281,8 +293,7 @@ static df_status walk_links(walker *w) {
     if (stat(l.path, &st) != 0)
       s = DF_OK; /* gone since */
     else if (seen_before(&w->seen, &st))
-      s = add_item(w->list, SCAN_SKIPPED, l.path, NULL, NULL, NULL, -1,
-                   text_printf("a link to a folder that is read under its own name"));
+      s = skip_folder(w, l.path, &st, "a link to a folder that is read under its own name");
     else
       s = walk_dir(w, l.path, l.rel);
   }
@@ -316,7 +327,7 @@ static df_status visit(walker *w, const char *path, const char *rel, const char 
      * must not take that folder's files, and their labels, under its own name. */
     s = defer_link(w, path, rel);
   } else if (S_ISDIR(st.st_mode)) {
-    if (!seen_before(&w->seen, &st)) s = walk_dir(w, path, rel);
+    s = seen_before(&w->seen, &st) ? skip_folder(w, path, &st, READ_BEFORE) : walk_dir(w, path, rel);
   } else if (!S_ISREG(st.st_mode)) {
     s = add_item(w->list, SCAN_SKIPPED, path, key, group, NULL, -1, text_printf("not a regular file"));
   } else {
@@ -357,9 +368,13 @@ static df_status walk_dir(walker *w, const char *dir, const char *rel) {
   return s;
 }
 
-df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *map, scan_list *out) {
+df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *map, const char *out_dir,
+                      scan_list *out) {
   memset(out, 0, sizeof *out);
   walker w = {.list = out, .map = map};
+  /* The output folder counts as read: inside an input, its shards are not inputs. */
+  w.has_out = out_dir && stat(out_dir, &w.out) == 0 && S_ISDIR(w.out.st_mode);
+  if (w.has_out) seen_before(&w.seen, &w.out);
   df_status s = DF_OK;
   for (int i = 0; i < n_inputs && s == DF_OK; i++) {
     char root[4096];
@@ -373,9 +388,7 @@ df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *m
     }
     w.root_name = base_name(root);
     if (S_ISDIR(st.st_mode)) {
-      s = seen_before(&w.seen, &st) ? add_item(out, SCAN_SKIPPED, root, NULL, NULL, NULL, -1,
-                                              text_printf("a folder already read (an earlier input holds it)"))
-                                    : walk_dir(&w, root, "");
+      s = seen_before(&w.seen, &st) ? skip_folder(&w, root, &st, READ_BEFORE) : walk_dir(&w, root, "");
     } else {
       s = add_item(out, SCAN_AUDIO, root, w.root_name, w.root_name, NULL, -1, NULL);
     }

@@ -36,8 +36,11 @@ typedef struct scan_list {
 
 /* Walks every input. Kit instruments that the class table maps to `skip` (e.g. excluded kits
  * or placeholder slots) become skipped items; files a drumkit.xml names but that are missing
- * become rejected ones. Fails only on a missing input or when out of memory. */
-df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *map, scan_list *out);
+ * become rejected ones; the folder out_dir (prepare's --out; NULL: none), where an input
+ * holds it, and a folder met again are skipped ones. Fails only on a missing input or when
+ * out of memory. */
+df_status scan_inputs(const char *const *inputs, int n_inputs, const classmap *map, const char *out_dir,
+                      scan_list *out);
 void scan_free(scan_list *list);
 
 #endif
