@@ -31,6 +31,41 @@ static void expect_run(const char *args, int code, const char *needle, const cha
   free(out);
 }
 
+/* The GOMP_SPINCOUNT the command's OpenMP runtime ended up with (libgomp prints its settings
+ * at load with OMP_DISPLAY_ENV=verbose; the last print is the running image's), or "". */
+static void spin_count(char *out, size_t len) {
+  char *text;
+  run("--version", &text);
+  const char *last = NULL;
+  for (const char *p = strstr(text, "GOMP_SPINCOUNT = '"); p; p = strstr(p + 1, "GOMP_SPINCOUNT = '")) last = p;
+  snprintf(out, len, "%s", "");
+  if (last) sscanf(last, "GOMP_SPINCOUNT = '%31[0-9]'", out);
+  free(text);
+}
+
+/* Idle OpenMP threads sleep by default (spinning took the CPU from the working threads on a
+ * busy machine: 20x slower training), unless the user chose a policy. */
+static void wait_policy(void) {
+  char count[32];
+  setenv("OMP_DISPLAY_ENV", "verbose", 1);
+  unsetenv("OMP_WAIT_POLICY");
+  unsetenv("GOMP_SPINCOUNT");
+  spin_count(count, sizeof count);
+  if (!strcmp(count, "0")) df_test_pass("idle OpenMP threads wait passively by default");
+  else df_test_fail("idle OpenMP threads wait passively by default", "GOMP_SPINCOUNT '%s'", count);
+  setenv("GOMP_SPINCOUNT", "12345", 1);
+  spin_count(count, sizeof count);
+  if (!strcmp(count, "12345")) df_test_pass("... unless the user set GOMP_SPINCOUNT");
+  else df_test_fail("... unless the user set GOMP_SPINCOUNT", "GOMP_SPINCOUNT '%s'", count);
+  unsetenv("GOMP_SPINCOUNT");
+  setenv("OMP_WAIT_POLICY", "active", 1);
+  spin_count(count, sizeof count);
+  if (strcmp(count, "0") && count[0]) df_test_pass("... or OMP_WAIT_POLICY");
+  else df_test_fail("... or OMP_WAIT_POLICY", "GOMP_SPINCOUNT '%s'", count);
+  unsetenv("OMP_WAIT_POLICY");
+  unsetenv("OMP_DISPLAY_ENV");
+}
+
 int main(void) {
   df_test_begin("test_cli");
   char dir[4096];
@@ -40,6 +75,7 @@ int main(void) {
   expect_run("", 2, "usage:", "no command is a usage error");
   expect_run("frobnicate", 2, "unknown command 'frobnicate'", "an unknown command is named");
   expect_run("--version", 0, "drumforge ", "--version");
+  wait_policy();
   static const char *const subs[] = {"prepare", "inspect", "train", "generate", "encode", "interpolate",
                                      "eval", "report", "export", "import", "info"};
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
