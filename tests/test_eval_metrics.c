@@ -11,35 +11,30 @@
 #include "common/testlib.h"
 #include "drumforge/metrics.h"
 
-static void expect_near(const char *what, double got, double want, double tol) {
-  if (fabs(got - want) <= tol) df_test_pass(what);
-  else df_test_fail(what, "got %.10g, want %.10g (tolerance %g)", got, want, tol);
-}
-
 static void inception_scores(void) {
   enum { N = 40, C = 4 };
   float p[N * C];
   double is, sd;
   for (int i = 0; i < N * C; i++) p[i] = 1.0f / C;
   if (df_expect_ok(df_inception_score(p, N, C, 1, &is, &sd), "IS uniform"))
-    expect_near("IS of a predictor that always says 'uniform' is 1", is, 1.0, 1e-12);
+    df_expect_near("IS of a predictor that always says 'uniform' is 1", is, 1.0, 1e-12);
   memset(p, 0, sizeof p);
   for (int i = 0; i < N; i++) p[i * C + i % C] = 1.0f;
   if (df_expect_ok(df_inception_score(p, N, C, 1, &is, &sd), "IS one-hot"))
-    expect_near("IS of confident predictions spread evenly over C classes is C", is, C, 1e-9);
+    df_expect_near("IS of confident predictions spread evenly over C classes is C", is, C, 1e-9);
   if (df_expect_ok(df_inception_score(p, N, C, 5, &is, &sd), "IS one-hot, 5 splits")) {
-    expect_near("IS over splits: mean C", is, C, 1e-9);
-    expect_near("IS over splits: std 0", sd, 0, 1e-9);
+    df_expect_near("IS over splits: mean C", is, C, 1e-9);
+    df_expect_near("IS over splits: std 0", sd, 0, 1e-9);
   }
   memset(p, 0, sizeof p);
   for (int i = 0; i < N; i++) p[i * C + 2] = 1.0f;
   if (df_expect_ok(df_inception_score(p, N, C, 1, &is, &sd), "IS one class"))
-    expect_near("IS of confident predictions that are all one class is 1", is, 1.0, 1e-12);
+    df_expect_near("IS of confident predictions that are all one class is 1", is, 1.0, 1e-12);
   /* Confident predictions over two of four classes: IS = 2. */
   memset(p, 0, sizeof p);
   for (int i = 0; i < N; i++) p[i * C + (i % 2) * 3] = 1.0f;
   if (df_expect_ok(df_inception_score(p, N, C, 1, &is, &sd), "IS two classes"))
-    expect_near("IS of confident predictions over two classes is 2", is, 2.0, 1e-9);
+    df_expect_near("IS of confident predictions over two classes is 2", is, 2.0, 1e-9);
   df_expect_status(df_inception_score(p, 0, C, 1, &is, &sd), DF_ERR_INVALID_ARG, "IS of no rows is refused");
 }
 
@@ -51,7 +46,7 @@ static void frechet_and_kid(void) {
   df_test_fill_uniform(c, N * D, 12, -1.0f, 1.0f); /* another sample of the same distribution */
   double fd, prev = -1;
   if (df_expect_ok(df_frechet_distance(a, N, a, N, D, &fd), "FD(a, a)"))
-    expect_near("Frechet distance of a set with itself is 0", fd, 0, 1e-9);
+    df_expect_near("Frechet distance of a set with itself is 0", fd, 0, 1e-9);
   int grows = 1;
   for (int step = 1; step <= 4; step++) {
     float shift[D];
@@ -65,7 +60,7 @@ static void frechet_and_kid(void) {
     char what[128];
     snprintf(what, sizeof what, "FD of a set and its shift %d is |shift|^2", step);
     /* The shifted copy has the same covariance up to float rounding of the shift. */
-    expect_near(what, fd, want, 1e-4 * (1 + want));
+    df_expect_near(what, fd, want, 1e-4 * (1 + want));
     grows &= fd > prev;
     prev = fd;
   }
@@ -82,7 +77,7 @@ static void frechet_and_kid(void) {
   }
   for (int i = 0; i < N * D; i++) b[i] = 2.0f * a[i];
   if (df_expect_ok(df_frechet_distance(a, N, b, N, D, &fd), "FD(a, 2a)"))
-    expect_near("FD of a set and its double is |mu|^2 + tr(S) (the matrix square root)", fd, mu2 + tr, 1e-6 * tr);
+    df_expect_near("FD of a set and its double is |mu|^2 + tr(S) (the matrix square root)", fd, mu2 + tr, 1e-6 * tr);
   df_expect_status(df_frechet_distance(a, 1, b, N, D, &fd), DF_ERR_INVALID_ARG, "FD of one row is refused");
 
   double k0, s0, k1, s1, k2, s2;
@@ -110,7 +105,7 @@ static void diversity_and_confusion(void) {
   for (int i = 0; i < N; i++) x[i * N + i] = 3.0f; /* a simplex: every pair 3 sqrt(2) apart */
   double d;
   if (df_expect_ok(df_mean_pairwise_distance(x, N, N, &d), "pairwise distance"))
-    expect_near("mean pairwise distance of a regular simplex", d, 3.0 * sqrt(2.0), 1e-12);
+    df_expect_near("mean pairwise distance of a regular simplex", d, 3.0 * sqrt(2.0), 1e-12);
 
   const int32_t want[8] = {0, 0, 1, 1, 2, 2, 2, 0}, got[8] = {0, 1, 1, 1, 2, 0, 2, 0};
   int64_t counts[9];
@@ -123,7 +118,7 @@ static void diversity_and_confusion(void) {
       right += want[i] == got[i];
     }
     df_expect_true(!memcmp(counts, expect, sizeof expect), "confusion counts: rows asked, columns found");
-    expect_near("accuracy is the diagonal share", acc, right / 8.0, 0);
+    df_expect_near("accuracy is the diagonal share", acc, right / 8.0, 0);
   }
   const int32_t bad[2] = {0, 3};
   df_expect_status(df_confusion(bad, bad, 2, 3, counts, &acc), DF_ERR_INVALID_ARG, "a class id out of range is refused");

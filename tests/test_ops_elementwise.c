@@ -306,7 +306,7 @@ static void whole_tensor(void) {
   omp_set_num_threads(threads > 1 ? threads : 2);
   df_sum_squares(&t, &two);
   omp_set_num_threads(threads);
-  df_expect_true(fabs(one - want) <= 1e-12 * want, "sum_squares matches a direct double sum");
+  df_expect_near("sum_squares matches a direct double sum", one, want, 1e-12 * want);
   df_expect_equal_bytes("sum_squares is bitwise the same with 1 and 2 threads", &one, &two, sizeof one);
   int64_t count = -1;
   df_count_nonfinite(&t, &count);
@@ -325,7 +325,7 @@ static void whole_tensor(void) {
       df_expect_true(gc == 3, "cuda count_nonfinite agrees");
       df_fill(&g, 0.25f);
       df_sum_squares(&g, &gs);
-      df_expect_true(fabs(gs - 0.0625 * (double)n) <= 1e-9 * (double)n, "cuda fill and sum_squares");
+      df_expect_near("cuda fill and sum_squares", gs, 0.0625 * (double)n, 1e-9 * (double)n);
     }
     df_tensor_free(&g);
   } else {

@@ -116,14 +116,14 @@ static void clipping(void) {
   df_status s;
   clip_run(DF_DEVICE_CPU, 1.f, 5.f, &got_norm, after, &s);
   df_expect_ok(s, "clip_grad_norm above the limit");
-  df_expect_true(fabs(got_norm - norm) <= 1e-6 * norm, "clip_grad_norm reports the norm before clipping");
+  df_expect_near("clip_grad_norm reports the norm before clipping", got_norm, norm, 1e-6 * norm);
   for (int i = 0; i < 1338; i++) want[i] = before[i] * (float)(5.0 / (norm + 1e-6));
   df_expect_close("clip_grad_norm scales by max_norm / (norm + 1e-6)", after, want, 1338, 1e-6, 0);
   if (df_test_gpu()) {
     float gnorm = 0;
     clip_run(DF_DEVICE_CUDA, 1.f, 5.f, &gnorm, gpu, &s);
     df_expect_ok(s, "cuda clip_grad_norm");
-    df_expect_true(fabs(gnorm - got_norm) <= 1e-6 * norm, "cuda clip_grad_norm: same norm");
+    df_expect_near("cuda clip_grad_norm: same norm", gnorm, got_norm, 1e-6 * norm);
     df_expect_close("cuda clip_grad_norm: same gradients", gpu, after, 1338, 1e-6, 0);
   } else {
     df_test_skip_gpu(1, "clip_grad_norm cuda vs cpu");

@@ -81,6 +81,17 @@ int df_expect_true(int cond, const char *what) {
   return cond != 0;
 }
 
+int df_expect_near(const char *what, double got, double want, double tol) {
+  double err = fabs(got - want);
+  if (err <= tol) {
+    n_pass++;
+    printf("ok   %s (|%.10g - %.10g| = %.3g)\n", what, got, want, err);
+    return 1;
+  }
+  df_test_fail(what, "got %.10g, want %.10g: |diff| %.3g > tolerance %.3g", got, want, err, tol);
+  return 0;
+}
+
 int df_expect_close(const char *what, const float *got, const float *want, int64_t n,
                     double rtol, double atol) {
   double worst_ratio = -1, worst_err = 0;

@@ -31,6 +31,8 @@ int df_expect_ok(df_status s, const char *what);
 /* A status must equal `want` (for bad-input tests). */
 int df_expect_status(df_status got, df_status want, const char *what);
 int df_expect_true(int cond, const char *what);
+/* A scalar: |got - want| <= tol; a failure prints both values and the difference (NaN fails). */
+int df_expect_near(const char *what, double got, double want, double tol);
 
 /* Elementwise |got - want| <= atol + rtol |want| for all i; prints the worst offender.
  * Non-finite values in either array fail. Returns 1 when the check passed. */
