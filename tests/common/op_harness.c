@@ -123,14 +123,15 @@ static int expect_scaled(const char *what, const df_tensor *got, const df_tensor
   return df_expect_tensor_close(what, got, want, rtol, atol * fmax(max_abs(want), 1e-30));
 }
 
+/* Host copies of the first pass's outputs and gradients; a failure is recorded (the case's
+ * checks would otherwise be skipped silently). */
 static int copy_set_results(const df_op_case *c, const op_set *s, op_set *saved) {
   memset(saved, 0, sizeof *saved);
-  for (int k = 0; k < c->n_out; k++)
-    if (df_test_to_device(&s->out[k], DF_DEVICE_CPU, &saved->out[k]) != DF_OK) return 0;
-  for (int i = 0; i < c->n_in; i++)
-    if (s->grad_ptr[i] && df_test_to_device(&s->grad[i], DF_DEVICE_CPU, &saved->grad[i]) != DF_OK)
-      return 0;
-  return 1;
+  df_status st = DF_OK;
+  for (int k = 0; !st && k < c->n_out; k++) st = df_test_to_device(&s->out[k], DF_DEVICE_CPU, &saved->out[k]);
+  for (int i = 0; !st && i < c->n_in; i++)
+    if (s->grad_ptr[i]) st = df_test_to_device(&s->grad[i], DF_DEVICE_CPU, &saved->grad[i]);
+  return df_expect_ok(st, c->name);
 }
 
 static int compare_device(const df_op_case *c, const op_set *cpu, const op_set *ref,
