@@ -20,22 +20,12 @@
 #include "common/datafiles.h"
 #include "common/gen_fixture.h"
 #include "common/testlib.h"
+#include "common/torch_ref.h"
 #include "drumforge/checkpoint.h"
 #include "drumforge/export.h"
 #include "drumforge/safetensors.h"
 
 static char dir[4096];
-
-static const char *python(void) {
-  const char *p = getenv("DF_PYTHON");
-  return p && p[0] ? p : "python3";
-}
-
-static int have_torch(void) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s -c 'import torch, numpy' > /dev/null 2>&1", python());
-  return system(cmd) == 0;
-}
 
 static int drumforge(const char *args) {
   char *err;
@@ -215,7 +205,7 @@ static void against_torch(const char *ckpt, const char *exported, const char *na
   df_st_writer_add(w, "labels", DF_ST_I32, 1, labels_t.shape, labels);
   df_st_writer_save(w, in);
   df_st_writer_free(w);
-  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_module.py '%s' '%s' '%s'", python(), DF_TEST_SOURCE_DIR, exported, in, out);
+  snprintf(cmd, sizeof cmd, "%s %s/python/wavegan_module.py '%s' '%s' '%s'", df_test_python(), DF_TEST_SOURCE_DIR, exported, in, out);
   char what[256];
   snprintf(what, sizeof what, "%s: PyTorch loads the export (load_state_dict) and runs it", name);
   df_st_file *f;
@@ -434,11 +424,11 @@ static void foreign(void) {
 int main(void) {
   df_test_begin("test_export_import");
   df_test_scratch_dir("export_import", dir, sizeof dir);
-  int torch = have_torch();
+  int torch = df_test_have_torch();
   variant("plain", 0, NULL, torch);
   variant("conditional_bn_post", 1, "batchnorm = true\npost_filter = 33\n", torch);
   variant("nn_upsample", 0, "upsample = nn\n", torch);
   foreign();
-  if (!torch) printf("SKIP the PyTorch comparisons: %s has no torch\n", python());
+  if (!torch) printf("SKIP the PyTorch comparisons: %s has no torch\n", df_test_python());
   return df_test_finish();
 }

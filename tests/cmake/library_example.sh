@@ -12,4 +12,5 @@ export PKG_CONFIG_PATH
 "$cc" -std=c11 -Wall -Werror "$scratch/tanh.c" $(pkg-config --cflags --libs drumforge) -o "$scratch/tanh"
 out=$("$scratch/tanh")
 echo "$out"
+# The example fills x with 0.5 and prints tanh(x): tanh(0.5) = 0.4621171573 to six places.
 test "$out" = "0.462117 0.462117 0.462117"
