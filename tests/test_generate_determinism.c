@@ -101,11 +101,14 @@ static void check_manifest(const char *out) {
   }
   if (fp) fclose(fp);
   df_expect_true(n == 20 && bad_fields == 0, "20 manifest lines with file, index, class, seed, step, latent");
-  if (bad_latent == 0) df_test_pass("every latent is the seed stream's row for its position");
-  else df_test_fail("every latent is the seed stream's row for its position", "%d lines differ", bad_latent);
-  if (bad_audio == 0 && worst <= 1e-6) df_test_pass("every file holds the model's output for its latent");
-  else df_test_fail("every file holds the model's output for its latent", "%d unreadable, worst |diff| %g",
-                    bad_audio, worst);
+  /* Checked lines: a missing or short manifest must not pass these vacuously. */
+  int checked = n - bad_fields;
+  if (checked == 20 && bad_latent == 0) df_test_pass("every latent is the seed stream's row for its position");
+  else df_test_fail("every latent is the seed stream's row for its position", "%d of %d lines checked differ",
+                    bad_latent, checked);
+  if (checked == 20 && bad_audio == 0 && worst <= 1e-6) df_test_pass("every file holds the model's output for its latent");
+  else df_test_fail("every file holds the model's output for its latent", "%d lines checked, %d unreadable, worst |diff| %g",
+                    checked, bad_audio, worst);
   df_tensor_free(&z);
   df_tensor_free(&zs);
   df_tensor_free(&want);
