@@ -203,6 +203,10 @@ int main(void) {
   expect_format_error("dtype.safetensors",
                       "{\"a\":{\"dtype\":\"F12\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, 0,
                       "unknown dtype 'F12'", "an unknown dtype");
+  /* Values quoted from a file keep the message on one line: a newline in one is escaped. */
+  expect_format_error("dtype_newline.safetensors",
+                      "{\"a\":{\"dtype\":\"F\\n12\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2, 0,
+                      "unknown dtype 'F\\n12'", "a dtype with a newline");
   /* Files from other tools hold the format's other dtypes: they open (inspect lists them). */
   snprintf(path, sizeof path, "%s/f8.safetensors", dir);
   write_raw(path, "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]},"

@@ -29,14 +29,34 @@ const char *df_last_error(void) { return last_error; }
 
 void df_clear_error(void) { last_error[0] = '\0'; }
 
+/* Copies text into out (size n) with control characters written as escapes (\n, \t, \x01):
+ * messages quote values read from files, and a newline in one must not break the message
+ * into lines. */
+static void escape_controls(char *out, size_t n, const char *text) {
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)text; *p && o + 1 < n; p++) {
+    char esc[8] = {(char)*p, 0};
+    if (*p == '\n') strcpy(esc, "\\n");
+    else if (*p == '\r') strcpy(esc, "\\r");
+    else if (*p == '\t') strcpy(esc, "\\t");
+    else if (*p < 0x20 || *p == 0x7f) snprintf(esc, sizeof esc, "\\x%02x", *p);
+    const size_t len = strlen(esc);
+    if (o + len >= n) break;
+    memcpy(out + o, esc, len);
+    o += len;
+  }
+  out[o] = '\0';
+}
+
 static int debugging(void) {
   const char *v = getenv("DRUMFORGE_DEBUG");
   return v && v[0] && strcmp(v, "0") != 0;
 }
 
 static void record(const char *file, int line, int with_place, const char *fmt, va_list ap) {
-  char msg[sizeof last_error];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  char raw[sizeof last_error], msg[sizeof last_error];
+  vsnprintf(raw, sizeof raw, fmt, ap);
+  escape_controls(msg, sizeof msg, raw);
   if (!file || !with_place) {
     snprintf(last_error, sizeof last_error, "%s", msg);
     return;
