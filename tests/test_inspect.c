@@ -80,6 +80,16 @@ int main(void) {
   const char *const dataset[] = {"dataset ", "9 examples", "c0", "c1", "(unlabelled)", "validation"};
   df_expect_true(rc == 0, "inspect a dataset: exit 0");
   expect_output("a dataset: examples per class and split", dataset, 6);
+  /* A manifest without shards: 0 examples (it passed NULL to qsort: UBSan stopped inspect). */
+  snprintf(path, sizeof path, "%s/no_shards", dir);
+  mkdir(path, 0755);
+  snprintf(path, sizeof path, "%s/no_shards/manifest.json", dir);
+  df_test_write_text(path, "{\"format\": \"drumforge-dataset\", \"format_version\": 1, \"shards\": []}");
+  snprintf(args, sizeof args, "'%s/no_shards'", dir);
+  rc = inspect(args);
+  const char *const no_shards[] = {"dataset ", "0 examples"};
+  df_expect_true(rc == 0, "inspect a dataset without shards: exit 0");
+  expect_output("a dataset without shards", no_shards, 2);
 
   /* A conditional checkpoint (inference weights, no Adam state). */
   snprintf(ckpt, sizeof ckpt, "%s/model.safetensors", dir);

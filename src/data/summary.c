@@ -79,7 +79,7 @@ df_status df_dataset_summarize(const char *path, df_dataset_summary *out) {
   } else {
     st = add_shard(&t, path, NULL, 0);
   }
-  if (st == DF_OK) {
+  if (st == DF_OK && t.n_keys) { /* no shards: t.keys is NULL, which qsort must not get */
     qsort(t.keys, (size_t)t.n_keys, sizeof *t.keys, key_order);
     for (int64_t i = 0; i < t.n_keys; i++)
       out->groups[t.keys[i].split] += i == 0 || key_order(&t.keys[i], &t.keys[i - 1]) != 0;
