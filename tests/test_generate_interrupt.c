@@ -4,7 +4,8 @@
  * one row per file, and no temporary file is left. After SIGKILL every file under its final
  * name is still complete and every manifest line names a file that exists, and the next run
  * into the folder (--overwrite) removes the temporary files of dead processes and the earlier
- * run's listed files, and keeps (and counts in a note) the files no manifest lists. */
+ * run's listed files, and keeps (and counts in a note) the files no manifest lists. A killed
+ * --overwrite run leaves no latents.npy (the earlier run's would not match its lines). */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <signal.h>
@@ -27,13 +28,15 @@ static void sleep_ms(int ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Starts a long run into out; returns the child's pid. */
-static pid_t start(const char *out) {
+/* Starts a long run into out; returns the child's pid. With first, it replaces the run in out
+ * (--overwrite), its files starting at position first. */
+static pid_t start(const char *out, const char *first) {
   pid_t pid = fork();
   if (pid == 0) {
     char count[] = "100000";
     execl(DF_DRUMFORGE_EXE, DF_DRUMFORGE_EXE, "generate", "--checkpoint", ckpt, "--out", out, "--count", count,
-          "--batch", "8", "--workers", "2", "--save-latents", "--device", "cpu", "--quiet", (char *)NULL);
+          "--batch", "8", "--workers", "2", "--save-latents", "--device", "cpu", "--quiet",
+          first ? "--overwrite" : "--save-latents", "--start", first ? first : "0", (char *)NULL);
     _exit(127);
   }
   return pid;
@@ -94,7 +97,7 @@ static listing inspect(const char *out) {
 static void graceful(int sig, const char *name) {
   char out[4300], what[256];
   snprintf(out, sizeof out, "%s/%s", dir, name);
-  pid_t pid = start(out);
+  pid_t pid = start(out, NULL);
   int started = wait_lines(out, 20);
   kill(pid, sig);
   int status;
@@ -120,10 +123,41 @@ static void graceful(int sig, const char *name) {
   free(rows);
 }
 
+/* 1 when the manifest's first line names file (at most 60 s). */
+static int wait_first(const char *out, const char *file) {
+  char manifest[4300], line[16384];
+  snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out);
+  for (int i = 0; i < 6000; i++) {
+    FILE *fp = fopen(manifest, "r");
+    int found = fp && fgets(line, sizeof line, fp) && strstr(line, file);
+    if (fp) fclose(fp);
+    if (found) return 1;
+    sleep_ms(10);
+  }
+  return 0;
+}
+
+/* A run with --overwrite killed once it has replaced the manifest leaves no latents.npy: the
+ * earlier run's rows would not match the new lines. */
+static void killed_overwrite(void) {
+  char out[4300], latents[4400];
+  snprintf(out, sizeof out, "%s/sigint", dir); /* graceful() left a run with its latents */
+  snprintf(latents, sizeof latents, "%s/latents.npy", out);
+  int had = access(latents, F_OK) == 0;
+  pid_t pid = start(out, "50000");
+  int replaced = wait_first(out, "sound_050000.wav");
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  listing l = inspect(out);
+  df_expect_true(had && replaced && l.listed >= 1 && l.missing == 0 && access(latents, F_OK) != 0,
+                 "SIGKILL of an --overwrite run: the earlier run's latents.npy is gone with its manifest");
+}
+
 static void killed(void) {
   char out[4300];
   snprintf(out, sizeof out, "%s/killed", dir);
-  pid_t pid = start(out);
+  pid_t pid = start(out, NULL);
   int started = wait_lines(out, 30);
   kill(pid, SIGKILL);
   int status;
@@ -183,6 +217,7 @@ int main(void) {
   if (!df_test_generate_setup("generate_interrupt", 0, 9, dir, sizeof dir, ckpt, sizeof ckpt)) return df_test_finish();
   graceful(SIGINT, "sigint");
   graceful(SIGTERM, "sigterm");
+  killed_overwrite();
   killed();
   return df_test_finish();
 }

@@ -59,6 +59,8 @@ typedef struct gen_manifest {
   char **pending;          /* [window]: line of item number % window, or NULL */
   unsigned char *skipped;  /* [window]: the item failed and will have no line */
   int64_t lines;
+  char stale[4200];        /* removed just before the file is created (the earlier run's
+                              latents: their rows would not match the new lines), or "" */
   df_status error;         /* the first write error */
   char error_msg[1024];
 } gen_manifest;

@@ -145,6 +145,13 @@ df_status gen_manifest_init(gen_manifest *mf, const char *dir, int64_t window) {
  * holds the lock. */
 static void write_line(gen_manifest *mf, char *line) {
   if (mf->error == DF_OK && mf->fd < 0) {
+    if (mf->stale[0] && unlink(mf->stale) != 0 && errno != ENOENT) {
+      mf->error = DF_ERR_IO;
+      snprintf(mf->error_msg, sizeof mf->error_msg, "%s: cannot remove the earlier run's latents: %s", mf->stale,
+               strerror(errno));
+      free(line);
+      return;
+    }
     mf->fd = open(mf->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0666);
     if (mf->fd < 0) {
       mf->error = DF_ERR_IO;

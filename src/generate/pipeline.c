@@ -392,6 +392,10 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
     return s;
   }
   s = gen_manifest_init(&pl->manifest, o->out_dir, (int64_t)N_SLOTS * pl->items_per_batch);
+  /* The earlier run's latents go when its manifest is replaced, not at the end: a run killed
+   * in between would leave them beside lines they do not match. */
+  if (earlier.latents)
+    snprintf(pl->manifest.stale, sizeof pl->manifest.stale, "%s/%s", o->out_dir, DF_GENERATE_LATENTS);
   df_npy_writer *latents_out = NULL;
   if (!s && o->save_latents) {
     snprintf(result->latents, sizeof result->latents, "%s/%s", o->out_dir, DF_GENERATE_LATENTS);
