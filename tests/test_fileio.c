@@ -1,4 +1,5 @@
-/* Crash-safe writes: the committed file has the content, no temporary is left behind, an
+/* Crash-safe writes: the committed file has the content, no temporary is left behind (a killed
+ * writer's are removed by the next write of the file), an
  * aborted write leaves the old file untouched, errors name the file, and reading a folder
  * says so; a stop signal (the trainer's SIGTERM handler) does not fail a write it interrupts. */
 #include <fcntl.h>
@@ -53,6 +54,26 @@ static void stop_signal_during_write(void) {
   df_expect_true(ok && stopped == SIGTERM, what);
 }
 
+/* Temporaries a killed writer of a file left (its PID gone) go with the next write of the
+ * file; a live writer's, and another file's, stay. */
+static void stale_temporaries(const char *dir, const char *path) {
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, NULL, 0);
+  char stale[4400], live[4400], other[4400];
+  snprintf(stale, sizeof stale, "%s.tmp.%ld.3", path, (long)gone);
+  snprintf(live, sizeof live, "%s.tmp.%ld.99", path, (long)getpid());
+  snprintf(other, sizeof other, "%s/a/b/other.bin.tmp.%ld.0", dir, (long)gone);
+  df_test_write_text(stale, "half");
+  df_test_write_text(live, "half");
+  df_test_write_text(other, "half");
+  df_expect_ok(df_write_file_atomic(path, "hello", 5), "atomic write again");
+  df_expect_true(access(stale, F_OK) != 0 && access(live, F_OK) == 0 && access(other, F_OK) == 0,
+                 "it removed the temporaries a killed writer of the file left, only those");
+  unlink(live);
+  unlink(other);
+}
+
 int main(void) {
   df_test_begin("test_fileio");
   char dir[4096], path[4200];
@@ -69,6 +90,8 @@ int main(void) {
     free(data);
   }
   df_expect_true(df_test_count_temporaries(parent) == 0, "no temporary file remains after commit");
+
+  stale_temporaries(dir, path);
 
   df_atomic_file f;
   df_expect_ok(df_atomic_open(&f, path), "open for overwrite");

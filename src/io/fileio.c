@@ -88,6 +88,25 @@ void df_remove_stale_temporaries(const char *dir, const char *const *kinds, int 
   closedir(d);
 }
 
+/* Removes path's own temporaries (PATH.tmp.PID.N) that killed writers left, once path has
+ * been written again: the next export, encode or report into the same name leaves none. */
+static void remove_stale_temporaries_of(const char *path) {
+  char dir[4096], base[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  snprintf(base, sizeof base, "%s", path);
+  const char *name = basename(base);
+  size_t n = strlen(name);
+  const char *folder = dirname(dir);
+  DIR *d = opendir(folder);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (strncmp(e->d_name, name, n) || strncmp(e->d_name + n, ".tmp.", 5)) continue;
+    char tmp[8400];
+    snprintf(tmp, sizeof tmp, "%s/%s", folder, e->d_name);
+    if (df_leftover_pid_gone(e->d_name + n + 5, tmp)) unlink(tmp);
+  }
+  if (d) closedir(d);
+}
+
 df_status df_atomic_open(df_atomic_file *f, const char *path) {
   DF_CHECK_ARG(f);
   memset(f, 0, sizeof *f);
@@ -152,6 +171,7 @@ df_status df_atomic_commit(df_atomic_file *f) {
     unlink(f->tmp_path);
     return DF_FAIL(DF_ERR_IO, "%s: rename from temporary file failed: %s", f->path, strerror(err));
   }
+  remove_stale_temporaries_of(f->path);
   return fsync_dir_of(f->path);
 }
 
@@ -172,6 +192,7 @@ df_status df_atomic_rename(const char *tmp, const char *path) {
     unlink(tmp);
     return DF_FAIL(DF_ERR_IO, "%s: rename from temporary file failed: %s", path, strerror(err));
   }
+  remove_stale_temporaries_of(path);
   return fsync_dir_of(path);
 }
 
