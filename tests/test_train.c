@@ -409,6 +409,9 @@ int main(void) {
   free(cfg_before);
   free(cfg_after);
   df_expect_ok(train(NULL, run_b, 9, &res), "resume to step 9");
+  /* The run's own seed and batch (its first command line, run again) are accepted on resume. */
+  static const char *const same[] = {"train.seed=0", "train.batch = 8", NULL};
+  df_expect_ok(df_test_train(NULL, dataset, run_b, 9, same), "--set of the run's own seed and batch on resume");
   df_expect_true(!file_exists(dead_tmp) && !file_exists(cfg_tmp) && file_exists(live_tmp),
                  "a dead process's temporary files are removed, a live one's kept");
   unlink(live_tmp);

@@ -313,14 +313,22 @@ static df_status trim_logs(trainer *t) {
 }
 
 /* ---------------------------------------------------------------- setup */
-/* Keys a resumed run cannot change: its random streams and batch are in the checkpoint. */
-static df_status check_resume_override(const char *assignment) {
+/* Keys a resumed run cannot change: its random streams and batch are in the checkpoint. The
+ * run's own value is accepted, so the command line that started a run also resumes it. */
+static df_status check_resume_override(const df_config *cfg, const char *assignment) {
   static const char *const fixed[] = {"train.seed", "train.batch"};
   size_t k = strcspn(assignment, "= \t");
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-    if (k == strlen(fixed[i]) && !strncmp(assignment, fixed[i], k))
-      return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s (the checkpoint holds the state it drives)",
-                     assignment, fixed[i] + 6);
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+    if (k != strlen(fixed[i]) || strncmp(assignment, fixed[i], k)) continue;
+    const char *was = df_config_peek(cfg, fixed[i]), *value = assignment + k;
+    value += strspn(value, "= \t");
+    char *end;
+    long long v = strtoll(value, &end, 10);
+    end += strspn(end, " \t");
+    if (was && *value && !*end && v == strtoll(was, NULL, 10)) continue;
+    return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s %s (the checkpoint holds the state it drives)",
+                   assignment, fixed[i] + 6, was ? was : "");
+  }
   return DF_OK;
 }
 
@@ -358,7 +366,7 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
   for (int i = 0; i < o->n_overrides; i++) {
     if (resumed && strncmp(o->overrides[i], "train.", 6))
       return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
-    if (resumed) DF_TRY(check_resume_override(o->overrides[i]));
+    if (resumed) DF_TRY(check_resume_override(t->cfg, o->overrides[i]));
     DF_TRY(set_noting_change(t, o->overrides[i], "--set", resumed != NULL));
   }
   /* --steps is recorded as train.steps, so that a resume after a preemption, without
