@@ -57,15 +57,15 @@ static void stop_signal_during_write(void) {
 /* Temporaries a killed writer of a file left (its PID gone) go with the next write of the
  * file; a live writer's, and another file's, stay. */
 static void stale_temporaries(const char *dir, const char *path) {
+  char stale[4400], live[4400], other[4400];
   pid_t gone = fork();
   if (gone == 0) _exit(0);
   waitpid(gone, NULL, 0);
-  char stale[4400], live[4400], other[4400];
   snprintf(stale, sizeof stale, "%s.tmp.%ld.3", path, (long)gone);
-  snprintf(live, sizeof live, "%s.tmp.%ld.99", path, (long)getpid());
-  snprintf(other, sizeof other, "%s/a/b/other.bin.tmp.%ld.0", dir, (long)gone);
   df_test_write_text(stale, "half");
+  snprintf(live, sizeof live, "%s.tmp.%ld.99", path, (long)getpid());
   df_test_write_text(live, "half");
+  snprintf(other, sizeof other, "%s/a/b/other.bin.tmp.%ld.0", dir, (long)gone);
   df_test_write_text(other, "half");
   df_expect_ok(df_write_file_atomic(path, "hello", 5), "atomic write again");
   df_expect_true(access(stale, F_OK) != 0 && access(live, F_OK) == 0 && access(other, F_OK) == 0,

@@ -35,8 +35,8 @@ static pid_t start(const char *out, const char *first) {
   if (pid == 0) {
     char count[] = "100000";
     execl(DF_DRUMFORGE_EXE, DF_DRUMFORGE_EXE, "generate", "--checkpoint", ckpt, "--out", out, "--count", count,
-          "--batch", "8", "--workers", "2", "--save-latents", "--device", "cpu", "--quiet",
-          first ? "--overwrite" : "--save-latents", "--start", first ? first : "0", (char *)NULL);
+          "--batch", "8", "--workers", "2", "--save-latents", "--device", "cpu", "--quiet", "--start",
+          first ? first : "0", first ? "--overwrite" : (char *)NULL, (char *)NULL);
     _exit(127);
   }
   return pid;
