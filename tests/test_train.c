@@ -409,9 +409,14 @@ int main(void) {
   free(cfg_before);
   free(cfg_after);
   df_expect_ok(train(NULL, run_b, 9, &res), "resume to step 9");
-  /* The run's own seed and batch (its first command line, run again) are accepted on resume. */
-  static const char *const same[] = {"train.seed=0", "train.batch = 8", NULL};
-  df_expect_ok(df_test_train(NULL, dataset, run_b, 9, same), "--set of the run's own seed and batch on resume");
+  /* The run's own seed, batch and other values (its first command line, run again) are
+   * accepted on resume. */
+  static const char *const same[] = {"train.seed=0", "train.batch = 8", "optim.lr_g=0.0001", NULL};
+  df_expect_ok(df_test_train(NULL, dataset, run_b, 9, same), "--set of the run's own values on resume");
+  static const char *const lr[] = {"optim.lr_g=2e-4", NULL};
+  s = df_test_train(NULL, dataset, run_b, 9, lr);
+  df_expect_true(s == DF_ERR_CONFIG && strstr(df_last_error(), "only change train.* keys (the run has 1e-4)"),
+                 "--set of another optim value on resume is refused");
   df_expect_true(!file_exists(dead_tmp) && !file_exists(cfg_tmp) && file_exists(live_tmp),
                  "a dead process's temporary files are removed, a live one's kept");
   unlink(live_tmp);

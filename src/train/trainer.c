@@ -313,22 +313,36 @@ static df_status trim_logs(trainer *t) {
 }
 
 /* ---------------------------------------------------------------- setup */
-/* Keys a resumed run cannot change: its random streams and batch are in the checkpoint. The
- * run's own value is accepted, so the command line that started a run also resumes it. */
+/* 1 when value (of --set) says what the run's config already has: the same text, or the same
+ * number written otherwise (1e-4 and 0.0001). */
+static int same_value(const char *was, const char *value) {
+  if (!was) return 0;
+  size_t n = strlen(value);
+  while (n && (value[n - 1] == ' ' || value[n - 1] == '\t')) n--;
+  if (strlen(was) == n && !strncmp(was, value, n)) return 1;
+  char *end_was, *end_value;
+  double a = strtod(was, &end_was), b = strtod(value, &end_value);
+  return end_was != was && !*end_was && end_value == value + n && n && a == b;
+}
+
+/* On resume --set may change train.* keys but its random streams and batch, which are in the
+ * checkpoint. The run's own value is accepted for any key, so the command line that started
+ * a run also resumes it. */
 static df_status check_resume_override(const df_config *cfg, const char *assignment) {
   static const char *const fixed[] = {"train.seed", "train.batch"};
   size_t k = strcspn(assignment, "= \t");
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-    if (k != strlen(fixed[i]) || strncmp(assignment, fixed[i], k)) continue;
-    const char *was = df_config_peek(cfg, fixed[i]), *value = assignment + k;
-    value += strspn(value, "= \t");
-    char *end;
-    long long v = strtoll(value, &end, 10);
-    end += strspn(end, " \t");
-    if (was && *value && !*end && v == strtoll(was, NULL, 10)) continue;
-    return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s %s (the checkpoint holds the state it drives)",
-                   assignment, fixed[i] + 6, was ? was : "");
-  }
+  char key[256];
+  snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), assignment);
+  const char *was = df_config_peek(cfg, key), *value = assignment + k;
+  value += strspn(value, "= \t");
+  if (same_value(was, value)) return DF_OK;
+  if (strncmp(key, "train.", 6))
+    return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys (the run has %s)", assignment,
+                   was ? was : "no such key");
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (!strcmp(key, fixed[i]))
+      return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run keeps its %s %s (the checkpoint holds the state it drives)",
+                     assignment, key + 6, was ? was : "");
   return DF_OK;
 }
 
@@ -364,8 +378,6 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
    * dataset the run really trained on. */
   if (o->data_path) DF_TRY(df_config_set(t->cfg, "data.path", o->data_path, "--data"));
   for (int i = 0; i < o->n_overrides; i++) {
-    if (resumed && strncmp(o->overrides[i], "train.", 6))
-      return DF_FAIL(DF_ERR_CONFIG, "--set %s: a resumed run may only change train.* keys", o->overrides[i]);
     if (resumed) DF_TRY(check_resume_override(t->cfg, o->overrides[i]));
     DF_TRY(set_noting_change(t, o->overrides[i], "--set", resumed != NULL));
   }
