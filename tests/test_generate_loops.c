@@ -116,8 +116,9 @@ static void refusals(void) {
   struct rlimit as, fsize;
   getrlimit(RLIMIT_AS, &as);
   getrlimit(RLIMIT_FSIZE, &fsize);
-  struct rlimit as_cap = {1L << 31, as.rlim_max}, fsize_cap = {1L << 26, fsize.rlim_max};
+  struct rlimit fsize_cap = {1L << 26, fsize.rlim_max};
 #if !defined(__SANITIZE_ADDRESS__) /* its shadow memory needs terabytes of address space */
+  struct rlimit as_cap = {1L << 31, as.rlim_max};
   setrlimit(RLIMIT_AS, &as_cap);
 #endif
   setrlimit(RLIMIT_FSIZE, &fsize_cap);
