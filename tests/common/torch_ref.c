@@ -69,18 +69,21 @@ int df_trainable_param(const df_param *p, const void *ctx) {
   return p->trainable;
 }
 
-void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set,
-                       int (*skip)(const df_param *p, const void *ctx), const void *ctx, double tol, double *worst,
-                       char *worst_name) {
+static void expect_set_trained(const df_st_file *ref, const df_st_file *init, const df_trained_set *t, double tol,
+                               double *worst, char *worst_name) {
+  const df_param_set *set = t->set;
   for (int i = 0; i < set->n; i++) {
     const df_param *p = set->items[i];
-    if (skip && skip(p, ctx)) continue;
+    if (t->skip && t->skip(p, t->ctx)) continue;
     char name[160], init_name[170];
     snprintf(name, sizeof name, "%s.%s", set->prefix, p->name);
     snprintf(init_name, sizeof init_name, "init.%s", name);
     df_tensor want, start;
     if (!df_expect_ok(df_st_load_f32(ref, name, DF_DEVICE_CPU, &want), name)) continue;
-    if (df_expect_ok(df_st_load_f32(init, init_name, DF_DEVICE_CPU, &start), init_name)) {
+    if (df_tensor_numel(&want) != df_tensor_numel(&p->value))
+      df_test_fail(name, "PyTorch's has %lld values, drumforge's %lld", (long long)df_tensor_numel(&want),
+                   (long long)df_tensor_numel(&p->value));
+    else if (df_expect_ok(df_st_load_f32(init, init_name, DF_DEVICE_CPU, &start), init_name)) {
       const float *g = p->value.data, *r = want.data, *s0 = start.data;
       double moved = 0, err = 0;
       int64_t at = 0, count = df_tensor_numel(&want);
@@ -100,4 +103,15 @@ void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_p
     }
     df_tensor_free(&want);
   }
+}
+
+void df_expect_trained(const df_st_file *ref, const char *init_path, const df_trained_set *sets, int n_sets,
+                       double tol) {
+  df_st_file *init;
+  if (!df_expect_ok(df_st_open(init_path, &init), "read initial weights")) return;
+  double worst = 0;
+  char worst_name[160] = "";
+  for (int k = 0; k < n_sets; k++) expect_set_trained(ref, init, &sets[k], tol, &worst, worst_name);
+  printf("worst parameter error: %.3g of its movement (%s)\n", worst, worst_name);
+  df_st_close(init);
 }

@@ -30,15 +30,21 @@ void df_expect_reference(const df_st_file *ref, const char *name, const df_tenso
  * PREFIX + "<set prefix>.<name>", the export names behind prefix. */
 void df_st_writer_add_params(df_st_writer *w, const df_param_set *set, const char *prefix, int trainable_only);
 
-/* After a training run: every tensor of set against ref's "<set prefix>.<name>", the largest
- * difference relative to how far the reference moved the tensor from its initial value,
- * init's "init.<set prefix>.<name>" (at least set->adam.lr, one step's size: a tensor the loss
- * leaves alone must stay within tol of an update). Tensors for which skip(p, ctx) says 1 are
- * left out (skip NULL: none). One check per tensor, failing above tol; *worst and worst_name
- * (160 bytes) keep the largest. */
-void df_expect_trained(const df_st_file *ref, const df_st_file *init, const df_param_set *set,
-                       int (*skip)(const df_param *p, const void *ctx), const void *ctx, double tol, double *worst,
-                       char *worst_name);
+/* A parameter set to compare after training; tensors for which skip(p, ctx) says 1 are left
+ * out (skip NULL: none). */
+typedef struct df_trained_set {
+  const df_param_set *set;
+  int (*skip)(const df_param *p, const void *ctx);
+  const void *ctx;
+} df_trained_set;
+
+/* After a training run: every tensor of the sets against ref's "<set prefix>.<name>", the
+ * largest difference relative to how far the reference moved the tensor from its initial
+ * value, "init.<set prefix>.<name>" in the file init_path (at least set->adam.lr, one step's
+ * size: a tensor the loss leaves alone must stay within tol of an update). One check per
+ * tensor, failing above tol; the worst is printed. */
+void df_expect_trained(const df_st_file *ref, const char *init_path, const df_trained_set *sets, int n_sets,
+                       double tol);
 /* A skip for df_expect_trained: the trainable parameters (buffers only are compared). */
 int df_trainable_param(const df_param *p, const void *ctx);
 
