@@ -419,6 +419,26 @@ static void foreign(void) {
   expect_refused("import onto the file imported is refused", args, "this is the file being imported");
   df_expect_true(unchanged(exported, saved, saved_len), "... and the file is kept as it was");
   free(saved);
+
+  /* A mistyped --out naming another run's training checkpoint replaced it by an inference one
+   * (no optimiser state: that run could no longer resume). Both commands refuse it; replacing
+   * an earlier export or inference checkpoint (re-running the same command) stays allowed. */
+  char other[1200];
+  snprintf(other, sizeof other, "%s/other_run_ckpt.safetensors", dir);
+  rewrite(ckpt, other, NULL, DF_ST_F32, 1, "adam.G.fc.weight.m", NULL, NULL, NULL); /* as training writes them */
+  df_read_file(other, &saved, &saved_len);
+  snprintf(args, sizeof args, "import '%s' --out '%s'", exported, other);
+  expect_refused("import onto another training checkpoint is refused", args,
+                 "other_run_ckpt.safetensors: a training checkpoint (with optimiser state) already has this name");
+  snprintf(args, sizeof args, "export --checkpoint '%s' --out '%s'", ckpt, other);
+  expect_refused("export onto another training checkpoint is refused", args,
+                 "other_run_ckpt.safetensors: a training checkpoint (with optimiser state) already has this name");
+  df_expect_true(unchanged(other, saved, saved_len), "... and that checkpoint is kept as it was");
+  free(saved);
+  snprintf(args, sizeof args, "import '%s' --out '%s/half_ckpt.safetensors'", exported, dir);
+  df_expect_true(drumforge(args) == 0, "import may replace an inference checkpoint (its own earlier output)");
+  snprintf(args, sizeof args, "export --checkpoint '%s' --out '%s'", ckpt, exported);
+  df_expect_true(drumforge(args) == 0, "export may replace an earlier export");
 }
 
 int main(void) {

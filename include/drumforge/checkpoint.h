@@ -60,6 +60,12 @@ df_status df_class_examples_parse(const char *json, const char *path, int n, int
 df_status df_checkpoint_save(const char *path, df_param_set *const *sets, int n_sets,
                              const df_checkpoint_state *st, int with_optimizer);
 
+/* DF_ERR_INVALID_ARG naming path when it is an existing training checkpoint (a safetensors
+ * file holding Adam moments): commands whose --out replaces a file call it first, so that a
+ * mistyped output name never turns a run's checkpoint into one that cannot resume. Any other
+ * file (an export, an inference checkpoint, something else) may be replaced. */
+df_status df_checkpoint_refuse_replacing(const char *path);
+
 /* Reads and verifies the state (format, version, checksum) without loading weights.
  * DF_ERR_FORMAT naming the file and the problem for a truncated or corrupt checkpoint. */
 df_status df_checkpoint_read_state(const char *path, df_checkpoint_state *st);

@@ -33,6 +33,11 @@ df_status df_export_safetensors(const char *checkpoint_or_run, const char *path,
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this is the checkpoint being exported (the export would replace it): give "
                    "another output file", path);
   }
+  df_status kept = df_checkpoint_refuse_replacing(path);
+  if (kept) {
+    df_model_unload(&m);
+    return kept;
+  }
   df_st_writer *w = NULL;
   df_status s = df_st_writer_new(&w);
   for (int i = 0; !s && i < m.type->n_param_sets(m.model); i++) {

@@ -215,6 +215,7 @@ df_status df_import_safetensors(const df_import_options *o, df_import_result *re
   if (df_same_file(o->weights, o->out))
     return DF_FAIL(DF_ERR_INVALID_ARG, "%s: this is the file being imported (the checkpoint would replace it): give "
                    "another output file", o->out);
+  DF_TRY(df_checkpoint_refuse_replacing(o->out));
   df_st_file *f;
   DF_TRY(df_st_open(o->weights, &f));
   import_source src;

@@ -269,6 +269,13 @@ static df_status parse_class_examples(const df_st_file *f, const char *path, df_
   return DF_OK;
 }
 
+/* The Adam moments are stored as "adam.<set>.<param>.m|v" (tensor_name). */
+static int holds_optimizer_state(const df_st_file *f) {
+  for (int i = 0; i < df_st_count(f); i++)
+    if (!strncmp(df_st_at(f, i)->name, "adam.", 5)) return 1;
+  return 0;
+}
+
 static df_status parse_state(const df_st_file *f, const char *path, df_checkpoint_state *st) {
   memset(st, 0, sizeof *st);
   const char *v;
@@ -311,11 +318,22 @@ static df_status parse_state(const df_st_file *f, const char *path, df_checkpoin
   DF_TRY(parse_class_examples(f, path, st));
   const char *compute = df_st_metadata(f, "compute"); /* optional */
   snprintf(st->compute, sizeof st->compute, "%s", compute ? compute : "");
-  for (int i = 0; !st->has_optimizer_state && i < df_st_count(f); i++)
-    st->has_optimizer_state = !strncmp(df_st_at(f, i)->name, "adam.", 5);
+  st->has_optimizer_state = holds_optimizer_state(f);
   DF_TRY(need(f, path, "config", &v));
   st->config_text = strdup(v);
   if (!st->config_text) return DF_FAIL(DF_ERR_OOM, "checkpoint config");
+  return DF_OK;
+}
+
+df_status df_checkpoint_refuse_replacing(const char *path) {
+  DF_CHECK_ARG(path);
+  df_st_file *f;
+  if (df_st_open(path, &f) != DF_OK) return DF_OK; /* missing or not safetensors: nothing to keep */
+  int training = holds_optimizer_state(f);
+  df_st_close(f);
+  if (training)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: a training checkpoint (with optimiser state) already has this name and "
+                   "would be replaced: give another output file, or remove it first", path);
   return DF_OK;
 }
 
