@@ -258,6 +258,40 @@ int main(void) {
     df_expect_true(system(cmd) == 0, "a step reached again holds this session's previews only, and the user's file");
   }
 
+  /* 2a'. A checkpoint is its step's commit: a session that stops between a step's previews and
+   * its checkpoint (here the previews cannot be written: their folder's name is taken by a
+   * file) has not written that checkpoint, so the resume writes the step's previews and their
+   * TensorBoard audio (once: one 4-preview set at step 2, as in the uninterrupted run). */
+  char run_p[4300];
+  snprintf(run_p, sizeof run_p, "%s/run_previews", scratch);
+  df_expect_ok(train(config, run_p, 1, &res), "one step");
+  snprintf(cmd, sizeof cmd, "%s/previews/step-000000002", run_p);
+  df_test_write_text(cmd, "in the way");
+  df_expect_true(train(NULL, run_p, 3, &res) != DF_OK, "a step whose previews cannot be written fails the run");
+  ckpt_path(run_p, 2, path, sizeof path);
+  df_expect_true(!file_exists(path), "... before its checkpoint is written");
+  unlink(cmd);
+  df_expect_ok(train(NULL, run_p, 3, &res), "resume once the previews can be written");
+  snprintf(cmd, sizeof cmd,
+           "test \"$(ls '%s'/previews/step-000000002 | tr '\\n' ' ')\" = '00.wav 01.wav 02.wav 03.wav ' && "
+           "for f in '%s'/events.out.tfevents.*; do %s '%s/python/read_tfevents.py' \"$f\"; done | "
+           "grep -c '^audio 2 ' | grep -qx 4",
+           run_p, run_p, getenv("DF_PYTHON") && getenv("DF_PYTHON")[0] ? getenv("DF_PYTHON") : "python3",
+           DF_TEST_SOURCE_DIR);
+  df_expect_true(system(cmd) == 0, "the resumed step 2 has its 4 previews, and their audio once in TensorBoard");
+  /* Previews past the step resumed from that have no checkpoint (a session killed before the
+   * checkpoint) go; a file the user put beside them stays. */
+  snprintf(cmd, sizeof cmd,
+           "cp -r '%s'/previews/step-000000003 '%s'/previews/step-000000005 && "
+           "cp -r '%s'/previews/step-000000003 '%s'/previews/step-000000006 && echo notes > '%s'/previews/step-000000006/notes.txt",
+           run_p, run_p, run_p, run_p, run_p);
+  if (df_expect_true(system(cmd) == 0, "previews of steps 5 and 6 without checkpoints")) {
+    df_expect_ok(train(NULL, run_p, 3, &res), "resume at the step limit");
+    snprintf(cmd, sizeof cmd, "test ! -e '%s'/previews/step-000000005 && test \"$(ls '%s'/previews/step-000000006)\" = notes.txt",
+             run_p, run_p);
+    df_expect_true(system(cmd) == 0, "previews past the resumed step without a checkpoint are removed, the user's file stays");
+  }
+
   /* 2b. Checkpoints name the device, thread count and BLAS kernels they were written with; a
    * resume with another thread count (CPU results are bitwise reproducible per thread count
    * and kernel family) says so. */

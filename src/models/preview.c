@@ -23,10 +23,7 @@ static int is_preview_name(const char *name) {
   return !strcmp(end, ".wav") || (end[0] == '_' && n > 5 && !strcmp(end + n - 4, ".wav"));
 }
 
-/* Removes the previews an earlier session wrote to dir (a step it reached again after a resume
- * from an earlier checkpoint, maybe with another preview count), so that dir holds this step's
- * only; other files are left alone. */
-static df_status remove_old_previews(const char *dir) {
+df_status df_model_remove_previews(const char *dir) {
   static const char *const wav[] = {".wav"};
   df_remove_stale_temporaries(dir, wav, 1);
   DIR *d = opendir(dir);
@@ -63,7 +60,7 @@ df_status df_model_write_previews(const df_model_type *type, void *model, const 
   if (!s) s = type->sample_latents(model, &rng, 1.0f, &z);
   if (!s) s = type->decode(model, &z, classes ? labels : NULL, &out);
   if (!s) s = df_tensor_to_host(&out, host, df_tensor_numel(&out));
-  if (!s) s = remove_old_previews(dir);
+  if (!s) s = df_model_remove_previews(dir);
   for (int i = 0; !s && i < count; i++) {
     char path[4300];
     if (classes && class_names)

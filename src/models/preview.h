@@ -12,4 +12,9 @@ df_status df_model_write_previews(const df_model_type *type, void *model, const 
                                   int count, int sample_rate, const char *const *class_names,
                                   const int64_t *class_examples);
 
+/* Removes the previews (NN.wav, NN_<class>.wav) and preview temporaries in dir: those an earlier
+ * session wrote there (a step reached again after a resume from an earlier checkpoint, maybe
+ * with another preview count, or one past the step a run resumes from); other files stay. */
+df_status df_model_remove_previews(const char *dir);
+
 #endif

@@ -120,7 +120,6 @@ df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, vo
                                   const df_training_classes *trained, int64_t step, const char *checkpoint) {
   df_eval_result r;
   DF_TRY(df_evaluator_run(h->evaluator, type, model, trained, step, &r));
-  DF_TRY(append_line(h, &r));
   char line[512];
   /* A distance that is not a number is never the best, nor is a model that is mostly silent
    * (silence can lie closer to the real sounds than an untrained model's noise). */
@@ -137,5 +136,7 @@ df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, vo
     DF_TRY(mark_best(h, &r, checkpoint));
     h->best_fd = r.fd;
   }
-  return DF_OK;
+  /* The line last: it says the evaluation is complete (a resume evaluates a checkpoint whose
+   * line is missing again; its mark is then already there and not made twice). */
+  return append_line(h, &r);
 }

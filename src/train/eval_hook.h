@@ -15,7 +15,8 @@ typedef struct df_eval_hook df_eval_hook;
 df_status df_eval_hook_open(const char *run_dir, const char *dataset, df_device dev, int count,
                             uint64_t seed, void (*log)(void *ctx, const char *line), void *ctx,
                             df_eval_hook **out);
-/* Evaluates the model just saved at `checkpoint` (step `step`), trained on `trained`. */
+/* Evaluates the model just saved at `checkpoint` (step `step`), trained on `trained`: marks it
+ * best when it is, then appends its eval_* line to metrics.jsonl (the sign that it is done). */
 df_status df_eval_hook_checkpoint(df_eval_hook *h, const df_model_type *type, void *model,
                                   const df_training_classes *trained, int64_t step, const char *checkpoint);
 void df_eval_hook_close(df_eval_hook *h);

@@ -19,6 +19,7 @@
 #include "drumforge/fileio.h"
 #include "drumforge/runtime.h"
 #include "drumforge/train.h"
+#include "models/preview.h"
 #include "train/eval_hook.h"
 #include "train/run_dir.h"
 #include "train/signals.h"
@@ -95,6 +96,7 @@ typedef struct trainer {
   int created_run; /* this session created the run folder */
   int found_empty;  /* ... or found it empty (e.g. made by the user beforehand) */
   int lock_fd;     /* RUN/.lock, flock'ed for the run (-1: none) */
+  int step_evaluated; /* metrics.jsonl has the eval_* line of the current step */
 } trainer;
 
 static double now(void) {
@@ -158,7 +160,23 @@ static df_status metrics_to_tensorboard(trainer *t, const df_metrics *m, double 
 }
 
 /* ---------------------------------------------------------------- checkpoints */
-/* *nonfinite = 1 when the weights or moments hold a NaN or Inf (nothing is written then). */
+/* The step's previews (and their TensorBoard audio), written before its checkpoint. */
+static df_status write_previews(trainer *t) {
+  if (t->set.preview_count <= 0 || !t->type->preview) return DF_OK;
+  char dir[4300];
+  snprintf(dir, sizeof dir, "%s/previews/step-%09lld", t->opt->run_dir, (long long)t->step);
+  /* Fixed latents: the same seed at every checkpoint, apart from the training stream. */
+  DF_TRY(t->type->preview(t->model, dir, t->set.seed ^ 0x9e3779b97f4a7c15ULL, (int)t->set.preview_count,
+                          t->info.rate, t->info.n_classes ? t->class_ptrs : NULL, t->class_counts));
+  return t->tb ? previews_to_tensorboard(t, dir) : DF_OK;
+}
+
+/* *nonfinite = 1 when the weights or moments hold a NaN or Inf (nothing is written then).
+ * The checkpoint file is the step's commit: what belongs to its step (previews, their
+ * TensorBoard audio) is written before it, so a process killed in between resumes from the
+ * checkpoint before and writes them again, and a checkpoint never lacks them. Evaluation
+ * needs the file (best.safetensors links to it) and comes after; a resume completes one that
+ * a kill cut short (complete_evaluation). */
 static df_status save_checkpoint(trainer *t, int *nonfinite) {
   *nonfinite = 0;
   df_checkpoint_state st;
@@ -183,17 +201,10 @@ static df_status save_checkpoint(trainer *t, int *nonfinite) {
   df_status s = df_checkpoint_check_finite(path, t->sets, t->n_sets, 1);
   *nonfinite = s == DF_ERR_NUMERIC;
   if (s) return s;
+  DF_TRY(write_previews(t));
   DF_TRY(df_checkpoint_save(path, t->sets, t->n_sets, &st, 1));
   snprintf(t->last_ckpt, sizeof t->last_ckpt, "%s", path);
   DF_TRY(df_run_prune_checkpoints(t->opt->run_dir, (int)t->set.keep_last, t->set.milestone_every, t->step));
-  if (t->set.preview_count > 0 && t->type->preview) {
-    char dir[4300];
-    snprintf(dir, sizeof dir, "%s/previews/step-%09lld", t->opt->run_dir, (long long)t->step);
-    /* Fixed latents: the same seed at every checkpoint, apart from the training stream. */
-    DF_TRY(t->type->preview(t->model, dir, t->set.seed ^ 0x9e3779b97f4a7c15ULL, (int)t->set.preview_count,
-                            t->info.rate, t->info.n_classes ? t->class_ptrs : NULL, t->class_counts));
-    if (t->tb) DF_TRY(previews_to_tensorboard(t, dir));
-  }
   if (t->eval) {
     df_training_classes trained = {t->info.n_classes, t->class_ptrs, t->class_counts};
     DF_TRY(df_eval_hook_checkpoint(t->eval, t->type, t->model, &trained, t->step, path));
@@ -271,7 +282,7 @@ static df_status append_metrics(trainer *t, const df_metrics *m, double rate) {
 }
 
 /* Drops metric lines past the current step (and a partial last line), so the file matches
- * the run that continues. */
+ * the run that continues; notes whether the current step's evaluation line is there. */
 static df_status trim_metrics(trainer *t) {
   char path[4200];
   snprintf(path, sizeof path, "%s/metrics.jsonl", t->opt->run_dir);
@@ -282,6 +293,7 @@ static df_status trim_metrics(trainer *t) {
   DF_TRY(s);
   char *out = malloc(len + 1);
   size_t used = 0;
+  t->step_evaluated = 0;
   if (!out) {
     free(text);
     return DF_FAIL(DF_ERR_OOM, "metrics");
@@ -291,6 +303,10 @@ static df_status trim_metrics(trainer *t) {
     long long step;
     /* A partial last line (no newline) is dropped too. */
     if (end && sscanf(line, "{\"step\": %lld", &step) == 1 && step <= t->step) {
+      if (step == t->step) {
+        const char *eval = strstr(line, "\"eval_fd\"");
+        if (eval && eval < end) t->step_evaluated = 1;
+      }
       memcpy(out + used, line, (size_t)(end - line + 1));
       used += (size_t)(end - line + 1);
     }
@@ -303,11 +319,37 @@ static df_status trim_metrics(trainer *t) {
   return s;
 }
 
-/* The run's logs hold nothing past the current step: lines and events a killed session, or a
- * path the run rolled back from, wrote after it would otherwise appear twice once the run
- * gets there again. Opens the TensorBoard writer (train.tensorboard) once they are trimmed. */
+/* Previews of steps past the current one that have no checkpoint (a session killed between
+ * a step's previews and its checkpoint, or whose checkpoint write failed) go: the run writes
+ * them again when it gets there. A folder the user put other files in stays with them. */
+static df_status trim_previews(trainer *t) {
+  char root[4200];
+  snprintf(root, sizeof root, "%s/previews", t->opt->run_dir);
+  DIR *dp = opendir(root);
+  if (!dp) return errno == ENOENT ? DF_OK : DF_FAIL(DF_ERR_IO, "%s: cannot list: %s", root, strerror(errno));
+  df_status s = DF_OK;
+  for (const struct dirent *e; !s && (e = readdir(dp));) {
+    long long step;
+    int used = 0;
+    if (sscanf(e->d_name, "step-%lld%n", &step, &used) != 1 || e->d_name[used] || step <= t->step) continue;
+    char dir[4600], ckpt[4200];
+    df_run_checkpoint_path(t->opt->run_dir, step, ckpt, sizeof ckpt);
+    if (access(ckpt, F_OK) == 0) continue; /* e.g. a newer drumforge's checkpoint, kept */
+    snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+    s = df_model_remove_previews(dir);
+    rmdir(dir); /* fails, leaving it, when other files are in it */
+  }
+  closedir(dp);
+  return s;
+}
+
+/* The run's logs hold nothing past the current step: lines, events and previews a killed
+ * session, or a path the run rolled back from, wrote after it would otherwise appear twice
+ * once the run gets there again. Opens the TensorBoard writer (train.tensorboard) once they
+ * are trimmed. */
 static df_status trim_logs(trainer *t) {
   DF_TRY(trim_metrics(t));
+  DF_TRY(trim_previews(t));
   DF_TRY(df_tb_trim(t->opt->run_dir, t->step, t->tb));
   return t->set.tensorboard && !t->tb ? df_tb_open(t->opt->run_dir, &t->tb) : DF_OK;
 }
@@ -482,6 +524,17 @@ static df_status check_resume_fits(const trainer *t, const char *ckpt, const df_
   return DF_OK;
 }
 
+/* With train.eval_every_checkpoint, the checkpoint resumed from is evaluated when
+ * metrics.jsonl lacks its line: a session killed during that evaluation (minutes on a CPU), or
+ * one that had evaluation off. The numbers are the uninterrupted run's: the evaluation depends
+ * on the weights and the seed only. */
+static df_status complete_evaluation(trainer *t, const char *ckpt) {
+  if (!t->eval || t->step_evaluated) return DF_OK;
+  notice(t, "evaluating %s (its evaluation is not in metrics.jsonl)", ckpt);
+  df_training_classes trained = {t->info.n_classes, t->class_ptrs, t->class_counts};
+  return df_eval_hook_checkpoint(t->eval, t->type, t->model, &trained, t->step, ckpt);
+}
+
 /* Everything before the first step; resumed: the state of the checkpoint at resume_path
  * (NULL: a new run). */
 static df_status setup_run(trainer *t, const df_checkpoint_state *resumed, const char *resume_path) {
@@ -517,6 +570,7 @@ static df_status setup_run(trainer *t, const df_checkpoint_state *resumed, const
     DF_TRY(write_run_config(t));
     set_aside_unusable(t);
     notice(t, "resumed from %s (step %lld)", resume_path, (long long)t->step);
+    DF_TRY(complete_evaluation(t, resume_path));
     if (t->step == t->set.steps)
       notice(t, "the run is already at its step limit %lld: give a larger --steps to train further", (long long)t->step);
   }
