@@ -4,7 +4,8 @@
  * writes eval.json with the documented schema, for an unconditional and a conditional model;
  * a model trained on all the data is compared with the whole test split, one trained on kick
  * and snare only with the test kicks and snares; a bare checkpoint file is evaluated with
- * --checkpoint and --data (no run folder), and without --data it is refused; a silent model's
+ * --checkpoint and --data (no run folder), and without --data it is refused; a resume from a
+ * checkpoint whose evaluation a kill cut short evaluates it again; a silent model's
  * sounds are counted silent and its checkpoint is never marked best. */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -94,6 +95,42 @@ static void trainer_marks_best(void) {
     df_expect_true(m.step == best_step, "best.safetensors holds the best step (kept although keep_last = 1)");
     df_model_unload(&m);
   }
+}
+
+/* A run killed during the evaluation of its newest checkpoint (its eval_* line not yet written)
+ * evaluates that checkpoint when it resumes: the line comes back, the same as before. */
+static void resume_completes_evaluation(const char *run) {
+  char path[4400], *text;
+  size_t len;
+  snprintf(path, sizeof path, "%s/metrics.jsonl", run);
+  if (!df_expect_ok(df_read_file(path, &text, &len), "read metrics.jsonl")) return;
+  char *line = strstr(text, "{\"step\": 6, \"eval_fd\"");
+  char *end = line ? strchr(line, '\n') : NULL;
+  if (!df_expect_true(end != NULL, "metrics.jsonl has the eval line of step 6")) {
+    free(text);
+    return;
+  }
+  char *removed = strndup(line, (size_t)(end + 1 - line));
+  memmove(line, end + 1, strlen(end + 1) + 1);
+  df_status written = df_write_file_atomic(path, text, strlen(text));
+  free(text);
+  if (!df_expect_ok(written, "metrics.jsonl without it")) {
+    free(removed);
+    return;
+  }
+  df_train_options o = {0};
+  o.run_dir = run;
+  o.data_path = dataset;
+  o.device = DF_DEVICE_CPU;
+  o.log = on_log;
+  df_train_result res;
+  if (df_expect_ok(df_train_run(&o, &res), "resume at the step limit") &&
+      df_expect_ok(df_read_file(path, &text, &len), "read metrics.jsonl again")) {
+    const char *back = strstr(text, removed);
+    df_expect_true(back && !strstr(back + 1, removed), "the resume evaluates step 6 again: its line is back, once, the same");
+    free(text);
+  }
+  free(removed);
 }
 
 /* Runs drumforge eval and checks eval.json. */
@@ -465,6 +502,7 @@ int main(void) {
   trainer_marks_best();
   char run[4300];
   snprintf(run, sizeof run, "%s/evalrun", scratch);
+  resume_completes_evaluation(run);
   eval_json(run, 0);
   bare_checkpoint(run);
   no_test_split(run);
