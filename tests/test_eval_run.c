@@ -42,10 +42,8 @@ static int is_num(const cJSON *o, const char *key, double lo, double hi) {
   return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi;
 }
 
-static df_status train(const char *name, const char *const *replace, char *run, size_t len) {
-  char config[4200];
-  if (df_test_write_smoke_config(scratch, name, replace, config, sizeof config)) return DF_ERR_IO;
-  snprintf(run, len, "%s/%s", scratch, name);
+/* Trains run on the dataset from config (NULL: resumes it). */
+static df_status train_run(const char *config, const char *run) {
   df_train_options o = {0};
   o.config_path = config;
   o.data_path = dataset;
@@ -54,6 +52,13 @@ static df_status train(const char *name, const char *const *replace, char *run, 
   o.log = on_log;
   df_train_result res;
   return df_train_run(&o, &res);
+}
+
+static df_status train(const char *name, const char *const *replace, char *run, size_t len) {
+  char config[4200];
+  if (df_test_write_smoke_config(scratch, name, replace, config, sizeof config)) return DF_ERR_IO;
+  snprintf(run, len, "%s/%s", scratch, name);
+  return train_run(config, run);
 }
 
 static void trainer_marks_best(void) {
@@ -118,13 +123,7 @@ static void resume_completes_evaluation(const char *run) {
     free(removed);
     return;
   }
-  df_train_options o = {0};
-  o.run_dir = run;
-  o.data_path = dataset;
-  o.device = DF_DEVICE_CPU;
-  o.log = on_log;
-  df_train_result res;
-  if (df_expect_ok(df_train_run(&o, &res), "resume at the step limit") &&
+  if (df_expect_ok(train_run(NULL, run), "resume at the step limit") &&
       df_expect_ok(df_read_file(path, &text, &len), "read metrics.jsonl again")) {
     const char *back = strstr(text, removed);
     df_expect_true(back && !strstr(back + 1, removed), "the resume evaluates step 6 again: its line is back, once, the same");
