@@ -4,8 +4,8 @@
  * truncated newest checkpoint falls back to the previous one and is renamed aside (so pruning
  * never deletes a valid checkpoint to keep a corrupt one), an unknown config key names the
  * file, line and key, a model length other than the dataset's is refused, a run that fails
- * before its first step leaves no run folder, and a loss that turns non-finite stops the run naming the step and the
- * last good checkpoint. */
+ * before its first step leaves no run folder, a loss that turns non-finite stops the run naming the step and the
+ * last good checkpoint, and a run resumed after a rollback rolls back as the uninterrupted one. */
 #include <cblas.h>
 #include <fcntl.h>
 #include <omp.h>
@@ -162,6 +162,29 @@ static int tb_steps_unique(const char *run) {
            "test -s '%s/tb.txt'; ! grep '^scalar' '%s/tb.txt' | cut -d' ' -f2,3 | sort | uniq -d | grep -q .",
            run, py && py[0] ? py : "python3", DF_TEST_SOURCE_DIR, run, run, run);
   return system(cmd) == 0;
+}
+
+/* The rollbacks in notices past step `after` as "STEP:K" list (into out); returns the step of
+ * a checkpoint the run rolled back to after it had recovered from an earlier rollback (-1:
+ * none), i.e. a place to split the run where the rollback count must carry over. */
+static long long rollbacks_after(const char *text, const char *run, long long after, char *out, size_t len) {
+  long long split = -1, last_step = -1;
+  out[0] = '\0';
+  for (const char *at = text; (at = strstr(at, "rolling back to "));) {
+    const char *line = at;
+    while (line > text && line[-1] != '\n') line--;
+    long long step, to;
+    int k;
+    char fmt[4600];
+    snprintf(fmt, sizeof fmt, "rolling back to %s/checkpoints/ckpt-%%lld.safetensors (rollback %%d", run);
+    if (sscanf(line, "step %lld", &step) == 1 && sscanf(at, fmt, &to, &k) == 2 && step > after) {
+      snprintf(out + strlen(out), len - strlen(out), "%s%lld:%d", out[0] ? " " : "", step, k);
+      if (split < 0 && last_step >= 0 && to >= last_step) split = to;
+      last_step = step;
+    }
+    at += 16;
+  }
+  return split;
 }
 
 int main(void) {
@@ -560,6 +583,35 @@ int main(void) {
   int lines;
   df_expect_true(metrics_steps_increase(run_roll, &lines) && lines > 2, "... and metrics.jsonl has one line per logged step");
   df_expect_true(tb_steps_unique(run_roll), "... and so has the TensorBoard file");
+
+  /* 7c. Rollbacks are counted per checkpoint, so a run resumed after one takes the
+   * uninterrupted run's path: with settings that diverge, recover after a rollback, write a
+   * checkpoint M and diverge again, the run split at M rolls back at the same steps with the
+   * same numbers (each counter part of the stream) as the uninterrupted one. */
+  const char *flaky[] = {"optim.lr_g=1", "optim.lr_d=1", "train.on_nan=rollback", "train.checkpoint_every_steps=2",
+                         "train.tensorboard=false", "train.preview_count=0", NULL, NULL};
+  char run_u[4300], run_s[4300], seed[32], rolls_u[8192] = "", rolls_s[8192] = "";
+  long long split = -1;
+  for (int k = 0; k < 4 && split < 0; k++) { /* settings that diverge twice on this CPU */
+    snprintf(seed, sizeof seed, "train.seed=%d", k);
+    flaky[6] = seed;
+    snprintf(run_u, sizeof run_u, "%s/run_flaky_%d", scratch, k);
+    notices[0] = '\0';
+    train_with(config, dataset, run_u, 40, flaky, &res);
+    split = rollbacks_after(notices, run_u, -1, rolls_u, sizeof rolls_u);
+    printf("     seed %d: rollbacks %s\n", k, rolls_u[0] ? rolls_u : "none");
+  }
+  if (df_expect_true(split > 0, "settings that roll back, recover and diverge again after a checkpoint")) {
+    printf("     uninterrupted: %s; split at step %lld\n", rolls_u, split);
+    rollbacks_after(notices, run_u, split, rolls_u, sizeof rolls_u);
+    snprintf(run_s, sizeof run_s, "%s/run_flaky_split", scratch);
+    df_expect_ok(train_with(config, dataset, run_s, split, flaky, &res), "the run to the split");
+    notices[0] = '\0';
+    train_with(NULL, dataset, run_s, 40, NULL, &res);
+    rollbacks_after(notices, run_s, split, rolls_s, sizeof rolls_s);
+    printf("     past step %lld: uninterrupted %s, resumed %s\n", split, rolls_u, rolls_s);
+    df_expect_true(rolls_u[0] && !strcmp(rolls_u, rolls_s), "the resumed run rolls back as the uninterrupted one did");
+  }
 
   /* 8. Finite losses but a non-finite Adam moment (gradients beyond 1.8e19 square to Inf): the
    * checkpoint that loading would refuse is not written; the run stops naming the tensor. */

@@ -614,8 +614,11 @@ static void remove_failed_run(const trainer *t) {
 }
 
 /* A loss or the weights turned non-finite at `step` (what: how): with train.on_nan = rollback,
- * back to the last checkpoint (at most 3 times; DF_OK: go on from there), else the run stops
- * naming the step and the last good checkpoint. */
+ * back to the last checkpoint (at most 3 times from one checkpoint; DF_OK: go on from there),
+ * else the run stops naming the step and the last good checkpoint. *rollbacks counts the
+ * rollbacks since that checkpoint was written or loaded, and picks the part of the stream the
+ * run continues on: a session killed after a rollback resumes from that checkpoint, diverges
+ * at the same step again and takes the same numbers, so it stays the uninterrupted run. */
 static df_status diverged(trainer *t, int64_t step, const char *what, int *rollbacks) {
   if (t->set.rollback_on_nan && t->last_ckpt[0] && *rollbacks < 3) {
     (*rollbacks)++;
@@ -693,6 +696,7 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
       }
       if (s) break;
       saved_step = t.step;
+      rollbacks = 0; /* counted per checkpoint (see diverged) */
       last_ckpt_time = now();
       notice(&t, "checkpoint %s", t.last_ckpt);
     }
