@@ -336,6 +336,8 @@ static df_status trim_previews(trainer *t) {
     df_run_checkpoint_path(t->opt->run_dir, step, ckpt, sizeof ckpt);
     if (access(ckpt, F_OK) == 0) continue; /* e.g. a newer drumforge's checkpoint, kept */
     snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) continue; /* not ours */
     s = df_model_remove_previews(dir);
     rmdir(dir); /* fails, leaving it, when other files are in it */
   }
