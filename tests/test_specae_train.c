@@ -2,7 +2,8 @@
  * plain autoencoder (beta = 0) and a tiny conditional WAE each take a few steps on a small
  * labelled dataset and their reconstruction error falls; their metrics, previews (per class
  * for the conditional model) and dataset statistics land in the run; and stopping and
- * resuming reproduces an uninterrupted run bit for bit. */
+ * resuming reproduces an uninterrupted run bit for bit; a conditional model on a dataset with
+ * unlabelled training examples leaves them out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,18 @@ static void write_config(const char *name, const char *fmt, const char *arg, cha
   snprintf(text, sizeof text, fmt, arg);
   snprintf(path, len, "%s/%s.ini", scratch, name);
   df_write_file_atomic(path, text, strlen(text));
+}
+
+/* scratch/mixed: the fixture's kicks and snares in their class folders and its hats directly in
+ * the input folder (unlabelled), prepared at 16 kHz with everything in the training split. */
+static int make_mixed_dataset(char *out, size_t len) {
+  char in[4300], cmd[13000];
+  snprintf(in, sizeof in, "%s/mixed_audio", scratch);
+  snprintf(out, len, "%s/mixed", scratch);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' && mkdir -p '%s' && cp -r '%s/audio/kick' '%s/audio/snare' '%s/' && "
+           "cp '%s/audio/hh_closed/'*.wav '%s/'", in, out, in, scratch, scratch, in, scratch, in);
+  if (system(cmd) != 0) return 1;
+  return df_test_prepare(in, out, (const double[3]){1, 0, 0});
 }
 
 /* Mean of the first and of the last k values of a metric. */
@@ -161,6 +174,25 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/previews/step-000000030", run);
     df_expect_true(exists(dir, "00_kick.wav") && exists(dir, "01_snare.wav"), "CWAE: previews are named by class");
     expect_stats(run, 30, -1, 30 * 4, "CWAE: per-class dB ranges in the checkpoint");
+  }
+
+  /* A conditional model on a dataset whose training split has unlabelled examples: they cannot
+   * train it and are left out, so it sees the batches of the labelled ones alone (a run with
+   * data.classes = kick,snare) instead of stopping at the first batch holding one. */
+  char mixed[4300], run_all[4300], run_two[4300], a[4400], b[4400];
+  if (make_mixed_dataset(mixed, sizeof mixed)) {
+    df_test_fail("mixed dataset", "could not build the dataset with unlabelled examples");
+  } else {
+    static const char *const all_classes[] = {"data.classes=", NULL};
+    snprintf(run_all, sizeof run_all, "%s/cwae_all", scratch);
+    snprintf(run_two, sizeof run_two, "%s/cwae_two", scratch);
+    if (df_expect_ok(df_test_train(cwae, mixed, run_all, 10, all_classes),
+                     "CWAE: a dataset with unlabelled training examples trains (they are left out)") &&
+        df_expect_ok(df_test_train(cwae, mixed, run_two, 10, NULL), "CWAE: the same dataset's kicks and snares")) {
+      snprintf(a, sizeof a, "%s/checkpoints/ckpt-000000010.safetensors", run_all);
+      snprintf(b, sizeof b, "%s/checkpoints/ckpt-000000010.safetensors", run_two);
+      df_test_same_checkpoints(a, b, "CWAE: without its unlabelled examples the run is the labelled classes' run");
+    }
   }
 
   expect_resume_exact(vae, "VAE");

@@ -435,13 +435,15 @@ static df_status load_config(trainer *t, const df_checkpoint_state *resumed) {
   return DF_OK;
 }
 
-static df_status open_loader(trainer *t) {
+/* labelled_only: leave out the examples without a class. */
+static df_status open_loader(trainer *t, int labelled_only) {
   df_loader_options lo = {0};
   lo.path = t->set.data_path;
   lo.split = DF_SPLIT_TRAIN;
   lo.batch_size = (int)t->set.batch;
   lo.seed = t->set.seed;
   lo.classes = t->set.classes;
+  lo.labelled_only = labelled_only;
   lo.device = t->opt->device;
   DF_TRY(df_loader_open(&lo, &t->loader));
   t->info = *df_loader_info(t->loader);
@@ -449,6 +451,24 @@ static df_status open_loader(trainer *t) {
   df_loader_class_counts(t->loader, t->class_counts);
   t->data = (df_train_data){next_batch, t, (int)t->set.batch, t->info.rate, t->info.n_classes, t->class_ptrs,
                             t->class_counts};
+  return DF_OK;
+}
+
+/* A conditional model cannot train on an example without a class: the training split's
+ * unlabelled examples are left out (else the run would stop at the first batch holding one,
+ * maybe hours in). The loader is opened again before the first batch, so the batches (and a
+ * resumed loader position) are those of the labelled examples alone. */
+static df_status leave_out_unlabelled(trainer *t) {
+  if (t->type->n_classes(t->model) == 0) return DF_OK;
+  int64_t labelled = 0;
+  for (int i = 0; i < t->info.n_classes; i++) labelled += t->class_counts[i];
+  const int64_t unlabelled = t->info.examples - labelled;
+  if (unlabelled <= 0) return DF_OK;
+  df_loader_close(t->loader);
+  t->loader = NULL;
+  DF_TRY(open_loader(t, 1));
+  notice(t, "%s: %lld unlabelled training example(s) left out: a conditional model needs the class of every "
+         "example", t->set.data_path, (long long)unlabelled);
   return DF_OK;
 }
 
@@ -547,10 +567,11 @@ static df_status setup_run(trainer *t, const df_checkpoint_state *resumed, const
   DF_TRY(df_config_string(t->cfg, "model.type", "wavegan", &type_name));
   t->type = df_model_type_find(type_name);
   if (!t->type) return DF_CONFIG_FAIL(t->cfg, "model.type", "unknown model '%s' (known: %s)", type_name, df_model_type_list());
-  DF_TRY(open_loader(t));
+  DF_TRY(open_loader(t, 0));
   if (resumed) DF_TRY(check_resume_fits(t, resume_path, resumed));
   df_rng_init(&t->rng, t->set.seed);
   DF_TRY(t->type->create(t->cfg, o->device, &t->data, &t->rng, &t->model));
+  DF_TRY(leave_out_unlabelled(t));
   DF_TRY(check_audio_shape(t));
   DF_TRY(df_config_check_unused(t->cfg));
   t->n_sets = t->type->n_param_sets(t->model);

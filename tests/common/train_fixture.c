@@ -77,6 +77,20 @@ static int write_stamp(const char *dir, const char *dataset, int per_class, doub
          df_write_file_atomic(stamp, text, strlen(text)) != DF_OK;
 }
 
+int df_test_prepare(const char *input, const char *out, const double split[3]) {
+  const char *inputs[1] = {input};
+  df_prepare_options opt;
+  df_prepare_defaults(&opt);
+  opt.inputs = inputs;
+  opt.n_inputs = 1;
+  opt.out_dir = out;
+  for (int i = 0; i < 3; i++) opt.split[i] = split[i];
+  df_prepare_result res;
+  if (df_prepare(&opt, &res) == DF_OK) return 0;
+  fprintf(stderr, "prepare: %s\n", df_last_error());
+  return 1;
+}
+
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset, size_t len) {
   snprintf(dataset, len, "%s/dataset", dir);
   if (reusable(dir, dataset, per_class, amplitude)) return 0;
@@ -110,20 +124,7 @@ int df_test_make_dataset(const char *dir, int per_class, double amplitude, char 
   free(buf);
   char input[4200];
   snprintf(input, sizeof input, "%s/audio", dir);
-  const char *inputs[1] = {input};
-  df_prepare_options opt;
-  df_prepare_defaults(&opt);
-  opt.inputs = inputs;
-  opt.n_inputs = 1;
-  opt.out_dir = dataset;
-  opt.split[0] = 0.8;
-  opt.split[1] = 0.1;
-  opt.split[2] = 0.1;
-  df_prepare_result res;
-  if (df_prepare(&opt, &res) != DF_OK) {
-    fprintf(stderr, "prepare: %s\n", df_last_error());
-    return 1;
-  }
+  if (df_test_prepare(input, dataset, (const double[3]){0.8, 0.1, 0.1})) return 1;
   if (fabs(amplitude) > 1000 && scale_shards(dataset, amplitude)) {
     fprintf(stderr, "%s: cannot scale the shards by %g\n", dataset, amplitude);
     return 1;

@@ -17,6 +17,10 @@
 int df_test_make_dataset(const char *dir, int per_class, double amplitude, char *dataset,
                          size_t len);
 
+/* Prepares the audio of folder `input` (default options, 16 kHz, 16384 samples) into the
+ * dataset folder `out` with the train/validation/test shares `split`. Returns 0 on success. */
+int df_test_prepare(const char *input, const char *out, const double split[3]);
+
 /* Writes dir/NAME.ini: the smoke experiment with `extra` appended (INI text: later keys of
  * a section must not repeat earlier ones, so extra uses sections the smoke file sets via
  * the `replace` list: "section.key=value" entries, NULL-terminated). Returns 0 on success. */
