@@ -195,6 +195,16 @@ int main(void) {
     }
   }
 
+  /* Batch norm needs more than one value per channel: a batch of 1 with a 1 x 1 bottleneck
+   * is a config error naming train.batch, before the run folder is made (it was an op's
+   * error at the first step). */
+  static const char *const one_value[] = {"model.filters=4,4,4", "model.strides=8,4,4", "train.batch=1", NULL};
+  snprintf(run, sizeof run, "%s/one_value", scratch);
+  df_status s = train(vae, run, 2, one_value);
+  df_expect_status(s, DF_ERR_CONFIG, "a batch of 1 with a 1 x 1 bottleneck is refused");
+  df_expect_true(strstr(df_last_error(), "train.batch: 1 with a 1 x 1 bottleneck") && access(run, F_OK) != 0,
+                 "... naming train.batch, before the run folder is made");
+
   expect_resume_exact(vae, "VAE");
   expect_resume_exact(cwae, "CWAE");
   return df_test_finish();

@@ -131,6 +131,8 @@ static df_status read_network(df_config *cfg, int data_classes, sa_config *c) {
     h /= c->strides[i][0];
     w /= c->strides[i][1];
   }
+  c->bottleneck[0] = h;
+  c->bottleneck[1] = w;
   return DF_OK;
 }
 

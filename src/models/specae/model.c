@@ -21,6 +21,14 @@ static void destroy(void *model) {
   free(m);
 }
 
+/* Training normalises each channel over the batch and the positions of the smallest layer,
+ * the bottleneck: one value per channel there has no variance to normalise by. */
+static df_status check_batchnorm_batch(const df_config *cfg, const sa_config *c, int batch) {
+  if ((int64_t)batch * c->bottleneck[0] * c->bottleneck[1] > 1) return DF_OK;
+  return DF_CONFIG_FAIL(cfg, "train.batch", "%d with a 1 x 1 bottleneck (model.strides) leaves batch norm one value "
+                        "per channel to normalise: use a batch of at least 2 or smaller strides", batch);
+}
+
 static df_status create(sa_kind kind, df_config *cfg, df_device dev, const df_train_data *data, df_rng *init_rng,
                         void **out) {
   sa_model *m = calloc(1, sizeof *m);
@@ -29,6 +37,7 @@ static df_status create(sa_kind kind, df_config *cfg, df_device dev, const df_tr
   df_status s = sa_config_read(cfg, kind, data ? data->n_classes : 0, data ? data->sample_rate : 16000, &m->cfg);
   if (!s && kind == SA_WAE && data && data->next_batch && data->batch_size < 2)
     s = DF_CONFIG_FAIL(cfg, "train.batch", "the MMD penalty compares latents within a batch: at least 2 needed");
+  if (!s && data && data->next_batch) s = check_batchnorm_batch(cfg, &m->cfg, data->batch_size);
   if (!s) s = sa_net_build(&m->net, &m->cfg, dev, init_rng);
   if (!s) s = sa_frontend_init(&m->fe, &m->cfg, dev);
   if (s) {

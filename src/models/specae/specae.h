@@ -52,6 +52,7 @@ typedef struct sa_config {
   /* Derived. */
   int bins;            /* spectrogram height H */
   int64_t stft_frames; /* T = 1 + length / hop */
+  int64_t bottleneck[2]; /* the encoder's output positions: bins and frames over the strides */
 } sa_config;
 
 /* Reads the keys of one model kind for data with data_classes classes at sample_rate. */
