@@ -205,6 +205,16 @@ int main(void) {
   df_expect_true(strstr(df_last_error(), "train.batch: 1 with a 1 x 1 bottleneck") && access(run, F_OK) != 0,
                  "... naming train.batch, before the run folder is made");
 
+  /* With optim.clip_norm on (DK-VAE's setting) a step whose loss and gradients are not finite
+   * is the run diverging, as without clipping: rolled back (train.on_nan = rollback) and then
+   * stopped, naming the step and the last good checkpoint (it was the clipping's error). */
+  static const char *const diverge[] = {"optim.lr=1", "train.checkpoint_every_steps=1", "train.on_nan=rollback", NULL};
+  snprintf(run, sizeof run, "%s/diverge", scratch);
+  s = train(vae, run, 30, diverge);
+  df_expect_status(s, DF_ERR_NUMERIC, "VAE with gradient clipping, learning rate 1: the run diverges");
+  df_expect_true(strstr(df_last_error(), "the run stopped. Last good checkpoint: ") != NULL,
+                 "... and stops as for a non-finite loss, naming the last good checkpoint");
+
   expect_resume_exact(vae, "VAE");
   expect_resume_exact(cwae, "CWAE");
   return df_test_finish();

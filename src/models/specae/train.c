@@ -108,8 +108,16 @@ df_status sa_train_step(sa_model *m, const df_train_data *data, df_rng *rng, df_
   /* The encoder uploaded this batch's labels. */
   DF_TRY(sa_stats_update(m, &m->lo, &m->hi, labels ? &m->net.labels_dev : NULL));
   float norm = 0;
-  if (c->clip_norm > 0) DF_TRY(df_param_set_clip(&m->net.params, c->clip_norm, &norm));
-  DF_TRY(df_param_set_adam(&m->net.params));
+  int finite = 1;
+  if (c->clip_norm > 0) {
+    /* A non-finite gradient norm is the step diverging, not a failure of the step: its
+     * metrics say so, and the trainer stops or rolls back (train.on_nan) as for a non-finite
+     * loss. The weights are not updated. */
+    df_status s = df_param_set_clip(&m->net.params, c->clip_norm, &norm);
+    if (s != DF_ERR_NUMERIC) DF_TRY(s);
+    finite = s == DF_OK;
+  }
+  if (finite) DF_TRY(df_param_set_adam(&m->net.params));
   df_metrics_set(out, "loss", l.loss);
   df_metrics_set(out, "recon", l.recon);
   if (sa_stochastic(c)) df_metrics_set(out, "kl", l.reg);
