@@ -68,6 +68,10 @@ typedef enum df_audio_encoding {
  * it could mean 32-bit integers, which are not written. */
 df_status df_parse_audio_encoding(const char *text, df_audio_encoding *out);
 
+/* The samples of a beyond full scale (|x| > 1), which an integer encoding clips; *peak (may
+ * be NULL) receives the largest |x| (0 for no samples). Writers that clip say so with it. */
+int64_t df_audio_count_clipped(const df_audio *a, float *peak);
+
 /* Writes a .wav or .flac file (chosen by the extension) through a temporary file that is
  * renamed over `path` once complete. Integer encodings clip samples to [-1, 1]. */
 df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc);

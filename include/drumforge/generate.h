@@ -145,6 +145,9 @@ typedef struct df_generate_result {
   double seconds;
   int64_t unlisted;        /* overwrite: files in out_dir named like generated ones that no
                               manifest lists (a killed run's last files?), kept */
+  int64_t clipped;         /* files of an integer encoding whose samples went beyond full
+                              scale and were clipped (their manifest lines count them) */
+  float clipped_peak;      /* the largest |sample| among those files (0 when none) */
 } df_generate_result;
 
 /* The settings that need no model (truncation, format and sample format, rate,

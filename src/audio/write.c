@@ -1,4 +1,5 @@
 /* Writing WAV and FLAC files crash-safely (include/drumforge/audio.h). */
+#include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,18 @@ df_status df_audio_encode(const char *path, const df_audio *a, df_audio_encoding
   *data = m.data;
   *len = (size_t)m.len;
   return DF_OK;
+}
+
+int64_t df_audio_count_clipped(const df_audio *a, float *peak) {
+  int64_t n = a && a->data ? (int64_t)a->channels * a->frames : 0, over = 0;
+  float top = 0.0f;
+  for (int64_t i = 0; i < n; i++) {
+    const float x = fabsf(a->data[i]);
+    over += x > 1.0f;
+    top = fmaxf(top, x);
+  }
+  if (peak) *peak = top;
+  return over;
 }
 
 df_status df_audio_write(const char *path, const df_audio *a, df_audio_encoding enc) {

@@ -119,9 +119,8 @@ static df_status write_reconstructions(const df_loaded_model *m, const cli_input
     reconstruction_path(path, in->n, i, inputs[i], file, sizeof file);
     df_audio a = {host + per * (size_t)i, length, channels, m->sample_rate};
     s = df_audio_write(file, &a, DF_AUDIO_PCM16);
-    float peak = 0.0f; /* the input's own level can exceed full scale (a float file) */
-    for (size_t k = 0; k < per; k++) peak = fmaxf(peak, fabsf(a.data[k]));
-    if (!s && peak > 1.0f)
+    float peak; /* the input's own level can exceed full scale (a float file) */
+    if (!s && df_audio_count_clipped(&a, &peak) > 0)
       fprintf(stderr, "drumforge encode: %s: peaks at %+.1f dBFS, clipped to full scale in the 16-bit file\n", file,
               20.0 * log10(peak));
   }

@@ -442,6 +442,11 @@ int cli_generate(const char *cmd, int argc, char **argv, int check_only) {
   free(ends);
   df_model_unload(&m);
   if (s) cli_progress_clear(&ps);
+  if ((s == DF_OK || s == DF_ERR_INTERRUPTED) && res.clipped)
+    fprintf(stderr, "drumforge %s: note: %lld of the %lld files went above full scale (up to %+.1f dBFS) and their "
+            "%s samples are clipped (\"clipped\" in %s); --peak -1 or --bits float keeps them whole\n", cmd,
+            (long long)res.clipped, (long long)res.files, 20.0 * log10(res.clipped_peak),
+            o.encoding == DF_AUDIO_PCM24 ? "24-bit" : "16-bit", res.manifest);
   if (s == DF_ERR_INTERRUPTED) {
     fprintf(stderr, "drumforge %s: interrupted: %s\n", cmd, df_last_error());
     return 130;

@@ -40,12 +40,14 @@ typedef struct gen_item {
 void gen_file_name(const gen_run *run, const gen_item *it, char *buf, size_t len);
 
 /* Post-processes, tiles, encodes and writes one item; on success *line is its manifest line
- * (malloc'd, newline-terminated). */
-df_status gen_render(const gen_run *run, const gen_item *it, char **line);
+ * (malloc'd, newline-terminated) and *clipped_peak the sound's peak when an integer encoding
+ * clipped it (above 1), else 0. */
+df_status gen_render(const gen_run *run, const gen_item *it, char **line, float *clipped_peak);
 
-/* The manifest line of a written file. */
+/* The manifest line of a written file; clipped: its samples beyond full scale that an integer
+ * encoding clipped (listed when not 0). */
 df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *file, int64_t frames,
-                            char **line);
+                            int64_t clipped, char **line);
 
 /* The manifest, written in item order however the workers finish: lines wait in a window
  * of `window` items (the items in flight) until every earlier one is written. The file is

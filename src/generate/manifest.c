@@ -50,7 +50,7 @@ static const char *encoding_name(df_audio_encoding e) {
 }
 
 df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *file, int64_t frames,
-                            char **line) {
+                            int64_t clipped, char **line) {
   const df_generate_options *o = run->o;
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "file", file);
@@ -86,6 +86,7 @@ df_status gen_manifest_line(const gen_run *run, const gen_item *it, const char *
   cJSON_AddNumberToObject(j, "channels", run->channels);
   cJSON_AddNumberToObject(j, "frames", (double)frames);
   cJSON_AddStringToObject(j, "encoding", encoding_name(o->encoding));
+  if (clipped) cJSON_AddNumberToObject(j, "clipped", (double)clipped);
   cJSON *post = post_json(&o->post);
   if (cJSON_GetArraySize(post) > 0) cJSON_AddItemToObject(j, "post", post);
   else cJSON_Delete(post);

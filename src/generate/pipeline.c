@@ -41,6 +41,8 @@ typedef struct pipeline {
   df_status error;
   char error_msg[1024];
   int64_t written;
+  int64_t clipped;         /* files whose integer samples were clipped, and their largest peak */
+  float clipped_peak;
   int64_t listed;          /* items up to this number have their manifest line written */
   gen_manifest manifest;
 } pipeline;
@@ -261,12 +263,17 @@ static void *worker(void *arg) {
     it.audio = s->audio + (size_t)k * run->letters * run->channels * run->length;
     it.latents = s->latents + (size_t)k * run->letters * run->dim;
     char *line = NULL;
-    df_status st = gen_render(run, &it, &line);
+    float clipped_peak;
+    df_status st = gen_render(run, &it, &line, &clipped_peak);
     int64_t listed = gen_manifest_put(&pl->manifest, it.number, line);
 
     pthread_mutex_lock(&pl->mu);
     if (st) fail(pl, st, df_last_error());
     else pl->written++;
+    if (!st && clipped_peak > 0.0f) {
+      pl->clipped++;
+      pl->clipped_peak = fmaxf(pl->clipped_peak, clipped_peak);
+    }
     s->done++;
     if (listed > pl->listed) pl->listed = listed;
     pthread_cond_broadcast(&pl->freed);
@@ -444,6 +451,8 @@ df_status df_generate(const df_generate_options *o, df_generate_result *result) 
   gen_earlier_free(&earlier);
   if (!s && pl->written > 0) s = df_sync_filesystem(o->out_dir);
   result->files = pl->written;
+  result->clipped = pl->clipped;
+  result->clipped_peak = pl->clipped_peak;
   result->seconds = df_monotonic_seconds() - t0;
   if (!s && pl->written < pl->total)
     s = DF_FAIL(DF_ERR_INTERRUPTED, "stopped after %lld of %lld files; %s lists exactly the files written",

@@ -61,9 +61,10 @@ static df_status check_finite(const char *path, const df_audio *a) {
   return DF_OK;
 }
 
-df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
+df_status gen_render(const gen_run *run, const gen_item *it, char **line, float *clipped_peak) {
   const df_generate_options *o = run->o;
   *line = NULL;
+  *clipped_peak = 0.0f;
   df_audio sounds[DF_TILE_MAX_LETTERS];
   int made = 0;
   df_status s = DF_OK;
@@ -84,9 +85,16 @@ df_status gen_render(const gen_run *run, const gen_item *it, char **line) {
   void *bytes = NULL;
   size_t len = 0;
   if (!s) s = check_finite(path, &out);
+  /* Integer samples stop at full scale: a sound louder than that (the spectrogram models'
+   * level is the training data's, and Griffin-Lim's phases can add up above it) is clipped,
+   * and the manifest and the run's summary say so. */
+  int64_t clipped = 0;
+  float peak = 0.0f;
+  if (!s && o->encoding != DF_AUDIO_FLOAT32) clipped = df_audio_count_clipped(&out, &peak);
   if (!s) s = df_audio_encode(path, &out, o->encoding, &bytes, &len);
   if (!s) s = df_write_file_replace(path, bytes, len);
-  if (!s) s = gen_manifest_line(run, it, name, out.frames, line);
+  if (!s) s = gen_manifest_line(run, it, name, out.frames, clipped, line);
+  if (!s && clipped) *clipped_peak = peak;
   free(bytes);
   df_audio_free(&out);
   for (int k = 0; k < made; k++) df_audio_free(&sounds[k]);
