@@ -29,6 +29,13 @@ static const char *const vae_text =
     "[loss]\nbeta = 1e-3\n[optim]\nlr = 1e-2\n[griffinlim]\niterations = 4\n"
     "[train]\nbatch = 4\nsteps = 3\nseed = 1\npreview_count = 0\n";
 
+/* The plain autoencoder (beta = 0): no prior holds its latents. */
+static const char *const ae_text =
+    "[model]\ntype = specvae\nfilters = 8, 16\nstrides = 4, 4\nlatent_dim = 8\n"
+    "[spectrogram]\nlength = 16384\nn_fft = 256\nhop = 128\nframes = 128\n"
+    "[loss]\nbeta = 0\n[optim]\nlr = 1e-2\n[griffinlim]\niterations = 4\n"
+    "[train]\nbatch = 4\nsteps = 3\nseed = 1\npreview_count = 0\n";
+
 static const char *const cwae_text =
     "[model]\ntype = specwae\nfilters = 8, 16\nstrides = (2, 4), (2, 4)\nlatent_dim = 8\nconditional = true\n"
     "[spectrogram]\nlength = 16384\nn_fft = 256\nhop = 128\nmel_bands = 32\nframes = 128\n"
@@ -67,6 +74,15 @@ static void expect_run(const char *args, int code, const char *needle, const cha
   if (rc == code && (!needle || strstr(out, needle))) df_test_pass(what);
   else df_test_fail(what, "exit %d (want %d%s%s); output: %.400s", rc, code, needle ? ", output with " : "",
                     needle ? needle : "", out);
+  free(out);
+}
+
+/* As expect_run, but the output must not hold `needle`. */
+static void expect_run_without(const char *args, int code, const char *needle, const char *what) {
+  char *out;
+  int rc = drumforge(args, &out);
+  if (rc == code && !strstr(out, needle)) df_test_pass(what);
+  else df_test_fail(what, "exit %d (want %d, output without %s); output: %.400s", rc, code, needle, out);
   free(out);
 }
 
@@ -142,7 +158,8 @@ int main(void) {
   }
   char smoke[4300];
   df_test_write_smoke_config(scratch, "smoke", NULL, smoke, sizeof smoke);
-  if (!train_text("vae", vae_text) || !train_text("cwae", cwae_text) || !train("wavegan", smoke))
+  if (!train_text("vae", vae_text) || !train_text("ae", ae_text) || !train_text("cwae", cwae_text) ||
+      !train("wavegan", smoke))
     return df_test_finish();
   write_sounds();
 
@@ -247,6 +264,20 @@ int main(void) {
   expect_run("encode --run vae -i tone16k.wav -i recon/00_tone16k.wav -o zr.npy --reconstruction recon", 2,
              "recon/00_tone16k.wav would overwrite the input", "a reconstruction folder's file over another input");
   expect_unchanged(wav_path, wav_before, nb, "the input sound is left as it was");
+
+  /* Latents beyond 10 times the prior's scale get a note (expect saturated audio), but the
+   * plain autoencoder has no prior: its own encodings lie that far (|z| of 30 and more once
+   * trained), and decoding them is what it is for. */
+  char far_path[4300];
+  float far[8] = {0, 0, 50.0f, 0, 0, 0, 0, -1.0f};
+  snprintf(far_path, sizeof far_path, "%s/far.npy", scratch);
+  df_expect_ok(df_npy_write_f32(far_path, far, 1, 8), "write far.npy");
+  expect_run("generate --run vae --latents far.npy --out far_vae --quiet", 0, "have values beyond +-10",
+             "a VAE's latent 50 prior deviations out gets the note");
+  expect_run_without("generate --run ae --latents far.npy --out far_ae --quiet", 0, "values beyond",
+                     "the plain autoencoder's decodes without it");
+  expect_run_without("interpolate --run ae --from far.npy --to 3 --steps 2 --out far_walk --quiet", 0, "values beyond",
+                     "and so does a walk from it");
 
   /* interpolate */
   expect_run("interpolate --run vae --from tone16k.wav --to audio/kick/kick_00.wav --steps 4 --out walk --quiet", 0,

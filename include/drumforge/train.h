@@ -76,7 +76,8 @@ typedef struct df_model_type {
    * s = prior_scale). */
   df_status (*sample_latents)(void *model, df_rng *rng, float truncation, df_tensor *z);
   /* The prior's scale s: the half-width of a uniform prior, the standard deviation of a
-   * Gaussian one (NULL for a model type that does not generate). */
+   * Gaussian one (NULL for a model type that does not generate; 0 for a model whose latents
+   * no prior holds, the plain autoencoder, which still samples with s = 1). */
   float (*prior_scale)(void *model);
   /* Audio [N, channels, length] from latents and class ids (host, NULL if unconditional),
    * in inference mode. */

@@ -155,7 +155,8 @@ typedef struct far_latents {
 } far_latents;
 
 static void count_far_latents(const df_loaded_model *m, const float *rows, int64_t n, far_latents *f) {
-  if (!m->type->prior_scale) return;
+  /* A model without a prior (the plain autoencoder) has no range its latents should keep to. */
+  if (!m->type->prior_scale || !(m->type->prior_scale(m->model) > 0.0f)) return;
   const int dim = m->type->latent_dim(m->model);
   f->limit = 10.0f * m->type->prior_scale(m->model);
   for (int64_t i = 0; i < n; i++) {

@@ -78,11 +78,17 @@ static df_status preview(void *model, const char *dir, uint64_t seed, int count,
                                  class_examples);
 }
 
-/* The Gaussian prior N(0, sigma^2 I); truncation narrows the standard deviation. */
-static float prior_scale(void *model) { return ((sa_model *)model)->cfg.prior_sigma; }
+/* The Gaussian prior N(0, sigma^2 I) the KL or MMD term holds the latents to. The plain
+ * autoencoder (beta = 0) has none: its encodings lie wherever training put them (|z| of 30
+ * and more), so it has no scale to call a latent far out by (0); it still samples N(0, I). */
+static float prior_scale(void *model) {
+  const sa_config *c = &((sa_model *)model)->cfg;
+  return c->kind == SA_WAE || sa_stochastic(c) ? c->prior_sigma : 0.0f;
+}
 
+/* Truncation narrows the standard deviation. */
 static df_status sample_latents(void *model, df_rng *rng, float truncation, df_tensor *z) {
-  return df_rng_normal(rng, z, 0.0f, prior_scale(model) * truncation);
+  return df_rng_normal(rng, z, 0.0f, ((sa_model *)model)->cfg.prior_sigma * truncation);
 }
 
 /* ---------------------------------------------------------------- inference in chunks */
