@@ -300,6 +300,25 @@ int main(void) {
   ends = read_npy("walk/endpoints.npy", &re, &ce);
   df_expect_true(ends && re == 2, "the earlier endpoints.npy is left as it was");
   free(ends);
+  /* A folder the walk would be refused is refused before an audio end is encoded: no
+   * endpoints.npy is left beside files named like generated ones, and an earlier walk's is
+   * not replaced while another run writes there (the folder's lock, held here). */
+  snprintf(path, sizeof path, "mkdir -p '%s/walk_named' && touch '%s/walk_named/kick_000000.wav'", scratch, scratch);
+  if (df_expect_true(system(path) == 0, "a folder holding a file named like a generated one"))
+    expect_run("interpolate --run vae --from tone16k.wav --to 3 --out walk_named --quiet", 2,
+               "kick_000000.wav, named like generated files", "a walk into it is refused");
+  snprintf(path, sizeof path, "%s/walk_named/endpoints.npy", scratch);
+  df_expect_true(access(path, F_OK) != 0, "before its endpoints.npy is written");
+  snprintf(path, sizeof path, "%s/walk", scratch);
+  int lock_fd = -1;
+  char *ends_before = NULL, ends_path[4300];
+  snprintf(ends_path, sizeof ends_path, "%s/walk/endpoints.npy", scratch);
+  df_read_file(ends_path, &ends_before, &nb);
+  if (df_expect_ok(df_lock_folder(path, "busy", &lock_fd), "lock the earlier walk's folder"))
+    expect_run("interpolate --run vae --from tone44k.flac --to 3 --out walk --overwrite --quiet", 2,
+               "another drumforge generate is writing", "a walk into a folder another run writes is refused");
+  if (lock_fd >= 0) close(lock_fd);
+  expect_unchanged(ends_path, ends_before, nb, "and the earlier walk's endpoints.npy is left as it was");
   expect_run("interpolate --run vae --from z3.npy:1 --to 7:2 --steps 3 --slerp --out walk2 --quiet", 0,
              "wrote 3 files", "a walk between a latent row and a generated sound's latent");
   expect_run("interpolate --run wavegan --from 1 --to 2 --steps 3 --out walk3 --quiet", 0, "wrote 3 files",

@@ -161,6 +161,12 @@ df_status df_generate_check_settings(const df_generate_options *o);
  * the run ends early with DF_ERR_INTERRUPTED and a result that counts the files written. */
 df_status df_generate(const df_generate_options *o, df_generate_result *result);
 
+/* Whether a run could write into out_dir (missing: it will be created): DF_ERR_INVALID_ARG when
+ * another run is writing there, or, without overwrite, it holds a manifest, latents.npy or
+ * files named like generated ones, as df_generate refuses it. For callers that write there
+ * first (interpolate's endpoints.npy). */
+df_status df_generate_check_out_dir(const char *out_dir, int overwrite);
+
 /* The manifest file name inside out_dir. */
 #define DF_GENERATE_MANIFEST "manifest.jsonl"
 #define DF_GENERATE_LATENTS "latents.npy"

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "drumforge/fileio.h"
+#include "drumforge/generate.h"
 #include "drumforge/npy.h"
 
 static void usage(FILE *f) {
@@ -160,7 +160,7 @@ int cmd_interpolate(int argc, char **argv) {
   if (rc == CLI_OK && (!spec[0] || !spec[1])) rc = cli_usage_error("interpolate", "--from A and --to B are required");
   if (rc == CLI_OK && classes && (!is_latent_spec(spec[0]) || !is_latent_spec(spec[1]))) rc = check_one_class(classes);
   if (rc != CLI_OK) return rc;
-  char ends[2][4400], checkpoint[4200], manifest[4300];
+  char ends[2][4400], checkpoint[4200];
   /* The walk: generate --interpolate, from the checkpoint the ends were encoded with. Its
    * arguments are checked first (audio ends stand in as seed 0), so a bad one is refused
    * before anything is encoded or written. */
@@ -179,10 +179,11 @@ int cmd_interpolate(int argc, char **argv) {
   rc = cli_generate("interpolate", n, (char **)gen, 1);
   if (rc != CLI_OK) return rc;
   if (!is_latent_spec(spec[0]) || !is_latent_spec(spec[1])) {
-    /* Refuse before endpoints.npy replaces the one an earlier walk's manifest refers to. */
-    snprintf(manifest, sizeof manifest, "%s/manifest.jsonl", out_dir);
-    if (!overwrite && access(manifest, F_OK) == 0)
-      return cli_usage_error("interpolate", "%s holds an earlier manifest: use --overwrite or another --out", out_dir);
+    /* Refuse what the walk would be refused (an earlier walk without --overwrite, files named
+     * like generated ones, another run writing there) before endpoints.npy is written: it
+     * would replace the one an earlier walk's manifest refers to, or be left behind. */
+    if (df_generate_check_out_dir(out_dir, overwrite) != DF_OK)
+      return cli_usage_error("interpolate", "%s", df_last_error());
     rc = check_ends_file(spec, out_dir);
     if (rc != CLI_OK) return rc;
     df_device dev;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -92,6 +93,41 @@ void gen_earlier_free(gen_earlier *earlier) {
   memset(earlier, 0, sizeof *earlier);
 }
 
+#define BUSY "another drumforge generate is writing into this folder"
+
+/* Without overwrite, a folder holding a manifest, latents.npy or files named as generate names
+ * them (a run killed before its first manifest line, or the user's own) is refused: they would
+ * be replaced or sit unlisted beside the new ones. */
+static df_status check_contents(const char *out_dir, int overwrite) {
+  if (overwrite) return DF_OK;
+  char path[4300];
+  snprintf(path, sizeof path, "%s/%s", out_dir, DF_GENERATE_MANIFEST);
+  if (access(path, F_OK) == 0)
+    return DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
+                   out_dir, DF_GENERATE_MANIFEST);
+  DIR *d = opendir(out_dir);
+  df_status s = DF_OK;
+  for (struct dirent *e; d && !s && (e = readdir(d));) {
+    const char *digits, *ext;
+    if (!strcmp(e->d_name, DF_GENERATE_LATENTS) || generated_name(e->d_name, &digits, &ext))
+      s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds %s, named like generated files; use another folder or "
+                  "--overwrite", out_dir, e->d_name);
+  }
+  if (d) closedir(d);
+  return s;
+}
+
+df_status df_generate_check_out_dir(const char *out_dir, int overwrite) {
+  if (!out_dir || !out_dir[0]) return DF_FAIL(DF_ERR_INVALID_ARG, "no output folder");
+  struct stat st;
+  if (stat(out_dir, &st) != 0 && errno == ENOENT) return DF_OK; /* the run creates it */
+  int fd;
+  DF_TRY(df_lock_folder(out_dir, BUSY, &fd));
+  df_status s = check_contents(out_dir, overwrite);
+  close(fd);
+  return s;
+}
+
 df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_fd) {
   const df_generate_options *o = run->o;
   *lock_fd = -1;
@@ -101,14 +137,11 @@ df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_f
   /* Two runs into one folder would truncate each other's manifest and replace each other's
    * files: the folder itself is locked (released however the process ends). */
   int fd;
-  DF_TRY(df_lock_folder(o->out_dir, "another drumforge generate is writing into this folder", &fd));
+  DF_TRY(df_lock_folder(o->out_dir, BUSY, &fd));
   char path[4300];
-  snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
-  df_status s = DF_OK;
-  if (!o->overwrite && access(path, F_OK) == 0)
-    s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds a generation run (%s); use another folder or --overwrite",
-                o->out_dir, DF_GENERATE_MANIFEST);
+  df_status s = check_contents(o->out_dir, o->overwrite);
   if (!s && o->overwrite) {
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, DF_GENERATE_MANIFEST);
     int had_manifest = access(path, F_OK) == 0;
     s = read_earlier(path, earlier);
     /* The earlier run's latents, unless this run reads its own input from that file. */
@@ -116,16 +149,6 @@ df_status gen_out_dir_open(const gen_run *run, gen_earlier *earlier, int *lock_f
     earlier->latents = had_manifest && access(path, F_OK) == 0 && !input_is(o->rows_origin, path) &&
                        !input_is(o->interp_a_origin, path) && !input_is(o->interp_b_origin, path);
   }
-  /* Without a manifest, files named as generate names them (a run killed before its first
-   * manifest line, or the user's own) would be replaced or sit unlisted beside the new ones. */
-  DIR *d = s || o->overwrite ? NULL : opendir(o->out_dir);
-  for (struct dirent *e; d && !s && (e = readdir(d));) {
-    const char *digits, *ext;
-    if (!strcmp(e->d_name, DF_GENERATE_LATENTS) || generated_name(e->d_name, &digits, &ext))
-      s = DF_FAIL(DF_ERR_INVALID_ARG, "%s: already holds %s, named like generated files; use another folder or "
-                  "--overwrite", o->out_dir, e->d_name);
-  }
-  if (d) closedir(d);
   if (!s) {
     /* What a SIGKILLed generate left: its temporary files (the audio, latents and manifest). */
     static const char *const kinds[] = {".wav", ".flac", ".npy", ".jsonl"};
