@@ -143,6 +143,9 @@ int main(void) {
   df_expect_true(df_npy_spec_file_len("runs.npy/a.npy:0") == 14 && df_npy_spec_file_len("runs.npy/a.npy") == 14,
                  "a folder named like an .npy file is part of the file");
   df_expect_true(df_npy_spec_file_len("a.npy.npy:3") == 9, "a file named x.npy.npy");
+  /* encode --out takes Z.NPY (any case): generate and interpolate read it as latents too. */
+  df_expect_true(df_npy_spec_file_len("Z.NPY") == 5 && df_npy_spec_file_len("runs.npy/Z.Npy:2") == 14,
+                 "the extension in any case");
   df_expect_true(!df_npy_spec_file_len("a.npy:") && !df_npy_spec_file_len("a.npy:x") &&
                      !df_npy_spec_file_len("a.npy:1:2") && !df_npy_spec_file_len("runs.npy/a.wav") &&
                      !df_npy_spec_file_len("3:5") && !df_npy_spec_file_len("a.npyz"),

@@ -37,7 +37,7 @@ void df_npy_writer_abort(df_npy_writer *w);
 df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t *cols);
 
 /* A row of a latents file as commands name it: "FILE.npy" or "FILE.npy:ROW". FILE ends at the
- * last ".npy" of spec, which must end spec or be followed by ':' and digits only (so a folder
+ * last ".npy" of spec (in any case: ".NPY"), which must end spec or be followed by ':' and digits only (so a folder
  * named "runs.npy/" is part of FILE), unless spec as a whole names an existing file ("x.npy:3"
  * is that file when there is one). Returns the length of FILE, or 0 when spec is not of that
  * shape; the caller reads ROW from spec + length + 1 when spec[length] is ':'. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "core/check.h"
@@ -260,8 +261,10 @@ df_status df_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t
 }
 
 size_t df_npy_spec_file_len(const char *spec) {
+  /* Any case, as `encode --out` takes it: Z.NPY is a latents file too. */
   const char *npy = NULL;
-  for (const char *p = strstr(spec, ".npy"); p; p = strstr(p + 1, ".npy")) npy = p;
+  for (const char *p = spec; *p; p++)
+    if (!strncasecmp(p, ".npy", 4)) npy = p;
   if (!npy) return 0;
   const char *row = npy[4] == ':' ? npy + 5 : NULL;
   const int shaped = row ? row[0] && strspn(row, "0123456789") == strlen(row) : npy[4] == '\0';
