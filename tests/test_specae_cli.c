@@ -234,6 +234,23 @@ int main(void) {
   free(z16);
   expect_run("encode --run vae -i zeros.wav -o bad.npy", 1, "zeros.wav: silent: every sample is zero",
              "a silent file is refused, named");
+  /* So is one whose start, all the model hears of it, is silent (1.5 s of zeros before the
+   * tone, kept by --no-trim): its latent would be silence's. Trimmed, it encodes. */
+  {
+    const int64_t lead = 24000, frames = lead + 8000;
+    float *late = calloc((size_t)frames, sizeof *late);
+    for (int64_t t = 0; late && t < 8000; t++)
+      late[lead + t] = (float)(0.5 * sin(2 * M_PI * 180.0 * t / 16000.0) * exp(-8.0 * t / 16000.0));
+    df_audio la = {late, frames, 1, 16000};
+    snprintf(path, sizeof path, "%s/late.wav", scratch);
+    df_expect_ok(late ? df_audio_write(path, &la, DF_AUDIO_FLOAT32) : DF_ERR_OOM, "write late.wav");
+    free(late);
+  }
+  expect_run("encode --run vae -i late.wav -o late.npy --no-trim", 1, "late.wav: silent in its first 1.02 s",
+             "a file whose first 1.02 s are silent is refused with --no-trim");
+  snprintf(path, sizeof path, "%s/late.npy", scratch);
+  df_expect_true(access(path, F_OK) != 0, "and nothing is written");
+  expect_run("encode --run vae -i late.wav -o late.npy", 0, "[1 x 8]", "trimmed, it encodes");
   /* A bad --reconstruction is refused before anything is written: an earlier Z.npy stays
    * (the attempts encode another sound, so a replaced file would differ). */
   char *z_before = NULL, z_path[4300];

@@ -173,7 +173,8 @@ df_status df_prepare_check_options(const df_prepare_options *opt);
  * trimmed (trim_db below the sound's own peak here, not dBFS: a quieter copy gives the same
  * example, scaled), its first `length` samples zero-padded -> example [channels, length]. Used to feed
  * a user's own sound to a model (`drumforge encode`). *source_frames (may be NULL) receives
- * the processed file's length before the cut or the padding. Errors name the file. */
+ * the processed file's length before the cut or the padding. A file, or an example, whose
+ * peak is below silence_db is DF_ERR_FORMAT. Errors name the file. */
 df_status df_prepare_example(const df_prepare_options *opt, const char *path, float *example,
                              int64_t *source_frames);
 

@@ -154,6 +154,13 @@ df_status df_prepare_example(const df_prepare_options *opt, const char *path, fl
     trim_leading(&clip, opt->trim_db + 20.0 * log10(clip_peak(clip.data, (int64_t)clip.channels * clip.frames)));
   clip_copy(&clip, 0, clip.frames < opt->length ? clip.frames : opt->length, opt->length, example);
   if (source_frames) *source_frames = clip.frames;
+  /* The file was audible, but the example is its start only: without trimming (or after a
+   * long quiet stretch) that can be silence, whose latent is no sound of the file. */
+  df_audio cut = {example, opt->length, clip.channels, opt->rate};
+  char when[96];
+  snprintf(when, sizeof when, " in its first %.2f s (what the model hears%s)", (double)opt->length / opt->rate,
+           opt->trim ? "" : "; trimming would skip leading silence");
+  df_status st = check_audible(path, &cut, opt->silence_db, when);
   df_audio_free(&clip);
-  return DF_OK;
+  return st;
 }
