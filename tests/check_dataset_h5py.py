@@ -4,7 +4,8 @@
 Writes a small sample bank (WAV 16-bit, FLAC 24-bit, float stereo, a corrupt file), runs the
 drumforge command on it, and checks with h5py that the shards hold exactly the files' samples
 (read here with soundfile, mixed to mono, zero-padded), the labels of their folders, the
-attributes and the split enum; that int16 shards scale back within half a step; that
+attributes, the split values and that every string is fixed-length (format version 2: nothing
+in HDF5's global heap, no enum); that int16 shards scale back within half a step; that
 manifest.json counts and rejects what it should; and that `drumforge inspect` reads an HDF5
 file laid out by h5py (chunked, gzip, float64). Exit code 77 (CTest: skipped) without h5py.
 
@@ -66,9 +67,21 @@ def main():
     check(r.returncode == 0, "drumforge prepare succeeds")
     with h5py.File(os.path.join(out, "train-00000.h5"), "r") as f:
         a = f.attrs
-        names = [n.decode() if isinstance(n, bytes) else n for n in a["class_names"]]
-        check(a["format"] == "drumforge-dataset" and a["format_version"] == 1 and a["kind"] == "oneshots",
+        names = [n.decode() for n in a["class_names"]]
+        check(a["format"] == b"drumforge-dataset" and a["format_version"] == 2 and a["kind"] == b"oneshots",
               "format attributes")
+        types = {f"attribute {k}": a.get_id(k).dtype for k in a}
+        types.update({f"dataset {k}": f[k].dtype for k in f})
+        for k in f["audio"].attrs:
+            types[f"audio attribute {k}"] = f["audio"].attrs.get_id(k).dtype
+        varying = [k for k, t in types.items() if h5py.check_vlen_dtype(t) is not None
+                   or (h5py.check_string_dtype(t) is not None and h5py.check_string_dtype(t).length is None)
+                   or h5py.check_enum_dtype(t) is not None]
+        check(not varying, f"no variable-length or enum type (found: {varying})")
+        strings = [k for k, t in types.items() if h5py.check_string_dtype(t) is not None]
+        check(all(h5py.check_string_dtype(types[k]).encoding == "utf-8" for k in strings) and
+              "dataset source" in strings and "attribute class_names" in strings,
+              f"UTF-8 fixed-length strings: {strings}")
         check(a["sample_rate"] == rate and a["slice_length"] == length and a["channels"] == 1,
               "rate, length, channels attributes")
         check(names[:2] == ["kick", "snare"] and len(names) == 11, f"class names {names}")
@@ -77,11 +90,9 @@ def main():
         check(audio.dtype == np.float32 and audio.shape == (4, 1, length), f"audio {audio.dtype} {audio.shape}")
         check(audio.attrs["scale"] == 1.0, "scale attribute 1 for float32")
         check(f["label"].dtype == np.int32 and f["label"].shape == (n,), "label int32 [N]")
-        enum = h5py.check_enum_dtype(f["split"].dtype)
-        check(enum == {"train": 0, "validation": 1, "test": 2} and set(f["split"][:]) == {0},
-              f"split enum {enum}")
-        sources = [s.decode() for s in f["source"][:]]
-        groups = [s.decode() for s in f["group"][:]]
+        check(f["split"].dtype == np.uint8 and set(f["split"][:]) == {0}, "split uint8, all train (0)")
+        sources = list(f["source"].asstr()[:])
+        groups = list(f["group"].asstr()[:])
         want_label = {"kick": names.index("kick"), "snare": names.index("snare"), "hh": names.index("hh_closed")}
         for i, src in enumerate(sources):
             rel = os.path.relpath(src, bank)

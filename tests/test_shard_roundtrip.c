@@ -1,30 +1,24 @@
 /* The shard format: what the writer stores (float32 and int16 audio, labels, splits, sources,
  * groups, starts, augment indices, loop patterns, the attributes) is what the C reader gives
  * back; a rewrite is byte-identical; no temporary file remains; HDF5 files laid out by other
- * tools (chunked, compressed, float64, [N, L], no metadata) read too. */
+ * tools (chunked, compressed, float64, [N, L], no metadata) read too, and so do format
+ * version 1 shards (variable-length strings, an enum split), but not variable-length strings
+ * in a shard that says it is version 2. */
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/datafiles.h"
 #include "common/testlib.h"
 #include "data/shard.h"
 
 enum { N = 37, C = 2, L = 300 };
 
 static void fill_buffer(shard_buffer *b, const char *kind, int int16) {
-  df_shard_info info;
-  memset(&info, 0, sizeof info);
-  info.rate = 22050;
-  info.channels = C;
-  info.length = L;
+  df_shard_info info = df_test_shard_info(kind, 22050, C, L);
   info.int16 = int16;
-  info.n_classes = 3;
-  snprintf(info.class_names[0], DF_CLASS_NAME_LEN, "kick");
-  snprintf(info.class_names[1], DF_CLASS_NAME_LEN, "snare");
-  snprintf(info.class_names[2], DF_CLASS_NAME_LEN, "hh_closed");
-  snprintf(info.kind, sizeof info.kind, "%s", kind);
   shard_buffer_init(b, &info, DF_SPLIT_VALIDATION, N);
   float *x = malloc(sizeof(float) * C * L);
   for (int i = 0; i < N; i++) {
@@ -73,6 +67,52 @@ static void check_shard(const char *path, const shard_buffer *b, const char *wha
   df_expect_status(df_shard_read(s, N - 1, 2, got), DF_ERR_INVALID_ARG, "reading past the end is refused");
   free(got);
   df_shard_close(s);
+}
+
+/* tests/fixtures/shard/loops-v1.h5 was written by the format version 1 writer (commit
+ * 4cc2fcc): a loops shard, 8000 Hz, 5 examples of 2 x 16 samples, sample k of example i
+ * (i * 32 + k) / 256 - 0.5, label i % 4 - 1, start 17 i, augment i % 3, all validation. */
+static void check_version1(const char *dir) {
+  char path[4300], copy[4300];
+  df_test_source_path("fixtures/shard/loops-v1.h5", path, sizeof path);
+  df_shard *s;
+  if (!df_expect_ok(df_shard_open(path, &s), "open a format version 1 shard")) return;
+  const df_shard_info *in = df_shard_get_info(s);
+  df_expect_true(in->format_version == 1 && in->examples == 5 && in->channels == 2 && in->length == 16 &&
+                     in->rate == 8000 && !strcmp(in->kind, "loops") && in->n_classes == 3 &&
+                     !strcmp(in->class_names[2], "hh_closed"),
+                 "version 1: attributes (variable-length strings)");
+  float got[5 * 32], want[5 * 32];
+  for (int k = 0; k < 5 * 32; k++) want[k] = (float)k / 256.0f - 0.5f;
+  if (df_expect_ok(df_shard_read(s, 0, 5, got), "version 1: read")) df_expect_close("version 1: audio", got, want, 5 * 32, 0.0, 0.0);
+  int ok = 1;
+  for (int i = 0; i < 5; i++) {
+    df_example_meta m;
+    char src[64], grp[32], pat[96];
+    snprintf(src, sizeof src, "/kits/kit %d/\xc3\xa9t\xc3\xa9-%d.wav", i % 2, i);
+    snprintf(grp, sizeof grp, "kit %d", i % 2);
+    snprintf(pat, sizeof pat, "{\"name\": \"rock\", \"bpm\": %d}", 100 + i);
+    ok &= df_shard_meta(s, i, &m) == DF_OK && m.label == i % 4 - 1 && m.split == DF_SPLIT_VALIDATION &&
+          m.start == 17 * i && m.augment == i % 3 && !strcmp(m.source, src) && !strcmp(m.group, grp) &&
+          !strcmp(m.pattern, pat);
+  }
+  df_expect_true(ok, "version 1: per-example metadata (variable-length strings, enum split)");
+  df_shard_close(s);
+
+  /* The same file claiming version 2: its variable-length strings are refused as corruption. */
+  snprintf(copy, sizeof copy, "%s/v1-as-v2.h5", dir);
+  char *data;
+  size_t len;
+  if (!df_expect_ok(df_read_file(path, &data, &len), "read the fixture")) return;
+  df_write_file_atomic(copy, data, len);
+  free(data);
+  hid_t f = H5Fopen(copy, H5F_ACC_RDWR, H5P_DEFAULT), a = H5Aopen(f, "format_version", H5P_DEFAULT);
+  int64_t two = 2;
+  H5Awrite(a, H5T_NATIVE_INT64, &two);
+  H5Aclose(a);
+  H5Fclose(f);
+  df_expect_status(df_shard_open(copy, &s), DF_ERR_FORMAT, "variable-length strings in a version 2 shard are refused");
+  df_expect_true(strstr(df_last_error(), "not readable as fixed-length strings") != NULL, "the reason says so");
 }
 
 /* An HDF5 file as another tool might write it: chunked + gzip, float64 [N, L], nothing else. */
@@ -127,6 +167,8 @@ int main(void) {
     check_shard(p1, &b, what);
     shard_buffer_free(&b);
   }
+
+  check_version1(dir);
 
   /* Foreign layout: read through HDF5 into memory, unlabelled training examples. */
   double *x = malloc(sizeof(double) * N * L);

@@ -39,52 +39,73 @@ df_status h5_attr_write_float(hid_t obj, const char *name, double value, const c
   return s;
 }
 
-static hid_t utf8_vlen_type(void) {
+/* Strings are stored fixed-length (format version 2): inline in the attribute or the dataset's
+ * raw data. Variable-length strings live in HDF5's global heap, whose decoding in libhdf5 1.10
+ * crashes or hangs on a few flipped bytes; fixed-length ones never touch it. */
+static hid_t utf8_fixed_type(size_t size) {
   hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_size(t, size);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
   H5Tset_cset(t, H5T_CSET_UTF8);
   return t;
 }
 
-df_status h5_attr_write_string(hid_t obj, const char *name, const char *value, const char *path) {
-  hid_t t = utf8_vlen_type();
-  hid_t space = H5Screate(H5S_SCALAR);
-  df_status s = attr_write(obj, name, t, space, &value, path);
+/* The n strings side by side, each padded with NULs to the longest + 1 (*size); NULL when
+ * out of memory. */
+static char *pack_strings(const char *const *values, int64_t n, size_t *size) {
+  *size = 1;
+  for (int64_t i = 0; i < n; i++) {
+    size_t len = strlen(values[i]) + 1;
+    if (len > *size) *size = len;
+  }
+  char *packed = calloc(n > 0 ? (size_t)n : 1, *size);
+  for (int64_t i = 0; packed && i < n; i++) memcpy(packed + (size_t)i * *size, values[i], strlen(values[i]));
+  return packed;
+}
+
+/* A string attribute: one value (scalar) or a list of n. */
+static df_status attr_write_text(hid_t obj, const char *name, const char *const *values, int n,
+                                 int scalar, const char *path) {
+  size_t size;
+  char *packed = pack_strings(values, n, &size);
+  if (!packed) return DF_FAIL(DF_ERR_OOM, "%s: attribute '%s'", path, name);
+  hid_t t = utf8_fixed_type(size);
+  hsize_t dims[1] = {(hsize_t)n};
+  hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
+  df_status s = attr_write(obj, name, t, space, packed, path);
   H5Sclose(space);
   H5Tclose(t);
+  free(packed);
   return s;
+}
+
+df_status h5_attr_write_string(hid_t obj, const char *name, const char *value, const char *path) {
+  return attr_write_text(obj, name, &value, 1, 1, path);
 }
 
 df_status h5_attr_write_strings(hid_t obj, const char *name, const char *const *values, int n,
                                 const char *path) {
-  hid_t t = utf8_vlen_type();
-  hsize_t dims[1] = {(hsize_t)n};
-  hid_t space = H5Screate_simple(1, dims, NULL);
-  df_status s = attr_write(obj, name, t, space, values, path);
-  H5Sclose(space);
-  H5Tclose(t);
-  return s;
+  return attr_write_text(obj, name, values, n, 0, path);
 }
 
-static hid_t open_attr(hid_t obj, const char *name) {
-  if (H5Aexists(obj, name) <= 0) return -1;
-  return H5Aopen(obj, name, H5P_DEFAULT);
+static df_status unreadable_attr(const char *name, const char *path) {
+  return DF_FAIL(DF_ERR_FORMAT, "%s: attribute '%s' is unreadable (corrupt?)", path, name);
 }
 
-static df_status attr_read(hid_t obj, const char *name, hid_t mem_type, void *value) {
-  hid_t a = open_attr(obj, name);
-  if (a < 0) return DF_ERR_NOT_FOUND;
-  herr_t e = H5Aread(a, mem_type, value);
-  H5Aclose(a);
-  return e < 0 ? DF_ERR_NOT_FOUND : DF_OK;
+static df_status attr_read(hid_t obj, const char *name, hid_t mem_type, void *value, const char *path) {
+  if (H5Aexists(obj, name) <= 0) return DF_ERR_NOT_FOUND;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  herr_t e = a < 0 ? -1 : H5Aread(a, mem_type, value);
+  if (a >= 0) H5Aclose(a);
+  return e < 0 ? unreadable_attr(name, path) : DF_OK;
 }
 
-df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value) {
-  return attr_read(obj, name, H5T_NATIVE_INT64, value);
+df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value, const char *path) {
+  return attr_read(obj, name, H5T_NATIVE_INT64, value, path);
 }
 
-df_status h5_attr_read_float(hid_t obj, const char *name, double *value) {
-  return attr_read(obj, name, H5T_NATIVE_DOUBLE, value);
+df_status h5_attr_read_float(hid_t obj, const char *name, double *value, const char *path) {
+  return attr_read(obj, name, H5T_NATIVE_DOUBLE, value, path);
 }
 
 void h5_free_strings(char **strs, int64_t n) {
@@ -93,23 +114,27 @@ void h5_free_strings(char **strs, int64_t n) {
   free(strs);
 }
 
-/* Reads the n strings of attribute or dataset `obj` (file type ftype), variable or fixed
- * length, into malloc'd copies. */
-static df_status read_string_array(hid_t obj, int is_attr, hid_t ftype, int64_t n, char ***out) {
+/* Reads the n strings of attribute or dataset `obj` (file type ftype) into malloc'd copies:
+ * fixed-length ones, and variable-length ones when vlen_ok. DF_ERR_FORMAT (no message) when
+ * they are not strings of an accepted kind or HDF5 cannot read them. */
+static df_status read_string_array(hid_t obj, int is_attr, hid_t ftype, int64_t n, int vlen_ok,
+                                   char ***out) {
   *out = NULL;
-  if (H5Tget_class(ftype) != H5T_STRING) return DF_ERR_NOT_FOUND;
+  int vlen = H5Tis_variable_str(ftype) > 0;
+  if (H5Tget_class(ftype) != H5T_STRING || (vlen && !vlen_ok)) return DF_ERR_FORMAT;
   char **strs = calloc((size_t)(n ? n : 1), sizeof(char *));
   if (!strs) return DF_ERR_OOM;
   df_status st = DF_OK;
+  /* HDF5 converts no string to another character set: read in the file's. */
   hid_t mt = H5Tcopy(H5T_C_S1);
-  if (H5Tis_variable_str(ftype) > 0) {
+  H5Tset_cset(mt, H5Tget_cset(ftype));
+  if (vlen) {
     H5Tset_size(mt, H5T_VARIABLE);
-    H5Tset_cset(mt, H5Tget_cset(ftype));
     char **buf = calloc((size_t)(n ? n : 1), sizeof(char *));
     herr_t e = !buf ? -1
                : is_attr ? H5Aread(obj, mt, buf)
                          : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    if (e < 0) st = DF_ERR_IO;
+    if (e < 0) st = buf ? DF_ERR_FORMAT : DF_ERR_OOM;
     for (int64_t i = 0; i < n && st == DF_OK; i++)
       if (!(strs[i] = strdup(buf[i] ? buf[i] : ""))) st = DF_ERR_OOM;
     if (e >= 0) {
@@ -120,13 +145,14 @@ static df_status read_string_array(hid_t obj, int is_attr, hid_t ftype, int64_t 
     }
     free(buf);
   } else {
+    /* The file's padding too, so that a string filling its whole size keeps its last byte. */
     size_t size = H5Tget_size(ftype);
-    H5Tset_size(mt, size);
-    char *buf = calloc((size_t)(n ? n : 1), size);
+    H5Tset_strpad(mt, H5Tget_strpad(ftype));
+    char *buf = size && H5Tset_size(mt, size) >= 0 ? calloc((size_t)(n ? n : 1), size) : NULL;
     herr_t e = !buf ? -1
                : is_attr ? H5Aread(obj, mt, buf)
                          : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    if (e < 0) st = DF_ERR_IO;
+    if (e < 0) st = buf || !size ? DF_ERR_FORMAT : DF_ERR_OOM;
     for (int64_t i = 0; i < n && st == DF_OK; i++)
       if (!(strs[i] = strndup(buf + (size_t)i * size, size))) st = DF_ERR_OOM;
     free(buf);
@@ -137,39 +163,87 @@ static df_status read_string_array(hid_t obj, int is_attr, hid_t ftype, int64_t 
   return st;
 }
 
-df_status h5_attr_read_string(hid_t obj, const char *name, char *value, size_t len) {
-  hid_t a = open_attr(obj, name);
-  if (a < 0) return DF_ERR_NOT_FOUND;
-  hid_t t = H5Aget_type(a);
-  char **strs;
-  df_status st = read_string_array(a, 1, t, 1, &strs);
-  if (st == DF_OK) {
-    snprintf(value, len, "%s", strs[0]);
-    h5_free_strings(strs, 1);
+/* The strings of attribute `name` (at most max of them): *strs and *n; DF_ERR_NOT_FOUND
+ * (no message) when there is no such attribute. */
+static df_status attr_read_texts(hid_t obj, const char *name, int64_t max, int vlen_ok, char ***strs,
+                                 int64_t *n, const char *path) {
+  *strs = NULL;
+  *n = 0;
+  if (H5Aexists(obj, name) <= 0) return DF_ERR_NOT_FOUND;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  if (a < 0) return unreadable_attr(name, path);
+  hid_t t = H5Aget_type(a), space = H5Aget_space(a);
+  hssize_t count = H5Sget_simple_extent_npoints(space);
+  df_status st = DF_OK;
+  if (count < 0 || count > max) {
+    st = DF_FAIL(DF_ERR_FORMAT, "%s: attribute '%s' holds %lld values (at most %lld)", path, name,
+                 (long long)count, (long long)max);
+  } else if ((st = read_string_array(a, 1, t, count, vlen_ok, strs)) == DF_ERR_OOM) {
+    st = DF_FAIL(DF_ERR_OOM, "%s: attribute '%s'", path, name);
+  } else if (st != DF_OK) {
+    st = DF_FAIL(DF_ERR_FORMAT, "%s: attribute '%s' is not readable as %sstrings (corrupt?)", path, name,
+                 vlen_ok ? "" : "fixed-length ");
   }
+  if (st == DF_OK) *n = count;
+  H5Sclose(space);
   H5Tclose(t);
   H5Aclose(a);
   return st;
 }
 
-df_status h5_attr_read_strings(hid_t obj, const char *name, char *names, int max, size_t len, int *n) {
-  *n = 0;
-  hid_t a = open_attr(obj, name);
-  if (a < 0) return DF_ERR_NOT_FOUND;
-  hid_t t = H5Aget_type(a), space = H5Aget_space(a);
-  hssize_t count = H5Sget_simple_extent_npoints(space);
-  df_status st = DF_ERR_NOT_FOUND;
+df_status h5_attr_read_string(hid_t obj, const char *name, int vlen_ok, char *value, size_t len,
+                              const char *path) {
   char **strs;
-  if (count >= 0 && count <= max && read_string_array(a, 1, t, count, &strs) == DF_OK) {
-    for (hssize_t i = 0; i < count; i++) snprintf(names + (size_t)i * len, len, "%s", strs[i]);
-    h5_free_strings(strs, count);
-    *n = (int)count;
-    st = DF_OK;
+  int64_t n;
+  DF_TRY(attr_read_texts(obj, name, 1, vlen_ok, &strs, &n, path));
+  snprintf(value, len, "%s", n ? strs[0] : "");
+  h5_free_strings(strs, n);
+  return DF_OK;
+}
+
+df_status h5_attr_read_strings(hid_t obj, const char *name, int vlen_ok, char *names, int max, size_t len,
+                               int *n, const char *path) {
+  char **strs;
+  int64_t count;
+  *n = 0;
+  DF_TRY(attr_read_texts(obj, name, max, vlen_ok, &strs, &count, path));
+  for (int64_t i = 0; i < count; i++) snprintf(names + (size_t)i * len, len, "%s", strs[i]);
+  h5_free_strings(strs, count);
+  *n = (int)count;
+  return DF_OK;
+}
+
+df_status h5_dataset_check(hid_t d, const char *name, const char *path) {
+  hid_t space = H5Dget_space(d), type = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
+  hsize_t dims[H5S_MAX_RANK];
+  int rank = space < 0 ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
+  size_t elem = type < 0 ? 0 : H5Tget_size(type), bytes = elem;
+  int fits = rank >= 0 && elem > 0;
+  for (int k = 0; fits && k < rank; k++) {
+    fits = dims[k] <= SIZE_MAX && (dims[k] == 0 || bytes <= SIZE_MAX / dims[k]);
+    bytes *= (size_t)dims[k];
   }
-  H5Sclose(space);
-  H5Tclose(t);
-  H5Aclose(a);
-  return st;
+  /* A variable-length element is stored as a global heap reference (16 bytes), whatever
+   * H5Tget_size says (the size in memory); only fixed-size elements give the stored size. */
+  int vlen = H5Tget_class(type) == H5T_VLEN || H5Tis_variable_str(type) > 0;
+  H5D_layout_t layout = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+  hsize_t stored = H5Dget_storage_size(d);
+  if (fits && !vlen && (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT)) fits = stored == bytes;
+  if (fits && layout == H5D_CONTIGUOUS && (bytes > 0 || stored > 0)) {
+    haddr_t off = H5Dget_offset(d);
+    hid_t file = H5Iget_file_id(d);
+    hsize_t file_size = 0;
+    fits = off != HADDR_UNDEF && file >= 0 && H5Fget_filesize(file, &file_size) >= 0 &&
+           off <= file_size && stored <= file_size - off;
+    if (file >= 0) H5Fclose(file);
+  }
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (type >= 0) H5Tclose(type);
+  if (space >= 0) H5Sclose(space);
+  if (!fits)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: dataset '%s': its shape and type do not match its stored data (corrupt?)",
+                   path, name);
+  return DF_OK;
 }
 
 df_status h5_write_1d(hid_t file, const char *name, hid_t type, hid_t mem_type, int64_t n,
@@ -188,25 +262,42 @@ df_status h5_write_1d(hid_t file, const char *name, hid_t type, hid_t mem_type, 
 
 df_status h5_write_strings(hid_t file, const char *name, const char *const *values, int64_t n,
                            const char *path) {
-  hid_t t = utf8_vlen_type();
-  df_status s = h5_write_1d(file, name, t, t, n, values, path);
+  size_t size;
+  char *packed = pack_strings(values, n, &size);
+  if (!packed) return DF_FAIL(DF_ERR_OOM, "%s: dataset '%s'", path, name);
+  hid_t t = utf8_fixed_type(size);
+  df_status s = h5_write_1d(file, name, t, t, n, packed, path);
   H5Tclose(t);
+  free(packed);
   return s;
 }
 
-df_status h5_read_strings(hid_t file, const char *name, int64_t n, char ***out, const char *path) {
-  *out = NULL;
-  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  if (d < 0) return DF_ERR_NOT_FOUND;
+/* The n strings of dataset d (checked by h5_dataset_check). */
+static df_status read_string_column(hid_t d, const char *name, int64_t n, int vlen_ok, char ***out,
+                                    const char *path) {
   hid_t t = H5Dget_type(d), space = H5Dget_space(d);
   df_status st = DF_OK;
   if (H5Sget_simple_extent_npoints(space) != n) {
     st = DF_FAIL(DF_ERR_FORMAT, "%s: dataset '%s' does not have one entry per example", path, name);
-  } else if (read_string_array(d, 0, t, n, out) != DF_OK) {
-    st = DF_FAIL(DF_ERR_FORMAT, "%s: dataset '%s' is not readable as strings", path, name);
+  } else if ((st = read_string_array(d, 0, t, n, vlen_ok, out)) == DF_ERR_OOM) {
+    st = DF_FAIL(DF_ERR_OOM, "%s: dataset '%s'", path, name);
+  } else if (st != DF_OK) {
+    st = DF_FAIL(DF_ERR_FORMAT, "%s: dataset '%s' is not readable as %sstrings (corrupt?)", path, name,
+                 vlen_ok ? "" : "fixed-length ");
   }
   H5Sclose(space);
   H5Tclose(t);
+  return st;
+}
+
+df_status h5_read_strings(hid_t file, const char *name, int64_t n, int vlen_ok, char ***out,
+                          const char *path) {
+  *out = NULL;
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return DF_ERR_NOT_FOUND;
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  if (d < 0) return DF_FAIL(DF_ERR_FORMAT, "%s: cannot open dataset '%s' (corrupt?)", path, name);
+  df_status st = h5_dataset_check(d, name, path);
+  if (st == DF_OK) st = read_string_column(d, name, n, vlen_ok, out, path);
   H5Dclose(d);
   return st;
 }

@@ -19,34 +19,47 @@ void h5_quiet(void);
     if ((call) < 0) return DF_FAIL(DF_ERR_IO, "%s: HDF5 %s failed", (path), (what)); \
   } while (0)
 
-/* Attributes on an object (the file's root group here). */
+/* Attributes on an object (the file's root group here). Strings are written fixed-length,
+ * UTF-8, NUL-terminated, sized to the longest (dataset format version 2: nothing in HDF5's
+ * global heap). */
 df_status h5_attr_write_int(hid_t obj, const char *name, int64_t value, const char *path);
 df_status h5_attr_write_float(hid_t obj, const char *name, double value, const char *path);
 df_status h5_attr_write_string(hid_t obj, const char *name, const char *value, const char *path);
 df_status h5_attr_write_strings(hid_t obj, const char *name, const char *const *values, int n,
                                 const char *path);
-/* Reading: missing attributes leave *value untouched and return DF_ERR_NOT_FOUND (no message). */
-df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value);
-df_status h5_attr_read_float(hid_t obj, const char *name, double *value);
-df_status h5_attr_read_string(hid_t obj, const char *name, char *value, size_t len);
-/* Reads a string array attribute into names[max][len]; *n receives the count. */
-df_status h5_attr_read_strings(hid_t obj, const char *name, char *names, int max, size_t len, int *n);
+/* Reading: a missing attribute leaves *value untouched and returns DF_ERR_NOT_FOUND (no
+ * message); one that HDF5 cannot read is DF_ERR_FORMAT naming the file and the attribute.
+ * Strings are read fixed-length, and variable-length too only when vlen_ok (format version 1
+ * and other tools' files: a version 2 shard whose type says otherwise is corrupt, and is not
+ * handed to libhdf5's global-heap code). */
+df_status h5_attr_read_int(hid_t obj, const char *name, int64_t *value, const char *path);
+df_status h5_attr_read_float(hid_t obj, const char *name, double *value, const char *path);
+df_status h5_attr_read_string(hid_t obj, const char *name, int vlen_ok, char *value, size_t len,
+                              const char *path);
+/* Reads a string array attribute of at most max values into names[max][len]; *n receives the count. */
+df_status h5_attr_read_strings(hid_t obj, const char *name, int vlen_ok, char *names, int max, size_t len,
+                               int *n, const char *path);
+
+/* DF_ERR_FORMAT naming the file and dataset unless dataset d's shape times its element size
+ * is a byte count that does not overflow and, stored contiguously (drumforge's layout) or
+ * compact, equals its stored size and lies inside the file. Checked before reading: libhdf5
+ * 1.10 given a corrupted size or shape runs for hours or writes past the caller's buffer. */
+df_status h5_dataset_check(hid_t d, const char *name, const char *path);
 
 /* A 1-D dataset of n elements of type `type` written from buf, without time stamps (so that
  * identical inputs give byte-identical files). */
 df_status h5_write_1d(hid_t file, const char *name, hid_t type, hid_t mem_type, int64_t n,
                       const void *buf, const char *path);
-/* A 1-D UTF-8 variable-length string dataset. */
+/* A 1-D UTF-8 string dataset, fixed-length as above. */
 df_status h5_write_strings(hid_t file, const char *name, const char *const *values, int64_t n,
                            const char *path);
-/* Reads a 1-D string dataset (variable or fixed length) of n elements into malloc'd copies. */
-df_status h5_read_strings(hid_t file, const char *name, int64_t n, char ***out, const char *path);
+/* Reads a 1-D string dataset of n elements (variable-length ones only when vlen_ok) into
+ * malloc'd copies. DF_ERR_NOT_FOUND (no message) when there is no such dataset. */
+df_status h5_read_strings(hid_t file, const char *name, int64_t n, int vlen_ok, char ***out,
+                          const char *path);
 
 /* Frees what h5_read_strings returned. */
 void h5_free_strings(char **strs, int64_t n);
-
-/* The enum type of a shard's split dataset, uint8 {train, validation, test} (caller closes it). */
-hid_t shard_split_type(void);
 
 /* The dataset creation properties every drumforge dataset uses (no time stamps). */
 hid_t h5_dcpl(void);

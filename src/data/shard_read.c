@@ -46,18 +46,31 @@ void df_shard_close(df_shard *s) {
 
 const df_shard_info *df_shard_get_info(const df_shard *s) { return &s->info; }
 
+/* The enum type of a format version 1 shard's split dataset, uint8 {train, validation, test}
+ * (caller closes it). */
+static hid_t split_enum_type(void) {
+  hid_t t = H5Tenum_create(H5T_STD_U8LE);
+  for (uint8_t v = 0; v < DF_N_SPLITS; v++) H5Tenum_insert(t, df_split_name((df_split)v), &v);
+  return t;
+}
+
 /* Reads a 1-D numeric column of n elements as mem_type; a missing column is `fill`. */
 static df_status read_column(hid_t f, const char *name, hid_t mem_type, size_t elem, int64_t n,
                              void **out, const void *fill, const char *path) {
-  *out = malloc(elem * (size_t)(n ? n : 1));
-  if (!*out) return DF_FAIL(DF_ERR_OOM, "%s: column '%s'", path, name);
+  *out = (size_t)n <= SIZE_MAX / elem ? malloc(elem * (size_t)(n ? n : 1)) : NULL;
+  if (!*out) return DF_FAIL(DF_ERR_OOM, "%s: column '%s' of %lld values", path, name, (long long)n);
   for (int64_t i = 0; i < n; i++) memcpy((char *)*out + elem * (size_t)i, fill, elem);
   if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return DF_OK;
   hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d < 0) return DF_FAIL(DF_ERR_FORMAT, "%s: cannot open dataset '%s'", path, name);
+  if (d < 0) return DF_FAIL(DF_ERR_FORMAT, "%s: cannot open dataset '%s' (corrupt?)", path, name);
+  df_status checked = h5_dataset_check(d, name, path);
+  if (checked != DF_OK) {
+    H5Dclose(d);
+    return checked;
+  }
   hid_t space = H5Dget_space(d), ftype = H5Dget_type(d);
-  /* The split column is an enum; HDF5 converts enums by name, not to plain integers. */
-  hid_t mt = H5Tget_class(ftype) == H5T_ENUM ? shard_split_type() : H5Tcopy(mem_type);
+  /* Version 1's split column is an enum; HDF5 converts enums by name, not to plain integers. */
+  hid_t mt = H5Tget_class(ftype) == H5T_ENUM ? split_enum_type() : H5Tcopy(mem_type);
   int ok = H5Sget_simple_extent_npoints(space) == n &&
            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0;
   H5Tclose(mt);
@@ -70,10 +83,12 @@ static df_status read_column(hid_t f, const char *name, hid_t mem_type, size_t e
   return DF_OK;
 }
 
-static df_status read_strings_opt(hid_t f, const char *name, int64_t n, char ***out, const char *path) {
-  df_status st = h5_read_strings(f, name, n, out, path);
-  return st == DF_ERR_NOT_FOUND ? DF_OK : st;
-}
+/* A missing attribute or string column is fine (other tools' files); an unreadable one is not. */
+static df_status optional(df_status st) { return st == DF_ERR_NOT_FOUND ? DF_OK : st; }
+
+/* Variable-length strings (in HDF5's global heap) are format version 1's, and other tools';
+ * version 2 stores every string fixed-length, so a variable-length type in one is corruption. */
+static int vlen_ok(const df_shard *s) { return s->info.format_version < 2; }
 
 /* Maps the audio when it is stored contiguously as little-endian float32 or int16. */
 static void try_map(df_shard *s, hid_t d, hid_t ftype) {
@@ -101,6 +116,12 @@ static df_status open_audio(df_shard *s, hid_t f) {
   if (H5Lexists(f, "audio", H5P_DEFAULT) <= 0)
     return DF_FAIL(DF_ERR_FORMAT, "%s: no 'audio' dataset (not a drumforge shard?)", s->path);
   hid_t d = H5Dopen2(f, "audio", H5P_DEFAULT);
+  if (d < 0) return DF_FAIL(DF_ERR_FORMAT, "%s: cannot open dataset 'audio' (corrupt?)", s->path);
+  df_status checked = h5_dataset_check(d, "audio", s->path);
+  if (checked != DF_OK) {
+    H5Dclose(d);
+    return checked;
+  }
   hid_t space = H5Dget_space(d), ftype = H5Dget_type(d);
   hsize_t dims[3] = {0, 1, 0};
   int rank = H5Sget_simple_extent_ndims(space);
@@ -122,8 +143,8 @@ static df_status open_audio(df_shard *s, hid_t f) {
     s->info.channels = (int)dims[1];
     s->info.length = (int64_t)dims[2];
     double scale = cls == H5T_INTEGER ? 1.0 / (double)(1ull << (8 * H5Tget_size(ftype) - 1)) : 1.0;
-    h5_attr_read_float(d, "scale", &scale);
-    if (!isfinite((float)scale) || scale == 0)
+    st = optional(h5_attr_read_float(d, "scale", &scale, s->path));
+    if (st == DF_OK && (!isfinite((float)scale) || scale == 0))
       st = DF_FAIL(DF_ERR_FORMAT, "%s: the 'audio' scale attribute is %g, not a finite non-zero factor", s->path, scale);
     s->info.scale = (float)scale;
     if (st == DF_OK) try_map(s, d, ftype);
@@ -147,15 +168,18 @@ static df_status open_audio(df_shard *s, hid_t f) {
 }
 
 static df_status read_all(df_shard *s, hid_t f) {
-  int64_t v;
-  if (h5_attr_read_int(f, "sample_rate", &v) == DF_OK) s->info.rate = (int)v;
-  if (h5_attr_read_int(f, "format_version", &v) == DF_OK) s->info.format_version = (int)v;
-  h5_attr_read_string(f, "kind", s->info.kind, sizeof s->info.kind);
-  h5_attr_read_strings(f, "class_names", &s->info.class_names[0][0], DF_MAX_CLASSES,
-                       DF_CLASS_NAME_LEN, &s->info.n_classes);
-  if (s->info.format_version > DF_DATASET_FORMAT_VERSION)
-    return DF_FAIL(DF_ERR_FORMAT, "%s: format version %d is newer than this drumforge reads (%d)",
-                   s->path, s->info.format_version, DF_DATASET_FORMAT_VERSION);
+  int64_t v = 0;
+  DF_TRY(optional(h5_attr_read_int(f, "format_version", &v, s->path)));
+  if (v > DF_DATASET_FORMAT_VERSION)
+    return DF_FAIL(DF_ERR_FORMAT, "%s: format version %lld is newer than this drumforge reads (%d)",
+                   s->path, (long long)v, DF_DATASET_FORMAT_VERSION);
+  s->info.format_version = (int)v;
+  v = 0;
+  DF_TRY(optional(h5_attr_read_int(f, "sample_rate", &v, s->path)));
+  s->info.rate = (int)v;
+  DF_TRY(optional(h5_attr_read_string(f, "kind", vlen_ok(s), s->info.kind, sizeof s->info.kind, s->path)));
+  DF_TRY(optional(h5_attr_read_strings(f, "class_names", vlen_ok(s), &s->info.class_names[0][0],
+                                       DF_MAX_CLASSES, DF_CLASS_NAME_LEN, &s->info.n_classes, s->path)));
   DF_TRY(open_audio(s, f));
   int64_t n = s->info.examples;
   const int32_t no_label = -1;
@@ -166,9 +190,9 @@ static df_status read_all(df_shard *s, hid_t f) {
   DF_TRY(read_column(f, "split", H5T_NATIVE_UINT8, 1, n, (void **)&s->split, &train, s->path));
   DF_TRY(read_column(f, "start", H5T_NATIVE_INT64, 8, n, (void **)&s->start, &zero64, s->path));
   DF_TRY(read_column(f, "augment", H5T_NATIVE_INT16, 2, n, (void **)&s->augment, &zero16, s->path));
-  DF_TRY(read_strings_opt(f, "source", n, &s->source, s->path));
-  DF_TRY(read_strings_opt(f, "group", n, &s->group, s->path));
-  DF_TRY(read_strings_opt(f, "pattern", n, &s->pattern, s->path));
+  DF_TRY(optional(h5_read_strings(f, "source", n, vlen_ok(s), &s->source, s->path)));
+  DF_TRY(optional(h5_read_strings(f, "group", n, vlen_ok(s), &s->group, s->path)));
+  DF_TRY(optional(h5_read_strings(f, "pattern", n, vlen_ok(s), &s->pattern, s->path)));
   for (int64_t i = 0; i < n; i++) {
     if (s->label[i] < -1 || s->label[i] >= (s->info.n_classes ? s->info.n_classes : INT32_MAX))
       return DF_FAIL(DF_ERR_FORMAT, "%s: example %lld has label %d outside the %d classes", s->path,

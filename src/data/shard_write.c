@@ -7,12 +7,6 @@
 #include "data/shard.h"
 #include "drumforge/fileio.h"
 
-hid_t shard_split_type(void) {
-  hid_t t = H5Tenum_create(H5T_STD_U8LE);
-  for (uint8_t v = 0; v < DF_N_SPLITS; v++) H5Tenum_insert(t, df_split_name((df_split)v), &v);
-  return t;
-}
-
 df_status shard_buffer_init(shard_buffer *b, const df_shard_info *info, df_split split, int64_t cap) {
   memset(b, 0, sizeof *b);
   b->info = *info;
@@ -123,9 +117,10 @@ static df_status write_contents(hid_t f, const shard_buffer *b, const char *path
   uint8_t *split = malloc((size_t)(b->count ? b->count : 1));
   if (!split) return DF_FAIL(DF_ERR_OOM, "%s: split column", path);
   memset(split, (int)b->split, (size_t)b->count);
-  hid_t st_type = shard_split_type();
-  df_status st = h5_write_1d(f, "split", st_type, st_type, b->count, split, path);
-  H5Tclose(st_type);
+  /* Plain uint8 since format version 2 (version 1 stored an HDF5 enum): libhdf5 1.10 copies an
+   * enum type's values by its stored size when opening the dataset, and one flipped byte of
+   * that size crashes it before any check can run. */
+  df_status st = h5_write_1d(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, b->count, split, path);
   free(split);
   DF_TRY(st);
   DF_TRY(h5_write_strings(f, "source", (const char *const *)b->source, b->count, path));

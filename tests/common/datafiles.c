@@ -98,6 +98,20 @@ int df_test_same_file(const char *a, const char *b) {
   return same;
 }
 
+df_shard_info df_test_shard_info(const char *kind, int rate, int channels, int64_t length) {
+  df_shard_info info;
+  memset(&info, 0, sizeof info);
+  info.rate = rate;
+  info.channels = channels;
+  info.length = length;
+  info.n_classes = 3;
+  snprintf(info.class_names[0], DF_CLASS_NAME_LEN, "kick");
+  snprintf(info.class_names[1], DF_CLASS_NAME_LEN, "snare");
+  snprintf(info.class_names[2], DF_CLASS_NAME_LEN, "hh_closed");
+  snprintf(info.kind, sizeof info.kind, "%s", kind);
+  return info;
+}
+
 int64_t df_test_write_dataset(const char *dir, const int *train_shards, int n_train,
                               const int *val_shards, int n_val, int channels, int64_t length,
                               int n_classes) {

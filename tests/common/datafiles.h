@@ -29,6 +29,10 @@ int df_test_write_kit(const char *root, const char *name, const char *const *ins
 /* Byte-wise equality of two files (1 when equal). */
 int df_test_same_file(const char *a, const char *b);
 
+/* The description of a test shard: kind, rate, channels, length and the classes kick, snare,
+ * hh_closed (everything else zero). */
+df_shard_info df_test_shard_info(const char *kind, int rate, int channels, int64_t length);
+
 /* A dataset folder written directly with the shard writer: shards of the given sizes per
  * split, with every sample of example number k (counted over the whole dataset) equal to k
  * and its label k % (n_classes + 1) - 1 (so -1 = unlabelled occurs). Classes are named c0,
