@@ -7,13 +7,14 @@
  *   label   [N] int32 class id, -1 when unlabelled
  *   source  [N] UTF-8 string: the file the example came from
  *   group   [N] UTF-8 string: the Hydrogen kit, or the file's folder
- *   split   [N] uint8 {train = 0, validation = 1, test = 2}
+ *   split   [N] enum uint8 {train = 0, validation = 1, test = 2}
  *   start   [N] int64: first sample of the slice in the trimmed, resampled source
  *   augment [N] int16: 0 for the original, k for the k-th augmented copy
  *   pattern [N] UTF-8 JSON string (loop datasets only): bpm, bars, hits and their samples
  * and root attributes sample_rate, slice_length, channels, class_names, format_version,
- * format ("drumforge-dataset") and kind ("oneshots" or "loops"); every string fixed-length.
- * Version 1 (variable-length strings, an enum split) is still read. README.md documents it. */
+ * format ("drumforge-dataset") and kind ("oneshots" or "loops"); every string fixed-length, in
+ * HDF5 1.10's file format (checksummed metadata). Version 1 (variable-length strings, the
+ * earliest HDF5 format, no checksums) is still read. README.md documents it. */
 #ifndef DRUMFORGE_DATASET_H
 #define DRUMFORGE_DATASET_H
 
@@ -26,7 +27,7 @@
 extern "C" {
 #endif
 
-#define DF_DATASET_FORMAT_VERSION 2 /* 2: no variable-length data, no enum (README) */
+#define DF_DATASET_FORMAT_VERSION 2 /* 2: no variable-length data, checksummed metadata (README) */
 #define DF_MAX_CLASSES 64
 #define DF_CLASS_NAME_LEN 32
 

@@ -301,3 +301,42 @@ df_status h5_read_strings(hid_t file, const char *name, int64_t n, int vlen_ok, 
   H5Dclose(d);
   return st;
 }
+
+/* Bob Jenkins' lookup3 hash (hashlittle), the checksum of HDF5's file format. */
+static uint32_t rot32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+static uint32_t lookup3(const uint8_t *k, size_t length) {
+  uint32_t a, b, c;
+  a = b = c = 0xdeadbeefu + (uint32_t)length;
+  uint8_t tail[12];
+  while (length > 0) {
+    size_t n = length > 12 ? 12 : length;
+    memset(tail, 0, sizeof tail);
+    memcpy(tail, k, n);
+    a += (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+    b += (uint32_t)tail[4] | (uint32_t)tail[5] << 8 | (uint32_t)tail[6] << 16 | (uint32_t)tail[7] << 24;
+    c += (uint32_t)tail[8] | (uint32_t)tail[9] << 8 | (uint32_t)tail[10] << 16 | (uint32_t)tail[11] << 24;
+    if (length <= 12) { /* the final mix */
+      c ^= b; c -= rot32(b, 14); a ^= c; a -= rot32(c, 11); b ^= a; b -= rot32(a, 25);
+      c ^= b; c -= rot32(b, 16); a ^= c; a -= rot32(c, 4); b ^= a; b -= rot32(a, 14);
+      c ^= b; c -= rot32(b, 24);
+      break;
+    }
+    a -= c; a ^= rot32(c, 4); c += b; b -= a; b ^= rot32(a, 6); a += c;
+    c -= b; c ^= rot32(b, 8); b += a; a -= c; a ^= rot32(c, 16); c += b;
+    b -= a; b ^= rot32(a, 19); a += c; c -= b; c ^= rot32(b, 4); b += a;
+    length -= 12;
+    k += 12;
+  }
+  return c;
+}
+
+int h5_image_seal_superblock(uint8_t *image, size_t size) {
+  if (size < 12 || memcmp(image, "\211HDF\r\n\032\n", 8) != 0 || image[8] < 2) return image[8] < 2;
+  size_t end = 12 + 4 * (size_t)image[9]; /* four addresses of "size of offsets" bytes */
+  if (size < end + 4) return 0;
+  image[11] = 0;
+  uint32_t sum = lookup3(image, end);
+  for (int i = 0; i < 4; i++) image[end + (size_t)i] = (uint8_t)(sum >> (8 * i));
+  return 1;
+}

@@ -61,7 +61,16 @@ df_status h5_read_strings(hid_t file, const char *name, int64_t n, int vlen_ok, 
 /* Frees what h5_read_strings returned. */
 void h5_free_strings(char **strs, int64_t n);
 
+/* The enum type of a shard's split dataset, uint8 {train, validation, test} (caller closes it). */
+hid_t shard_split_type(void);
+
 /* The dataset creation properties every drumforge dataset uses (no time stamps). */
 hid_t h5_dcpl(void);
+
+/* Clears the "open for writing" flags of a version 2 or 3 superblock at the start of a file
+ * image taken from an open file, and stores its checksum again: libhdf5 1.10's
+ * H5Fget_file_image clears them in the copy but leaves the checksum of the flagged
+ * superblock, so the image would not open. Returns 0 when the image is not HDF5. */
+int h5_image_seal_superblock(uint8_t *image, size_t size);
 
 #endif

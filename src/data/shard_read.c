@@ -46,14 +46,6 @@ void df_shard_close(df_shard *s) {
 
 const df_shard_info *df_shard_get_info(const df_shard *s) { return &s->info; }
 
-/* The enum type of a format version 1 shard's split dataset, uint8 {train, validation, test}
- * (caller closes it). */
-static hid_t split_enum_type(void) {
-  hid_t t = H5Tenum_create(H5T_STD_U8LE);
-  for (uint8_t v = 0; v < DF_N_SPLITS; v++) H5Tenum_insert(t, df_split_name((df_split)v), &v);
-  return t;
-}
-
 /* Reads a 1-D numeric column of n elements as mem_type; a missing column is `fill`. */
 static df_status read_column(hid_t f, const char *name, hid_t mem_type, size_t elem, int64_t n,
                              void **out, const void *fill, const char *path) {
@@ -69,8 +61,8 @@ static df_status read_column(hid_t f, const char *name, hid_t mem_type, size_t e
     return checked;
   }
   hid_t space = H5Dget_space(d), ftype = H5Dget_type(d);
-  /* Version 1's split column is an enum; HDF5 converts enums by name, not to plain integers. */
-  hid_t mt = H5Tget_class(ftype) == H5T_ENUM ? split_enum_type() : H5Tcopy(mem_type);
+  /* The split column is an enum; HDF5 converts enums by name, not to plain integers. */
+  hid_t mt = H5Tget_class(ftype) == H5T_ENUM ? shard_split_type() : H5Tcopy(mem_type);
   int ok = H5Sget_simple_extent_npoints(space) == n &&
            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0;
   H5Tclose(mt);

@@ -7,6 +7,12 @@
 #include "data/shard.h"
 #include "drumforge/fileio.h"
 
+hid_t shard_split_type(void) {
+  hid_t t = H5Tenum_create(H5T_STD_U8LE);
+  for (uint8_t v = 0; v < DF_N_SPLITS; v++) H5Tenum_insert(t, df_split_name((df_split)v), &v);
+  return t;
+}
+
 df_status shard_buffer_init(shard_buffer *b, const df_shard_info *info, df_split split, int64_t cap) {
   memset(b, 0, sizeof *b);
   b->info = *info;
@@ -117,10 +123,9 @@ static df_status write_contents(hid_t f, const shard_buffer *b, const char *path
   uint8_t *split = malloc((size_t)(b->count ? b->count : 1));
   if (!split) return DF_FAIL(DF_ERR_OOM, "%s: split column", path);
   memset(split, (int)b->split, (size_t)b->count);
-  /* Plain uint8 since format version 2 (version 1 stored an HDF5 enum): libhdf5 1.10 copies an
-   * enum type's values by its stored size when opening the dataset, and one flipped byte of
-   * that size crashes it before any check can run. */
-  df_status st = h5_write_1d(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, b->count, split, path);
+  hid_t st_type = shard_split_type();
+  df_status st = h5_write_1d(f, "split", st_type, st_type, b->count, split, path);
+  H5Tclose(st_type);
   free(split);
   DF_TRY(st);
   DF_TRY(h5_write_strings(f, "source", (const char *const *)b->source, b->count, path));
@@ -144,6 +149,9 @@ df_status shard_buffer_write(const shard_buffer *b, const char *path) {
   /* Grown in steps of the audio's size plus 1 MiB: usually one allocation. */
   size_t audio = sizeof(float) * (size_t)b->count * (size_t)b->info.channels * (size_t)b->info.length;
   H5Pset_fapl_core(fapl, audio + ((size_t)1 << 20), 0);
+  /* HDF5 1.10's file format: the superblock, object headers and group indexes carry
+   * checksums, so that a flipped byte in them is refused before it is decoded. */
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
   H5Pclose(fcpl);
   H5Pclose(fapl);
@@ -153,6 +161,7 @@ df_status shard_buffer_write(const shard_buffer *b, const char *path) {
   ssize_t size = st == DF_OK && H5Fflush(f, H5F_SCOPE_LOCAL) >= 0 ? H5Fget_file_image(f, NULL, 0) : -1;
   if (st == DF_OK && size > 0 && (image = malloc((size_t)size)))
     size = H5Fget_file_image(f, image, (size_t)size);
+  if (size > 0 && image && !h5_image_seal_superblock(image, (size_t)size)) size = -1;
   if (H5Fclose(f) < 0 && st == DF_OK) st = DF_FAIL(DF_ERR_IO, "%s: closing the in-memory shard failed", path);
   if (st == DF_OK && size > 0 && !image) st = DF_FAIL(DF_ERR_OOM, "%s: %zd bytes for the shard", path, size);
   if (st == DF_OK && size <= 0) st = DF_FAIL(DF_ERR_IO, "%s: cannot get the shard's bytes from HDF5", path);
