@@ -332,7 +332,8 @@ static uint32_t lookup3(const uint8_t *k, size_t length) {
 }
 
 int h5_image_seal_superblock(uint8_t *image, size_t size) {
-  if (size < 12 || memcmp(image, "\211HDF\r\n\032\n", 8) != 0 || image[8] < 2) return image[8] < 2;
+  if (size < 12 || memcmp(image, "\211HDF\r\n\032\n", 8) != 0) return 0;
+  if (image[8] < 2) return 1; /* superblock versions 0 and 1 have neither flags nor checksum */
   size_t end = 12 + 4 * (size_t)image[9]; /* four addresses of "size of offsets" bytes */
   if (size < end + 4) return 0;
   image[11] = 0;
