@@ -5,11 +5,15 @@
 # JSON lines and the ratios against the targets (CPU >= 1.5x PyTorch; GPU >= 2x PyTorch eager
 # and >= 50,000 sounds/s).
 # Usage: bench/run_generate.sh [BUILD_DIR] [--count N] [--repeats R] [--d 64]
+# (env DEVICES: cpu, cuda or all, the default: which rounds run; the GPU session uses cuda, as
+# its five CPU rounds at 2048 sounds, one thread among them, would take minutes of device time)
 set -euo pipefail
 build=${1:-build}; shift || true
 here=$(dirname "$0")
 python=${DF_PYTHON:-/usr/bin/python3}
 threads=$(nproc)
+devices=${DEVICES:-all}
+case $devices in cpu|cuda|all) ;; *) echo "run_generate: DEVICES must be cpu, cuda or all" >&2; exit 2;; esac
 have_torch=0
 "$python" -c 'import torch, soundfile' 2>/dev/null && have_torch=1
 
@@ -44,19 +48,21 @@ side_by_side() { # device label ours_threads torch_threads [bench args]; leaves 
   fi
 }
 
-echo "== CPU, each with its default threads (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-side_by_side cpu "cpu default threads" "" "" "$@"
-echo "== CPU, both with $threads threads"
-side_by_side cpu "cpu $threads threads" "$threads" "$threads" "$@"
-echo "== CPU, both with $threads threads, drumforge with --fast-batches (not batch-invariant)"
-side_by_side cpu "cpu $threads threads, fast batches" "$threads" "$threads" "$@" --fast-batches
-if [ "$threads" -gt 1 ]; then
-  echo "== CPU, both with 1 thread"
-  side_by_side cpu "cpu 1 thread" 1 1 "$@"
-  echo "== CPU, both with 1 thread, drumforge with --fast-batches"
-  side_by_side cpu "cpu 1 thread, fast batches" 1 1 "$@" --fast-batches
+if [ "$devices" != cuda ]; then
+  echo "== CPU, each with its default threads (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+  side_by_side cpu "cpu default threads" "" "" "$@"
+  echo "== CPU, both with $threads threads"
+  side_by_side cpu "cpu $threads threads" "$threads" "$threads" "$@"
+  echo "== CPU, both with $threads threads, drumforge with --fast-batches (not batch-invariant)"
+  side_by_side cpu "cpu $threads threads, fast batches" "$threads" "$threads" "$@" --fast-batches
+  if [ "$threads" -gt 1 ]; then
+    echo "== CPU, both with 1 thread"
+    side_by_side cpu "cpu 1 thread" 1 1 "$@"
+    echo "== CPU, both with 1 thread, drumforge with --fast-batches"
+    side_by_side cpu "cpu 1 thread, fast batches" 1 1 "$@" --fast-batches
+  fi
 fi
-if ! "$build/drumforge" info 2>/dev/null | grep -q "^gpu: none usable"; then
+if [ "$devices" != cpu ] && ! "$build/drumforge" info 2>/dev/null | grep -q "^gpu: none usable"; then
   echo "== GPU (PyTorch eager)"
   side_by_side cuda "gpu" "" "" "$@"
   "$python" - "$ours" <<'PY'
