@@ -3,8 +3,8 @@
 # tests with CUDA cases first, then the quick kernel tests again under compute-sanitizer's
 # memcheck, then the rest of the CTest suite (commands left at --device auto run on the GPU
 # there), then the GPU benchmarks beside PyTorch, writing logs under $OUT.
-#   run(command="scripts/gpu/run-on-device.sh [all|gpu-tests|tests|bench]", carry=["build-gpu"],
-#       timeout_s=600)
+#   run(command="scripts/gpu/run-on-device.sh [all|gpu-tests|tests|bench]",
+#       carry=["build-gpu", ".whl"], timeout_s=600)
 # The session's device time is short (15 minutes in all, the machine's start included), so the
 # whole run keeps to BUDGET seconds (env, default 530): every step runs under `timeout` with its
 # own cap, cut to what is left; a step with under 15 s left is skipped and says so. Each step's
@@ -86,6 +86,18 @@ root=${DF_BUILD_ROOT:-/work/main}
 if [ ! -e "$root" ]; then mkdir -p "$(dirname "$root")" && ln -s "$(pwd)" "$root"; fi
 cd "$root" || exit 1
 export DF_PYTHON=$(command -v python3)
+# Python packages that machine lacks travel as wheels in .whl (carry it too; the device
+# README says how to fetch them): soundfile, cffi and pycparser for the PyTorch side of the
+# generation benchmark, which writes its sounds with soundfile.
+if ls .whl/*.whl > /dev/null 2>&1; then
+  if "$DF_PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+       --target /tmp/site .whl/*.whl > /tmp/pip.log 2>&1; then
+    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+    note "python: installed $(cd .whl && ls *.whl | sed 's/-[0-9].*//' | tr '\n' ' ')from .whl"
+  else
+    note "python: the wheels in .whl did not install: $(tail -n 1 /tmp/pip.log)"
+  fi
+fi
 # CTest sets DF_PYTHON per test to the build machine's /usr/bin/python3 (tests/CMakeLists.txt),
 # which overrides the export above; here that Python (if any) has no torch, so the PyTorch
 # comparisons, the CUDA ones among them, would all be skipped. Point the tests at this one.
