@@ -7,7 +7,8 @@
 #       carry=["build-gpu", ".whl"], timeout_s=600)
 # The session's device time is short (15 minutes in all, the machine's start included), so the
 # whole run keeps to BUDGET seconds (env, default 530): every step runs under `timeout` with its
-# own cap, cut to what is left; a step with under 15 s left is skipped and says so. Each step's
+# own cap, cut to what is left; a step with under 15 s left is skipped and says so; without a
+# usable GPU it stops after saying why (device.txt). Each step's
 # log is written under $OUT as it runs (a cut-off still brings back what was done) and
 # $OUT/summary.txt gets one line per step at once; the summary is printed again last, so the
 # tool's output tail holds it.
@@ -63,8 +64,8 @@ add_lib_dir() {
   local path root
   for root in /usr/local /opt /usr/lib /usr/lib64 /root /; do
     [ -d "$root" ] || continue
-    path=$(find "$root" \( -path /proc -o -path /sys -o -path /dev -o -path '*/stubs' \) -prune \
-             -o -name "$1" -print -quit 2>/dev/null)
+    path=$(timeout 60 find "$root" \( -path /proc -o -path /sys -o -path /dev -o -path '*/stubs' \) \
+             -prune -o -name "$1" -print -quit 2>/dev/null)
     [ -n "$path" ] && break
   done
   if [ -n "$path" ]; then
@@ -90,7 +91,7 @@ export DF_PYTHON=$(command -v python3)
 # README says how to fetch them): soundfile, cffi and pycparser for the PyTorch side of the
 # generation benchmark, which writes its sounds with soundfile.
 if ls .whl/*.whl > /dev/null 2>&1; then
-  if "$DF_PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  if timeout 120 "$DF_PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
        --target /tmp/site .whl/*.whl > /tmp/pip.log 2>&1; then
     export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
     note "python: installed $(cd .whl && ls *.whl | sed 's/-[0-9].*//' | tr '\n' ' ')from .whl"
@@ -104,9 +105,21 @@ fi
 if ! /usr/bin/python3 -c 'import torch' > /dev/null 2>&1; then
   find build-gpu -name CTestTestfile.cmake -exec sed -i "s#/usr/bin/python3#$DF_PYTHON#g" {} +
 fi
-{ nvidia-smi; echo; build-gpu/drumforge info; } > "$out/device.txt" 2>&1
+# (under timeout: a driver that hangs at the first CUDA call must not take the whole lease)
+{ timeout 30 nvidia-smi; echo; timeout 90 build-gpu/drumforge info; } > "$out/device.txt" 2>&1
 cat "$out/device.txt"
 note "device: $(grep -m1 '^gpu:' "$out/device.txt" || echo 'drumforge info failed')"
+# Without a usable GPU the rest would be the CPU suite CI already runs: say why and stop, so
+# that a second call can still fit in the lease (env ON_NO_GPU=continue goes on: dry runs).
+if ! grep -q '^gpu: ' "$out/device.txt" || grep -q '^gpu: none usable' "$out/device.txt"; then
+  {
+    echo "== why: $(timeout 60 build-gpu/bench/bench_generate --device cuda --count 1 2>&1 | tail -n 1)"
+    echo "== LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+    echo "== ldd build-gpu/libdrumforge.so"; ldd build-gpu/libdrumforge.so
+  } >> "$out/device.txt" 2>&1
+  note "NO USABLE GPU: $(grep -m1 '^== why: ' "$out/device.txt" | cut -c9-) (ldd and LD_LIBRARY_PATH in device.txt)"
+  if [ "${ON_NO_GPU:-stop}" != continue ]; then cat "$summary"; exit 1; fi
+fi
 note "setup: $SECONDS s"
 
 # ctest_step NAME CAP LOG CTEST-ARGS...: one CTest run; its complete output (LastTest.log) is
