@@ -22,7 +22,7 @@ rm -rf build-gpu/tests/scratch build-gpu/Testing
 bins=(build-gpu/drumforge build-gpu/libdrumforge.so build-gpu/tests/test_* build-gpu/bench/bench_*)
 ../shared/device/pack-libs build-gpu/gpu-libs.tar.xz "${bins[@]}"
 # What travels: the tracked and untracked-not-ignored files plus build-gpu, 64 MiB at most.
-tree_kib=$(git ls-files -z --cached --others --exclude-standard | du -ck --files0-from=- 2>/dev/null | tail -n 1 | cut -f1)
+tree_kib=$({ git ls-files -z --cached --others --exclude-standard | du -ck --files0-from=- 2>/dev/null || true; } | tail -n 1 | cut -f1)
 build_kib=$(du -sk build-gpu | cut -f1)
 echo "build-gpu: $((build_kib / 1024)) MiB; with the working tree $(((tree_kib + build_kib) / 1024)) MiB of the 64 MiB a run carries"
 [ $((tree_kib + build_kib)) -lt $((62 * 1024)) ] || { echo "build-for-device: too large to carry" >&2; exit 1; }
