@@ -424,6 +424,22 @@ int main(void) {
   snprintf(cmd, sizeof cmd, "%s.corrupt", path);
   df_expect_true(file_exists(path) && !file_exists(cmd), "... which keeps its name");
 
+  /* 5c'. A run folder whose checkpoints are all unreadable cannot resume, and --fresh refuses
+   * it (it has checkpoints): the error says what to do, and the files stay for inspection. */
+  char run_j[4300];
+  snprintf(run_j, sizeof run_j, "%s/run_junk_only", scratch);
+  snprintf(path, sizeof path, "%s/checkpoints", run_j);
+  df_mkdirs(path);
+  ckpt_path(run_j, 3, path, sizeof path);
+  df_test_write_text(path, "not a checkpoint");
+  s = train(config, run_j, 4, &res);
+  if (s == DF_ERR_NOT_FOUND && strstr(df_last_error(), "its 1 checkpoint(s) are unreadable") &&
+      strstr(df_last_error(), "move them out of checkpoints/"))
+    df_test_pass("a run whose only checkpoint is unreadable says to move it out");
+  else
+    df_test_fail("a run whose only checkpoint is unreadable says to move it out", "status %d: %s", s, df_last_error());
+  df_expect_true(file_exists(path), "... and keeps it");
+
   /* 5d. One train per run folder: while the folder's lock is held, another is refused. */
   snprintf(path, sizeof path, "%s/.lock", run_b);
   int lock = open(path, O_RDWR | O_CREAT, 0666);

@@ -25,7 +25,10 @@ typedef struct df_rng {
 /* One Philox4x32-10 block. */
 void df_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
-/* Word -> uniform float in (0, 1): ((w >> 8) + 0.5) * 2^-24. Never 0 or 1. */
+/* Word -> uniform float in (0, 1]: ((w >> 8) + 0.5) * 2^-24 in float arithmetic. Never 0; the
+ * + 0.5 is exact below 2^23 and rounds to even above, so the top word value gives exactly 1
+ * (1 word in 2^24; Box-Muller's log(1) = 0 is harmless). Kept so: changing it would change every
+ * seeded stream. */
 float df_rng_word_to_uniform(uint32_t w);
 
 void df_rng_init(df_rng *rng, uint64_t seed);

@@ -41,7 +41,7 @@ DF_HD void df_philox_stream_block(uint64_t seed, uint64_t block, uint32_t out[4]
                   (uint32_t)(seed >> 32), out);
 }
 
-/* Uniform in (0, 1): 24 random bits, centred in their interval. */
+/* Uniform in (0, 1]: 24 random bits, centred in their interval (see rng.h for the 1). */
 DF_HD float df_philox_uniform(uint32_t w) {
   return ((float)(w >> 8) + 0.5f) * (1.0f / 16777216.0f);
 }

@@ -247,6 +247,10 @@ static void skipped_checkpoint(void *ctx, int64_t step, df_status why) {
  * DF_ERR_NOT_FOUND when there is none. */
 static df_status newest_valid(trainer *t, char *path, size_t len, df_checkpoint_state *state) {
   df_status s = df_run_newest_valid(t->opt->run_dir, path, len, state, skipped_checkpoint, t);
+  if (s == DF_ERR_NOT_FOUND && t->n_unusable > 0)
+    return DF_FAIL(s, "%s: no valid checkpoint to resume from (its %d checkpoint(s) are unreadable, as listed above): "
+                   "move them out of checkpoints/ to start this run again, or use another --run", t->opt->run_dir,
+                   t->n_unusable);
   if (s == DF_ERR_NOT_FOUND) return DF_FAIL(s, "%s: no valid checkpoint to resume from", t->opt->run_dir);
   return s;
 }
