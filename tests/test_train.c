@@ -39,10 +39,18 @@ static void quiet_log(void *ctx, const char *line) {
   snprintf(notices + used, sizeof notices - used, "%s\n", line);
 }
 
-/* overrides: "section.key=value" entries, NULL-terminated (or NULL). */
-static df_status train_with(const char *config, const char *data, const char *run, int64_t steps,
-                            const char *const *overrides, df_train_result *res) {
+/* A progress hook that asks the run to stop (as SIGTERM does) at its last step. */
+static void sigterm_at_last_step(void *ctx, const df_train_progress *p) {
+  (void)ctx;
+  if (p->step == p->max_steps) raise(SIGTERM);
+}
+
+/* overrides: "section.key=value" entries, NULL-terminated (or NULL); progress: a hook (or NULL). */
+static df_status train_hooked(const char *config, const char *data, const char *run, int64_t steps,
+                              const char *const *overrides, void (*progress)(void *, const df_train_progress *),
+                              df_train_result *res) {
   df_train_options o = {0};
+  o.progress = progress;
   o.config_path = config;
   o.data_path = data;
   o.run_dir = run;
@@ -52,6 +60,11 @@ static df_status train_with(const char *config, const char *data, const char *ru
   o.overrides = overrides;
   while (overrides && overrides[o.n_overrides]) o.n_overrides++;
   return df_train_run(&o, res);
+}
+
+static df_status train_with(const char *config, const char *data, const char *run, int64_t steps,
+                            const char *const *overrides, df_train_result *res) {
+  return train_hooked(config, data, run, steps, overrides, NULL, res);
 }
 
 static df_status train_on(const char *config, const char *data, const char *run, int64_t steps,
@@ -439,6 +452,14 @@ int main(void) {
   else
     df_test_fail("a run whose only checkpoint is unreadable says to move it out", "status %d: %s", s, df_last_error());
   df_expect_true(file_exists(path), "... and keeps it");
+
+  /* 5c''. A stop signal at the last step leaves a complete run: it is not reported as stopped
+   * (the command said "stopped at step N; resume with ..." for a finished run). */
+  char run_last[4300];
+  snprintf(run_last, sizeof run_last, "%s/run_signal_last_step", scratch);
+  s = train_hooked(config, dataset, run_last, 2, NULL, sigterm_at_last_step, &res);
+  df_expect_true(s == DF_OK && res.step == 2 && !res.stopped_by_signal,
+                 "a stop signal at the last step: the run is complete, not stopped");
 
   /* 5d. One train per run folder: while the folder's lock is held, another is refused. */
   snprintf(path, sizeof path, "%s/.lock", run_b);

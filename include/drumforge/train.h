@@ -172,7 +172,7 @@ typedef struct df_train_options {
 
 typedef struct df_train_result {
   int64_t step;                 /* the last step done */
-  int stopped_by_signal;        /* SIGTERM or SIGINT: a checkpoint was written */
+  int stopped_by_signal;        /* SIGTERM or SIGINT before the step limit: a checkpoint was written */
   char last_checkpoint[4200];   /* "" if none */
 } df_train_result;
 

@@ -736,7 +736,8 @@ static df_status train_run(const df_train_options *opt, df_train_result *result)
   }
   df_signals_restore();
   result->step = t.step;
-  result->stopped_by_signal = stop != 0;
+  /* A signal during the last step stopped nothing: the run is complete (its checkpoint due). */
+  result->stopped_by_signal = stop != 0 && t.step < t.set.steps;
   snprintf(result->last_checkpoint, sizeof result->last_checkpoint, "%s", t.last_ckpt);
   teardown(&t);
   if (s) remove_failed_run(&t);
