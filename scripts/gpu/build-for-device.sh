@@ -2,7 +2,10 @@
 # Builds drumforge for the lent GPU machine (see ../shared/device/README.md): a shared-library
 # CUDA build for sm_90 (H100/H200) in /work/main/build-gpu, plus an archive of the non-CUDA
 # shared libraries it needs (that machine has no Debian packages). Then, with the device tool:
-#   run(command="scripts/gpu/run-on-device.sh", carry=["build-gpu"], timeout_s=600)
+#   run(command="scripts/gpu/run-on-device.sh all", carry=["build-gpu", ".whl"], timeout_s=600)
+# (.whl: soundfile, cffi and pycparser wheels for the device's Python 3.12, e.g.
+#  pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux_2_28_x86_64 \
+#    --platform manylinux2014_x86_64 -d .whl soundfile cffi pycparser   (not numpy: the device has its own))
 # Run from /work/main (the checkout the device tool sends).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
