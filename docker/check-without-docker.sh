@@ -3,7 +3,7 @@
 # (noble) root made by debootstrap, and the stage's ARG, ENV, COPY, RUN and WORKDIR are
 # replayed in it with chroot. Then the runtime stage's program is checked as `docker run`
 # would start it: ldd finds every library, and --help, info, prepare --default, inspect, a
-# 5-step smoke training and a generate work (as root and as another user, like
+# 5-step smoke training, a generate from it and one from the shipped model work (as root and as another user, like
 # `docker run --user`), and --device cuda fails with a clear error (there is no GPU).
 #
 # Usage (as root, with network access to the Ubuntu archive; it takes 5-10 minutes):
@@ -259,6 +259,10 @@ grep -q "723 examples" "$work/out.log" || fail "the default dataset does not hav
 check "smoke training, 5 steps" in_root drumforge train --config /opt/drumforge/experiments/smoke.ini --run runs/smoke --steps 5
 check "generate 3 sounds" in_root drumforge generate --run runs/smoke --count 3 --out pack
 [ "$(find "$root/work/pack" -name '*.wav' | wc -l)" = 3 ] || fail "generate did not write 3 files"
+check "generate from the shipped quick-start model" in_root drumforge generate \
+  --checkpoint /opt/drumforge/checkpoints/quickstart/model.safetensors --class kick,snare,hh_closed --count 2 \
+  --peak -1 --out quick
+[ "$(find "$root/work/quick" -name '*.wav' | wc -l)" = 6 ] || fail "generate from the shipped model did not write 6 files"
 echo "--- --device cuda without a GPU: a one-line error"
 if in_root drumforge generate --run runs/smoke --count 1 --out pack-cuda --device cuda > "$work/out.log" 2>&1; then
   fail "--device cuda succeeded without a GPU"
